@@ -1,0 +1,60 @@
+# csmap: two commands do all set-up on a fresh machine.
+#   make run   - create .venv, install, build the demo store, start the app on 127.0.0.1
+#   make test  - install test extras, run ruff, mypy and the whole pytest suite
+#   make bench - run the benchmarks (figures go to benchmarks/RESULTS.md)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+DEMO_DIR := .csmap/demo
+DEMO_STORE := $(DEMO_DIR)/store.gpkg
+PORT ?= 8501
+VENDOR_STAMP := app/static/vendor/.stamp
+
+.PHONY: run test lint typecheck pytest bench demo vendor clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+
+# Re-installs only when the project metadata or the lock file changed.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(UV)
+	$(UV) pip install -q --python $(BIN)/python -c requirements.lock -e '.[test]'
+	touch $@
+
+# Leaflet and friends from the npm registry, so maps render with no internet (see app/vendor.py).
+$(VENDOR_STAMP): app/vendor_assets.txt | $(VENV)/.installed
+	$(BIN)/python -m app.vendor fetch
+	touch $@
+
+vendor: $(VENDOR_STAMP)
+
+$(DEMO_STORE): $(VENV)/.installed
+	$(BIN)/csmap demo-data --out $(DEMO_DIR)/csv --seed 20261121
+	$(BIN)/csmap demo-load --csv-dir $(DEMO_DIR)/csv --store $(DEMO_STORE)
+
+demo: $(DEMO_STORE)
+
+run: $(VENV)/.installed $(VENDOR_STAMP) $(DEMO_STORE)
+	$(BIN)/csmap app --store $(DEMO_STORE) --port $(PORT) --host 127.0.0.1 --demo
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check geo analysis app tests benchmarks
+	$(BIN)/ruff format --check geo analysis app tests benchmarks
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed $(VENDOR_STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.installed $(VENDOR_STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .csmap .mypy_cache .ruff_cache .pytest_cache app/static/vendor

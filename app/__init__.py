@@ -1,0 +1,1 @@
+"""csmap app package."""

@@ -1,0 +1,1 @@
+"""csmap sub-commands, one module each (see app.cli)."""

@@ -1,0 +1,1 @@
+"""csmap geo package."""
