@@ -1,0 +1,1 @@
+"""csmap benchmarks: ``make bench`` runs every ``benchmarks/bench_*.py`` (see benchmarks/run.py)."""
