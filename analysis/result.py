@@ -1,0 +1,331 @@
+"""The one result shape of every hotspot method, and reading/writing it with its parameters.
+
+Contract for method implementations (``analysis.kde``, ``analysis.clusters``, ``analysis.repeat``,
+``analysis.gi``, ...): build a GeoDataFrame in EPSG:27700 with one row per cell / cluster /
+location, fill what applies of :data:`STANDARD_COLUMNS` plus any method-specific columns, then
+return::
+
+    finalise(gdf, *, method: str, params: dict[str, object]) -> geopandas.GeoDataFrame
+
+``finalise``
+
+* adds any missing standard column (NaN; ``label`` defaults to ``"not significant"``, ``hotspot_id``
+  to ``0..n-1``, ``method`` to ``method``, ``area_m2`` to the geometry's area);
+* adds the ``adjustment`` column (``"count"`` or ``"population-adjusted"``) from
+  ``params["adjustment"]`` (default ``"count"``);
+* orders the columns: standard columns, ``adjustment``, method-specific columns, ``geometry``;
+* keeps the index (grid methods: one row per study-area cell, index = cell index);
+* checks labels are in :data:`analysis.inference.LABELS` and the CRS is EPSG:27700 (sets it when
+  missing);
+* stores ``params`` (plus ``method``, ``adjustment``, ``crs``, ``csmap_version``) as JSON-safe
+  values in ``gdf.attrs["csmap_params"]``.
+
+Put in ``params`` every value actually used (cell size, band, bandwidth, alpha, permutations, seed,
+fdr, n_points, ...) and list the ones chosen automatically in ``params["automatic"]`` (a list of
+names).
+
+Files (:func:`write_hotspots` / :func:`read_hotspots`) always carry the parameters:
+
+* ``.geojson``: a top-level ``"csmap_parameters"`` member (coordinates stay EPSG:27700, declared in
+  the legacy ``crs`` member that GDAL/QGIS read);
+* ``.gpkg``: layer ``hotspots`` whose description is the parameters' JSON, plus an attribute table
+  layer ``csmap_parameters`` (columns ``key``, ``value_json``);
+* ``.csv``: geometry as WKT in column ``geometry_wkt``; the parameters in a JSON sidecar
+  ``FILE.csv.params.json`` next to it (the CSV itself stays a plain table any spreadsheet opens;
+  keep the two files together).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import warnings
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from analysis.inference import LABELS, NOT_SIGNIFICANT
+from geo.errors import ParameterError, UnreadableFileError
+from geo.vocab import BNG_EPSG
+
+STANDARD_COLUMNS: Final[tuple[str, ...]] = (
+    "hotspot_id",
+    "method",
+    "label",
+    "n_events",
+    "expected",
+    "rate_ratio",
+    "statistic",
+    "z",
+    "p_value",
+    "q_value",
+    "area_m2",
+)
+#: Values of the ``adjustment`` column / parameter.
+ADJUSTMENTS: Final[dict[str, str]] = {"none": "count", "population": "population-adjusted"}
+ADJUSTMENT_LABELS: Final[tuple[str, ...]] = ("count", "population-adjusted")
+PARAMS_ATTR: Final[str] = "csmap_params"
+PARAMS_LAYER: Final[str] = "csmap_parameters"
+HOTSPOTS_LAYER: Final[str] = "hotspots"
+WKT_COLUMN: Final[str] = "geometry_wkt"
+SUFFIXES: Final[tuple[str, ...]] = (".geojson", ".gpkg", ".csv")
+
+
+def csmap_version() -> str:
+    """The installed csmap version (``"unknown"`` when not installed)."""
+    try:
+        return metadata.version("csmap")
+    except metadata.PackageNotFoundError:  # pragma: no cover - always installed in the venv
+        return "unknown"
+
+
+def _json_safe(value: Any) -> Any:
+    """Convert numpy / pandas / datetime values to plain JSON types (NaN -> None)."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | np.ndarray):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int):
+        return value
+    return str(value)
+
+
+def adjustment_label(adjust: str) -> str:
+    """Map an ``adjust`` parameter (``none`` / ``population``) or a label to its label.
+
+    Examples
+    --------
+    >>> adjustment_label("population")
+    'population-adjusted'
+    >>> adjustment_label("none")
+    'count'
+    """
+    if adjust in ADJUSTMENTS:
+        return ADJUSTMENTS[adjust]
+    if adjust in ADJUSTMENT_LABELS:
+        return adjust
+    raise ParameterError(
+        f"adjustment must be one of {tuple(ADJUSTMENTS)} (or {ADJUSTMENT_LABELS}), got {adjust!r}"
+    )
+
+
+def finalise(
+    gdf: gpd.GeoDataFrame, *, method: str, params: Mapping[str, object]
+) -> gpd.GeoDataFrame:
+    """Bring a method's output to the standard result shape and attach its parameters.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        One row per cell / cluster / location, EPSG:27700 (set when missing).
+    method : str
+        Method name as given to :func:`analysis.hotspots.run` (``gi``, ``kde``, ...).
+    params : mapping
+        Parameters actually used; ``params["adjustment"]`` is ``none``/``population`` (or a
+        label), default ``none``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with the standard columns first, ``adjustment``, extra columns, ``geometry``; the
+        same index; ``attrs["csmap_params"]`` set.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> cells = gpd.GeoDataFrame({"n_events": [3, 0]},
+    ...     geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)], crs=27700)
+    >>> out = finalise(cells, method="demo", params={"cell_size": 100.0})
+    >>> list(out.columns[:3]), out["area_m2"].tolist(), out.attrs["csmap_params"]["adjustment"]
+    (['hotspot_id', 'method', 'label'], [10000.0, 10000.0], 'count')
+    """
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise ParameterError("finalise needs a GeoDataFrame")
+    out = gdf.copy()
+    if out.crs is None:
+        out = out.set_crs(BNG_EPSG)
+    elif out.crs.to_epsg() != BNG_EPSG:
+        raise ParameterError(f"hotspot results must be in EPSG:{BNG_EPSG}, got {out.crs}")
+    adjustment = adjustment_label(str(params.get("adjustment", "none")))
+    n = len(out)
+    if "hotspot_id" not in out:
+        out["hotspot_id"] = np.arange(n, dtype=np.int64)
+    out["method"] = method
+    if "label" not in out:
+        out["label"] = NOT_SIGNIFICANT
+    bad = set(pd.unique(out["label"].astype(object))) - set(LABELS)
+    if bad:
+        raise ParameterError(f"unknown hotspot labels {sorted(map(str, bad))}; use {LABELS}")
+    if "area_m2" not in out:
+        out["area_m2"] = out.geometry.area.to_numpy(dtype=float)
+    for col in STANDARD_COLUMNS:
+        if col not in out:
+            out[col] = np.nan
+    out["adjustment"] = adjustment
+    extra = [c for c in out.columns if c not in (*STANDARD_COLUMNS, "adjustment", "geometry")]
+    geom_name = out.geometry.name
+    extra = [c for c in extra if c != geom_name]
+    out = out[[*STANDARD_COLUMNS, "adjustment", *extra, geom_name]]
+    full: dict[str, object] = dict(params)
+    full["method"] = method
+    full["adjustment"] = adjustment
+    full["crs"] = f"EPSG:{BNG_EPSG}"
+    full.setdefault("csmap_version", csmap_version())
+    full.setdefault("n_results", n)
+    out.attrs = {PARAMS_ATTR: _json_safe(full)}
+    return out
+
+
+def _flatten_for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Make every non-geometry column writable: lists/dicts become JSON text."""
+    out = gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name or out[col].dtype != object:
+            continue
+        if out[col].map(lambda v: isinstance(v, list | tuple | dict | set | np.ndarray)).any():
+            out[col] = out[col].map(lambda v: json.dumps(_json_safe(v)))
+    return out
+
+
+def params_path(path: str | Path) -> Path:
+    """The JSON sidecar of a CSV result (``FILE.csv.params.json``)."""
+    p = Path(path)
+    return p.with_name(p.name + ".params.json")
+
+
+def write_hotspots(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write a result with its parameters to ``.geojson``, ``.gpkg`` or ``.csv``.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        A :func:`finalise` d result.
+    path : str or Path
+        Output file; the suffix picks the format (see the module docstring).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> import shapely, tempfile
+    >>> res = finalise(gpd.GeoDataFrame({"n_events": [1]}, geometry=[shapely.box(0, 0, 1, 1)],
+    ...     crs=27700), method="demo", params={"alpha": 0.05})
+    >>> f = write_hotspots(res, Path(tempfile.mkdtemp()) / "out.geojson")
+    >>> read_hotspots(f).attrs["csmap_params"]["alpha"]
+    0.05
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ParameterError(f"{p}: output must end in one of {SUFFIXES}")
+    params = _json_safe(gdf.attrs.get(PARAMS_ATTR, {}))
+    flat = _flatten_for_file(gdf)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".geojson":
+        doc = json.loads(flat.to_json(na="null", drop_id=True))
+        doc["csmap_parameters"] = params
+        p.write_text(json.dumps(doc), encoding="utf-8")
+    elif suffix == ".gpkg":
+        if p.exists():
+            p.unlink()
+        desc = json.dumps(params)
+        flat.to_file(
+            p,
+            layer=HOTSPOTS_LAYER,
+            driver="GPKG",
+            engine="pyogrio",
+            layer_options={"DESCRIPTION": desc},
+        )
+        table = pd.DataFrame(
+            {"key": list(params), "value_json": [json.dumps(v) for v in params.values()]}
+        )
+        import pyogrio
+
+        pyogrio.write_dataframe(table, p, layer=PARAMS_LAYER, driver="GPKG", append=False)
+    else:
+        frame = pd.DataFrame(flat.drop(columns=flat.geometry.name))
+        frame[WKT_COLUMN] = flat.geometry.to_wkt()
+        frame.to_csv(p, index=False)
+        params_path(p).write_text(json.dumps(params, indent=2), encoding="utf-8")
+    return p
+
+
+def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
+    """Read a file written by :func:`write_hotspots`, restoring ``attrs["csmap_params"]``.
+
+    The index is a fresh RangeIndex (files do not keep the index; ``hotspot_id`` identifies rows).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.geojson``, ``.gpkg`` or ``.csv`` result.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The result in EPSG:27700.
+
+    Examples
+    --------
+    >>> import shapely, tempfile
+    >>> res = finalise(gpd.GeoDataFrame({"n_events": [1]}, geometry=[shapely.box(0, 0, 1, 1)],
+    ...     crs=27700), method="demo", params={})
+    >>> back = read_hotspots(write_hotspots(res, Path(tempfile.mkdtemp()) / "r.csv"))
+    >>> back["method"].tolist(), back.crs.to_epsg()
+    (['demo'], 27700)
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if not p.exists():
+        raise UnreadableFileError(f"{p}: no such file")
+    params: dict[str, Any] = {}
+    if suffix == ".geojson":
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        params = dict(doc.get("csmap_parameters") or {})
+        gdf = gpd.read_file(p, engine="pyogrio")
+        if gdf.crs is None:
+            gdf = gdf.set_crs(BNG_EPSG)
+    elif suffix == ".gpkg":
+        import pyogrio
+
+        gdf = gpd.read_file(p, layer=HOTSPOTS_LAYER, engine="pyogrio")
+        layers = {name for name, _ in pyogrio.list_layers(p)}
+        if PARAMS_LAYER in layers:
+            table = pyogrio.read_dataframe(p, layer=PARAMS_LAYER, read_geometry=False)
+            params = {
+                str(k): json.loads(v)
+                for k, v in zip(table["key"], table["value_json"], strict=True)
+            }
+    elif suffix == ".csv":
+        frame = pd.read_csv(p)
+        if WKT_COLUMN not in frame:
+            raise UnreadableFileError(f"{p}: no {WKT_COLUMN} column; not a csmap hotspot CSV")
+        geom = gpd.GeoSeries.from_wkt(frame.pop(WKT_COLUMN), crs=BNG_EPSG)
+        gdf = gpd.GeoDataFrame(frame, geometry=geom, crs=BNG_EPSG)
+        side = params_path(p)
+        if side.exists():
+            params = json.loads(side.read_text(encoding="utf-8"))
+        else:
+            warnings.warn(f"{p}: parameter sidecar {side.name} is missing", stacklevel=2)
+    else:
+        raise UnreadableFileError(f"{p}: unknown result format; use one of {SUFFIXES}")
+    gdf.attrs = {PARAMS_ATTR: params}
+    return gdf
