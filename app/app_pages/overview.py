@@ -1,0 +1,88 @@
+"""Overview page: counts by kind, monthly trend by category, top wards, data quality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app import state
+from app.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
+from app.summaries import (
+    missing_shares,
+    monthly_by_category,
+    precision_mix,
+    quarantine_reasons,
+    top_wards,
+)
+
+config = state.config_from_env()
+filters = state.current_filters()
+records = apply_filters(state.current_records(config), filters=filters)
+
+st.title("Overview")
+st.caption(
+    "Counts for the period and filters chosen in the sidebar. "
+    f"Dates: {', '.join(f'{KIND_LABELS[k]} by {c}' for k, c in DATE_COLUMNS.items())}."
+)
+
+cols = st.columns(max(len(records), 1))
+for col, (kind, frame) in zip(cols, records.items(), strict=False):
+    col.metric(KIND_LABELS.get(kind, kind), f"{len(frame):,}")
+
+concerns = records.get("concerns")
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Concerns per month by category")
+    trend = monthly_by_category(concerns) if concerns is not None else pd.DataFrame()
+    if trend.empty:
+        st.write("No concerns in the selection.")
+    else:
+        chart = (
+            alt.Chart(trend)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("month:T", title="Month"),
+                y=alt.Y("count:Q", title="Concerns"),
+                color=alt.Color("category:N", title="Category"),
+                tooltip=["month:T", "category:N", "count:Q"],
+            )
+            .properties(height=320)
+        )
+        st.altair_chart(chart, use_container_width=True)
+with right:
+    st.subheader("Top wards (concerns)")
+    wards = top_wards(concerns, n=10) if concerns is not None else pd.DataFrame()
+    if wards.empty:
+        st.write("No concerns with a ward in the selection.")
+    else:
+        st.dataframe(wards, hide_index=True, use_container_width=True)
+
+st.subheader("Data quality")
+st.caption(
+    "Partnership records are often incomplete: these shares say how far the maps can be trusted."
+)
+q1, q2 = st.columns(2)
+with q1:
+    st.markdown("**Share of rows missing a value**")
+    st.dataframe(missing_shares(records), hide_index=True, use_container_width=True)
+with q2:
+    st.markdown("**Location precision**")
+    st.dataframe(precision_mix(records), hide_index=True, use_container_width=True)
+
+st.markdown("**Quarantined rows** (not loaded; each with its reasons)")
+if config.store_path is not None and config.store_path.exists():
+    log = state.load_ingest_log(str(config.store_path), state.store_mtime(config.store_path))
+    reasons = quarantine_reasons(log, base=Path(config.store_path).parent)
+    if log.empty:
+        st.write("The store has no ingest log yet.")
+    else:
+        st.dataframe(log, hide_index=True, use_container_width=True)
+    if reasons.empty:
+        st.write("No quarantined rows.")
+    else:
+        st.dataframe(reasons, hide_index=True, use_container_width=True)
+else:
+    st.write("No store loaded.")

@@ -1,0 +1,264 @@
+"""Folium maps of records over the study area's boundaries, with nothing loaded from the internet.
+
+Boundaries (LA outline, wards, LSOAs) are the base map; web tiles are an explicit opt-in with
+their attribution. Up to ``max_points`` points draw as canvas CircleMarkers with escaped popups;
+beyond that every layer is aggregated into a HeatMap, so a million records never become a million
+markers. :func:`app.vendor.assert_offline` is run on every map built here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from app.vendor import assert_offline, use_local_assets
+from geo.boundaries import StudyArea
+from geo.coords import bng_to_wgs84
+
+#: Default number of points above which layers are aggregated instead of drawn one by one.
+MAX_POINTS = 10_000
+
+#: Display name and colour of each point kind.
+POINT_STYLES: dict[str, tuple[str, str]] = {
+    "concerns": ("Concerns", "#c0392b"),
+    "missing_last_seen": ("Missing: last seen", "#e67e22"),
+    "missing_found": ("Missing: found", "#2471a3"),
+    "placements": ("Placements", "#7d3c98"),
+}
+
+#: Fields shown in a point's popup, per point kind (only those present are shown).
+POPUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "concerns": (
+        "record_id",
+        "reported_date",
+        "category",
+        "location_type",
+        "reporting_agency",
+        "risk_level",
+        "place_name",
+        "location_precision",
+    ),
+    "missing_last_seen": ("episode_id", "start", "end", "episode_type", "risk_level"),
+    "missing_found": ("episode_id", "start", "end", "episode_type", "risk_level"),
+    "placements": ("placement_id", "start_date", "placement_type", "placing_authority"),
+}
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
+@dataclass
+class RecordMap:
+    """A built map and what it shows."""
+
+    fmap: folium.Map
+    counts: dict[str, int] = field(default_factory=dict)
+    mode: str = "points"  # "points" or "heatmap"
+
+
+def to_wgs84(geoms: gpd.GeoSeries, *, decimals: int | None = None) -> gpd.GeoSeries:
+    """Reproject EPSG:27700 geometries to WGS84 with OSTN15 (not pyproj's Helmert fallback).
+
+    ``decimals`` rounds the degrees (5 decimals is about 1 m) to keep map payloads small.
+
+    Examples
+    --------
+    >>> g = to_wgs84(gpd.GeoSeries([shapely.Point(414639.63, 417076.07)], crs=27700))
+    >>> round(g.iloc[0].x, 4), round(g.iloc[0].y, 4)
+    (-1.78, 53.65)
+    """
+
+    def convert(xy: np.ndarray) -> np.ndarray:
+        lon, lat = bng_to_wgs84(xy[:, 0], xy[:, 1])
+        out = np.column_stack([lon, lat])
+        return out if decimals is None else np.round(out, decimals)
+
+    out = shapely.transform(np.asarray(geoms.values, dtype=object), convert)
+    return gpd.GeoSeries(out, index=geoms.index, crs=4326)
+
+
+def popup_html(row: Mapping[str, Any], fields: Sequence[str]) -> str:
+    """A small HTML table of ``fields``; every name and value is escaped.
+
+    Examples
+    --------
+    >>> popup_html({"summary": "<script>x</script>"}, ["summary"])
+    '<table><tr><th>summary</th><td>&lt;script&gt;x&lt;/script&gt;</td></tr></table>'
+    """
+    cells = []
+    for name in fields:
+        if name not in row:
+            continue
+        value = row[name]
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+            continue
+        if isinstance(value, pd.Timestamp):
+            value = value.strftime("%Y-%m-%d")
+        cells.append(
+            f"<tr><th>{html.escape(str(name))}</th><td>{html.escape(str(value))}</td></tr>"
+        )
+    return "<table>" + "".join(cells) + "</table>"
+
+
+def _boundary_layer(
+    frame: gpd.GeoDataFrame,
+    *,
+    name: str,
+    color: str,
+    weight: float,
+    tooltip: Sequence[str],
+    show: bool,
+    simplify_m: float,
+) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=name, show=show)
+    cols = [c for c in tooltip if c in frame.columns]
+    data = frame[cols].astype(str).apply(lambda s: s.map(html.escape))
+    shown = gpd.GeoDataFrame(
+        data, geometry=to_wgs84(frame.geometry.simplify(simplify_m), decimals=5), crs=4326
+    )
+    folium.GeoJson(
+        shown.__geo_interface__,
+        style_function=lambda _f: {"color": color, "weight": weight, "fillOpacity": 0.0},
+        tooltip=folium.GeoJsonTooltip(fields=cols) if cols else None,
+    ).add_to(group)
+    return group
+
+
+def _legend_html(entries: Sequence[tuple[str, str]], *, mode: str) -> str:
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
+        f'background:{html.escape(color)};margin-right:6px"></span>{html.escape(label)}</div>'
+        for label, color in entries
+    )
+    note = "" if mode == "points" else "<div><i>aggregated (heat map)</i></div>"
+    return (
+        '<div class="csmap-legend" style="position:absolute;bottom:24px;left:10px;z-index:1000;'
+        "background:rgba(255,255,255,0.9);padding:6px 8px;border-radius:4px;"
+        f'font:12px sans-serif;box-shadow:0 0 4px rgba(0,0,0,0.3)">{rows}{note}</div>'
+    )
+
+
+def build_record_map(
+    points: Mapping[str, gpd.GeoDataFrame],
+    *,
+    area: StudyArea,
+    tiles: bool = False,
+    max_points: int = MAX_POINTS,
+    show_lsoas: bool = False,
+) -> RecordMap:
+    """Draw point sets over the study area's LA, ward and LSOA boundaries.
+
+    Parameters
+    ----------
+    points : mapping of str to GeoDataFrame
+        Point kind (``concerns``, ``missing_found``, ``missing_last_seen``, ``placements``) ->
+        points in EPSG:27700 (null geometries are skipped).
+    area : StudyArea
+        Boundaries drawn as the base map.
+    tiles : bool
+        Add OpenStreetMap tiles (needs the internet; off by default).
+    max_points : int
+        Above this total, every layer is drawn as a HeatMap instead of markers.
+    show_lsoas : bool
+        Whether the LSOA layer starts visible (it is always in the layer control).
+
+    Returns
+    -------
+    RecordMap
+
+    Examples
+    --------
+    >>> from geo.boundaries import load_area
+    >>> pts = gpd.GeoDataFrame(geometry=[shapely.Point(414640, 417076)], crs=27700)
+    >>> rm = build_record_map({"concerns": pts}, area=load_area("kirklees"))  # doctest: +SKIP
+    >>> rm.counts, rm.mode  # doctest: +SKIP
+    ({'concerns': 1}, 'points')
+    """
+    use_local_assets()
+    outline = to_wgs84(area.outline.geometry)
+    minx, miny, maxx, maxy = outline.total_bounds
+    fmap = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    if tiles:
+        folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    _boundary_layer(
+        area.lsoas,
+        name="LSOAs (2021)",
+        color="#aab7b8",
+        weight=0.6,
+        tooltip=("lsoa21cd", "lsoa21nm"),
+        show=show_lsoas,
+        simplify_m=10,
+    ).add_to(fmap)
+    _boundary_layer(
+        area.wards,
+        name="Wards",
+        color="#566573",
+        weight=1.2,
+        tooltip=("ward_nm", "ward_cd"),
+        show=True,
+        simplify_m=5,
+    ).add_to(fmap)
+    _boundary_layer(
+        area.outline,
+        name="Local authority",
+        color="#17202a",
+        weight=2.5,
+        tooltip=("lad_nm",),
+        show=True,
+        simplify_m=20,
+    ).add_to(fmap)
+
+    clean = {k: g[g.geometry.notna() & ~g.geometry.is_empty] for k, g in points.items()}
+    counts = {k: len(g) for k, g in clean.items()}
+    mode = "points" if sum(counts.values()) <= max_points else "heatmap"
+    legend: list[tuple[str, str]] = []
+    for kind, frame in clean.items():
+        label, color = POINT_STYLES.get(kind, (kind, "#333333"))
+        group = folium.FeatureGroup(name=f"{label} ({counts[kind]:,})", show=True)
+        wgs = to_wgs84(frame.geometry, decimals=6)
+        lat, lon = wgs.y.to_numpy(), wgs.x.to_numpy()
+        if mode == "points":
+            fields = [f for f in POPUP_FIELDS.get(kind, ()) if f in frame.columns]
+            rows = frame[fields].to_dict("records") if fields else [{}] * len(frame)
+            for y, x, row in zip(lat, lon, rows, strict=True):
+                folium.CircleMarker(
+                    location=[float(y), float(x)],
+                    radius=4,
+                    color=color,
+                    weight=1,
+                    fill=True,
+                    fill_color=color,
+                    fill_opacity=0.7,
+                    popup=folium.Popup(popup_html(row, fields), max_width=320) if fields else None,
+                ).add_to(group)
+        elif len(frame):
+            folium.plugins.HeatMap(
+                np.column_stack([lat, lon]).round(5).tolist(), radius=12, blur=15
+            ).add_to(group)
+        group.add_to(fmap)
+        legend.append((f"{label}: {counts[kind]:,}", color))
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.get_root().html.add_child(  # type: ignore[attr-defined]
+        folium.Element(_legend_html(legend, mode=mode))
+    )
+    assert_offline(fmap)
+    return RecordMap(fmap=fmap, counts=counts, mode=mode)
