@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 DEMO_DIR := .csmap/demo
 DEMO_STORE := $(DEMO_DIR)/store.gpkg
+DEMO_STAMP := $(DEMO_DIR)/.built
 PORT ?= 8501
 VENDOR_STAMP := app/static/vendor/.stamp
 
@@ -32,13 +33,20 @@ $(VENDOR_STAMP): app/vendor_assets.txt | $(VENV)/.installed
 
 vendor: $(VENDOR_STAMP)
 
-$(DEMO_STORE): $(VENV)/.installed
+# Synthetic demo records -> three ingests -> the demo marker (csmap app --demo checks it).
+# The stamp is written last, so an interrupted build is redone from scratch next time.
+$(DEMO_STAMP): | $(VENV)/.installed
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(BIN)/csmap demo-data --out $(DEMO_DIR)/csv --seed 20261121
-	$(BIN)/csmap demo-load --csv-dir $(DEMO_DIR)/csv --store $(DEMO_STORE)
+	$(BIN)/csmap ingest concerns $(DEMO_DIR)/csv/concerns.csv --store $(DEMO_STORE) > /dev/null
+	$(BIN)/csmap ingest missing_episodes $(DEMO_DIR)/csv/missing_episodes.csv --store $(DEMO_STORE) > /dev/null
+	$(BIN)/csmap ingest placements $(DEMO_DIR)/csv/placements.csv --store $(DEMO_STORE) > /dev/null
+	$(BIN)/python -m geo.store_meta set $(DEMO_STORE) demo true
+	touch $@
 
-demo: $(DEMO_STORE)
+demo: $(DEMO_STAMP)
 
-run: $(VENV)/.installed $(VENDOR_STAMP) $(DEMO_STORE)
+run: $(VENV)/.installed $(VENDOR_STAMP) $(DEMO_STAMP)
 	$(BIN)/csmap app --store $(DEMO_STORE) --port $(PORT) --host 127.0.0.1 --demo
 
 lint: $(VENV)/.installed
