@@ -1,0 +1,619 @@
+"""Coordinates: WGS84 <-> British National Grid (OSTN15), grid references, location resolution.
+
+Conversions use the Ordnance Survey's OSTN15 transformation through ``convertbng`` (never pyproj's
+offline Helmert fallback, which is about 2 m off). :func:`resolve_locations` turns whatever location
+columns a row carries (``latitude``/``longitude``, ``easting``/``northing``, ``grid_ref``, ``uprn``,
+``postcode``) into one point, with its precision, any repairs made (``location_flags``) and, for an
+unusable location, the reason (``location_error``).
+
+Flags written to ``location_flags`` (``;``-separated):
+
+``swapped_latlon``
+    latitude and longitude were in each other's columns.
+``bng_in_latlon``
+    eastings/northings were given in the latitude/longitude columns.
+``swapped_eastnorth``
+    easting and northing were in each other's columns.
+``latlon_in_bng``
+    longitude/latitude were given in the easting/northing columns.
+``coarse_grid_ref``
+    a grid reference of 1 km precision or coarser.
+``terminated_postcode``
+    the postcode is terminated in the lookup (its last centroid is used).
+``fallback_location``
+    a better form (e.g. latitude/longitude) was present but unusable, and a poorer one was used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from convertbng.cutil import convert_bng, convert_lonlat
+
+from geo.errors import LocationError
+from geo.geocode import Lookups, normalise_postcodes
+from geo.land import on_land
+
+__all__ = [
+    "BNG_E_RANGE",
+    "BNG_N_RANGE",
+    "GB_LAT_RANGE",
+    "GB_LON_RANGE",
+    "bng_to_wgs84",
+    "format_grid_ref",
+    "parse_grid_ref",
+    "resolve_locations",
+    "wgs84_to_bng",
+]
+
+#: Latitude / longitude box of Great Britain and its islands (Scilly to Shetland, St Kilda to
+#: Lowestoft).
+GB_LAT_RANGE: tuple[float, float] = (49.8, 61.0)
+GB_LON_RANGE: tuple[float, float] = (-8.8, 2.0)
+#: Extent of the British National Grid (metres).
+BNG_E_RANGE: tuple[float, float] = (0.0, 700_000.0)
+BNG_N_RANGE: tuple[float, float] = (0.0, 1_300_000.0)
+
+_NULL_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "unknown", "not known"})
+_GRID_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # no I
+_GRID_RE = re.compile(r"^\s*([A-Za-z]{2})\s*(\d+)(?:\s+(\d+))?\s*$")
+OUT_COLUMNS: tuple[str, ...] = (
+    "easting",
+    "northing",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "location_flags",
+    "location_error",
+)
+
+
+def _as_float(values: Any) -> tuple[np.ndarray, tuple[int, ...]]:
+    arr = np.asarray(values, dtype=np.float64)
+    shape = arr.shape
+    return np.ascontiguousarray(arr.reshape(-1)), shape
+
+
+def _finite_or_nan(values: np.ndarray) -> np.ndarray:
+    out = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def wgs84_to_bng(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Convert WGS84 longitude/latitude to British National Grid eastings/northings (OSTN15).
+
+    Parameters
+    ----------
+    lon, lat : array-like of float
+        Degrees (same shape). NaN, infinite and out-of-range values (outside the OSTN15 area)
+        give NaN; no exception is raised for them.
+
+    Returns
+    -------
+    easting, northing : numpy.ndarray
+        Metres in EPSG:27700, finite or NaN, same shape as the input.
+
+    Examples
+    --------
+    >>> e, n = wgs84_to_bng([-1.78, float("nan")], [53.65, 53.0])
+    >>> [round(float(e[0]), 2), round(float(n[0]), 2)]
+    [414639.63, 417076.07]
+    >>> bool(np.isnan(e[1]))
+    True
+    """
+    x, shape = _as_float(lon)
+    y, shape_y = _as_float(lat)
+    if shape != shape_y:
+        raise ValueError(f"lon and lat differ in shape: {shape} vs {shape_y}")
+    if x.size == 0:
+        return x.reshape(shape), y.reshape(shape)
+    ok = np.isfinite(x) & np.isfinite(y) & (np.abs(y) <= 90) & (np.abs(x) <= 180)
+    east = np.full(x.size, np.nan)
+    north = np.full(x.size, np.nan)
+    if ok.any():
+        e, n = convert_bng(np.ascontiguousarray(x[ok]), np.ascontiguousarray(y[ok]))
+        east[ok] = _finite_or_nan(e)
+        north[ok] = _finite_or_nan(n)
+    return east.reshape(shape), north.reshape(shape)
+
+
+def bng_to_wgs84(easting: Any, northing: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Convert British National Grid eastings/northings to WGS84 longitude/latitude (OSTN15).
+
+    Parameters
+    ----------
+    easting, northing : array-like of float
+        Metres in EPSG:27700 (same shape). NaN, infinite and out-of-range values give NaN.
+
+    Returns
+    -------
+    lon, lat : numpy.ndarray
+        Degrees, finite or NaN, same shape as the input.
+
+    Examples
+    --------
+    >>> lon, lat = bng_to_wgs84([414639.626], [417076.073])
+    >>> [round(float(lon[0]), 6), round(float(lat[0]), 6)]
+    [-1.78, 53.65]
+    """
+    x, shape = _as_float(easting)
+    y, shape_y = _as_float(northing)
+    if shape != shape_y:
+        raise ValueError(f"easting and northing differ in shape: {shape} vs {shape_y}")
+    if x.size == 0:
+        return x.reshape(shape), y.reshape(shape)
+    ok = (
+        np.isfinite(x)
+        & np.isfinite(y)
+        & (x >= BNG_E_RANGE[0])
+        & (x <= BNG_E_RANGE[1])
+        & (y >= BNG_N_RANGE[0])
+        & (y <= BNG_N_RANGE[1])
+    )
+    lon = np.full(x.size, np.nan)
+    lat = np.full(x.size, np.nan)
+    if ok.any():
+        lo, la = convert_lonlat(np.ascontiguousarray(x[ok]), np.ascontiguousarray(y[ok]))
+        lon[ok] = _finite_or_nan(lo)
+        lat[ok] = _finite_or_nan(la)
+    return lon.reshape(shape), lat.reshape(shape)
+
+
+def parse_grid_ref(text: str) -> tuple[float, float, int]:
+    """Parse an Ordnance Survey grid reference such as ``"SE 14312 16452"``.
+
+    Parameters
+    ----------
+    text : str
+        Two letters and 2 to 10 digits (an even number), in any case and with spaces anywhere
+        between the letters and the two digit groups.
+
+    Returns
+    -------
+    easting, northing : float
+        The centre of the referenced square (south-west corner plus half its side), in metres.
+    precision_m : int
+        The side of the square in metres (1 for 10 digits ... 10 000 for 2 digits).
+
+    Raises
+    ------
+    LocationError
+        Unknown letters, an odd number of digits, or unequal digit groups; the message names the
+        text.
+
+    Examples
+    --------
+    >>> parse_grid_ref("SE 14312 16452")
+    (414312.5, 416452.5, 1)
+    >>> parse_grid_ref("se143164")
+    (414350.0, 416450.0, 100)
+    >>> parse_grid_ref("SE11")
+    (415000.0, 415000.0, 10000)
+    """
+    if not isinstance(text, str):
+        raise LocationError(f"grid reference {text!r} is not text")
+    match = _GRID_RE.match(text)
+    if match is None:
+        raise LocationError(f"grid reference {text!r} is not two letters and 2-10 digits")
+    letters, first, second = match.group(1).upper(), match.group(2), match.group(3)
+    if second is not None and len(first) != len(second):
+        raise LocationError(f"grid reference {text!r} has digit groups of unequal length")
+    digits = first + (second or "")
+    if len(digits) % 2 or not 2 <= len(digits) <= 10:
+        raise LocationError(f"grid reference {text!r} needs an even number of digits, 2 to 10")
+    if any(ch not in _GRID_LETTERS for ch in letters):
+        raise LocationError(f"grid reference {text!r} has an invalid letter (I is not used)")
+    l1, l2 = _GRID_LETTERS.index(letters[0]), _GRID_LETTERS.index(letters[1])
+    e100 = ((l1 - 2) % 5) * 5 + (l2 % 5)
+    n100 = (19 - (l1 // 5) * 5) - (l2 // 5)
+    if not (0 <= e100 < 7 and 0 <= n100 < 13):
+        raise LocationError(
+            f"grid reference {text!r}: square {letters} is outside the national grid"
+        )
+    half = len(digits) // 2
+    precision = 10 ** (5 - half)
+    east = e100 * 100_000 + int(digits[:half]) * precision + precision / 2
+    north = n100 * 100_000 + int(digits[half:]) * precision + precision / 2
+    return float(east), float(north), int(precision)
+
+
+def format_grid_ref(easting: float, northing: float, *, digits: int = 10) -> str:
+    """Format a British National Grid point as an OS grid reference (the square containing it).
+
+    Parameters
+    ----------
+    easting, northing : float
+        Metres in EPSG:27700.
+    digits : int, default 10
+        Total digits, even, 2 to 10 (10 = 1 m squares, 6 = 100 m, 2 = 10 km).
+
+    Returns
+    -------
+    str
+        For example ``"SE 14312 16452"``.
+
+    Raises
+    ------
+    LocationError
+        The point is outside the national grid or ``digits`` is invalid.
+
+    Examples
+    --------
+    >>> format_grid_ref(414312.7, 416452.2)
+    'SE 14312 16452'
+    >>> format_grid_ref(414312.7, 416452.2, digits=6)
+    'SE 143 164'
+    """
+    if digits not in (2, 4, 6, 8, 10):
+        raise LocationError(f"grid reference digits must be 2, 4, 6, 8 or 10, not {digits}")
+    e, n = float(easting), float(northing)
+    if not (
+        np.isfinite(e)
+        and np.isfinite(n)
+        and BNG_E_RANGE[0] <= e < BNG_E_RANGE[1]
+        and BNG_N_RANGE[0] <= n < BNG_N_RANGE[1]
+    ):
+        raise LocationError(f"point ({easting}, {northing}) is outside the national grid")
+    e100, n100 = int(e // 100_000), int(n // 100_000)
+    l1 = (19 - n100) // 5 * 5 + (e100 + 10) // 5
+    l2 = (19 - n100) * 5 % 25 + e100 % 5
+    half = digits // 2
+    scale = 10 ** (5 - half)
+    ee = int((e % 100_000) // scale)
+    nn = int((n % 100_000) // scale)
+    return f"{_GRID_LETTERS[l1]}{_GRID_LETTERS[l2]} {ee:0{half}d} {nn:0{half}d}"
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+def _numeric(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, present mask and bad-text mask of a possibly-text numeric column."""
+    n = len(frame)
+    if col not in frame.columns:
+        return np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    s = frame[col]
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        present = ~np.isnan(vals)
+        bad = present & ~np.isfinite(vals)
+        return np.where(bad, np.nan, vals), present, bad
+    text = s.astype("string").str.strip()
+    present = (text.notna() & (text != "")).to_numpy(dtype=bool)
+    vals = pd.to_numeric(text.where(present), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    bad = present & ~np.isfinite(vals)
+    if bad.any():  # placeholder words ("N/A", "unknown") count as absent, not as errors
+        idx = np.flatnonzero(bad)
+        null = text.iloc[idx].str.lower().isin(_NULL_TOKENS).to_numpy(dtype=bool)
+        present[idx[null]] = False
+        bad[idx[null]] = False
+    return np.where(np.isfinite(vals), vals, np.nan), present, bad
+
+
+def _text(frame: pd.DataFrame, col: str) -> tuple[pd.Series, np.ndarray]:
+    n = len(frame)
+    if col not in frame.columns:
+        return pd.Series([pd.NA] * n, index=frame.index, dtype="string"), np.zeros(n, bool)
+    text = frame[col].astype("string").str.strip()
+    present = text.notna() & (text != "") & ~text.str.lower().isin(_NULL_TOKENS)
+    return text, present.to_numpy(dtype=bool)
+
+
+def _raw(frame: pd.DataFrame, col: str, i: int) -> str:
+    return str(frame[col].iloc[i]).strip() if col in frame.columns else ""
+
+
+def _in(values: np.ndarray, lo_hi: tuple[float, float]) -> np.ndarray:
+    return (values >= lo_hi[0]) & (values <= lo_hi[1])
+
+
+class _Resolver:
+    """Mutable state of one :func:`resolve_locations` call (arrays over the rows)."""
+
+    def __init__(self, frame: pd.DataFrame, prefix: str) -> None:
+        self.frame = frame
+        self.prefix = prefix
+        n = len(frame)
+        self.east = np.full(n, np.nan)
+        self.north = np.full(n, np.nan)
+        self.lon = np.full(n, np.nan)
+        self.lat = np.full(n, np.nan)
+        self.precision = np.full(n, "none", dtype=object)
+        self.flags: list[tuple[str, np.ndarray]] = []
+        self.error = np.full(n, "", dtype=object)
+        self.done = np.zeros(n, dtype=bool)
+        self.tried = np.zeros(n, dtype=bool)  # some form was present but unusable
+
+    def col(self, name: str) -> str:
+        return self.prefix + name
+
+    def fail(self, mask: np.ndarray, message: Callable[[int], str]) -> None:
+        """Record the reason for rows in ``mask`` that have no reason yet."""
+        for i in np.flatnonzero(mask & ~self.done & (self.error == "")):
+            self.error[i] = message(int(i))
+        self.tried |= mask & ~self.done
+
+    def flag(self, name: str, mask: np.ndarray) -> None:
+        if mask.any():
+            self.flags.append((name, mask.copy()))
+
+    def accept_bng(
+        self,
+        mask: np.ndarray,
+        east: np.ndarray,
+        north: np.ndarray,
+        precision: str,
+        what: Callable[[int], str],
+    ) -> None:
+        """Accept grid points for rows in ``mask`` (not yet resolved) if they are in GB."""
+        rows = mask & ~self.done
+        if not rows.any():
+            return
+        lon, lat = bng_to_wgs84(east[rows], north[rows])
+        idx = np.flatnonzero(rows)
+        land = on_land(east[rows], north[rows]) & np.isfinite(lon)
+        good = idx[land]
+        self.east[good], self.north[good] = east[good], north[good]
+        self.lon[good], self.lat[good] = lon[land], lat[land]
+        self.precision[good] = precision
+        self.done[good] = True
+        accepted = np.zeros(len(rows), dtype=bool)
+        accepted[good] = True
+        self.flag("fallback_location", accepted & self.tried)
+        bad = np.zeros(len(rows), dtype=bool)
+        bad[idx[~land]] = True
+        self.fail(bad, lambda i: f"{what(i)} is in the sea or outside Great Britain")
+
+    def result(self) -> pd.DataFrame:
+        n = len(self.frame)
+        flags = np.full(n, "", dtype=object)
+        for name, mask in self.flags:
+            for i in np.flatnonzero(mask):
+                flags[i] = f"{flags[i]};{name}" if flags[i] else name
+        error = np.where(self.done, "", self.error)
+        return pd.DataFrame(
+            {
+                "easting": self.east,
+                "northing": self.north,
+                "latitude": self.lat,
+                "longitude": self.lon,
+                "location_precision": pd.array(self.precision, dtype="string"),
+                "location_flags": pd.array(flags, dtype="string"),
+                "location_error": pd.array(error, dtype="string"),
+            },
+            index=self.frame.index,
+        )
+
+
+def _resolve_latlon(r: _Resolver) -> None:
+    lat_c, lon_c = r.col("latitude"), r.col("longitude")
+    a, pa, ba = _numeric(r.frame, lat_c)
+    b, pb, bb = _numeric(r.frame, lon_c)
+    r.fail(ba, lambda i: f"{lat_c} {_raw(r.frame, lat_c, i)!r} is not a number")
+    r.fail(bb, lambda i: f"{lon_c} {_raw(r.frame, lon_c, i)!r} is not a number")
+    r.fail(pa & ~pb & ~bb, lambda i: f"{lat_c} given without {lon_c}")
+    r.fail(pb & ~pa & ~ba, lambda i: f"{lon_c} given without {lat_c}")
+    both = pa & pb
+    normal = both & _in(a, GB_LAT_RANGE) & _in(b, GB_LON_RANGE)
+    swapped = both & ~normal & _in(b, GB_LAT_RANGE) & _in(a, GB_LON_RANGE)
+    degrees = (np.abs(a) <= 180) & (np.abs(b) <= 180)
+    grid = both & ~normal & ~swapped & ~degrees & ((np.abs(a) > 1000) | (np.abs(b) > 1000))
+    # latitude column holding the northing and longitude the easting, or the other way round
+    grid_nat = grid & _in(b, BNG_E_RANGE) & _in(a, BNG_N_RANGE)
+    grid_rev = grid & ~grid_nat & _in(a, BNG_E_RANGE) & _in(b, BNG_N_RANGE)
+    lat = np.where(swapped, b, a)
+    lon = np.where(swapped, a, b)
+    ok = normal | swapped
+    e, n = wgs84_to_bng(np.where(ok, lon, np.nan), np.where(ok, lat, np.nan))
+    e = np.where(grid_nat, b, np.where(grid_rev, a, e))
+    n = np.where(grid_nat, a, np.where(grid_rev, b, n))
+    before = r.done.copy()
+    r.accept_bng(
+        ok | grid_nat | grid_rev,
+        e,
+        n,
+        "exact point",
+        lambda i: f"{lat_c} {a[i]:g}, {lon_c} {b[i]:g}",
+    )
+    new = r.done & ~before
+    r.flag("swapped_latlon", new & swapped)
+    r.flag("bng_in_latlon", new & (grid_nat | grid_rev))
+    r.flag("swapped_eastnorth", new & grid_rev)
+    # Keep the given WGS84 values for points given in degrees (no round trip through the grid).
+    keep = new & ok
+    r.lat[keep], r.lon[keep] = lat[keep], lon[keep]
+
+    def why(i: int) -> str:
+        if abs(a[i]) > 90 and abs(a[i]) <= 180 and not grid[i]:
+            return f"{lat_c} {a[i]:g} out of range"
+        if abs(b[i]) > 180 and not grid[i]:
+            return f"{lon_c} {b[i]:g} out of range"
+        if grid[i]:
+            return f"{lat_c}/{lon_c} ({a[i]:g}, {b[i]:g}) are neither degrees nor grid metres in GB"
+        return f"{lat_c} {a[i]:g}, {lon_c} {b[i]:g} is outside Great Britain"
+
+    r.fail(both & ~ok & ~grid_nat & ~grid_rev, why)
+
+
+def _resolve_eastnorth(r: _Resolver) -> None:
+    e_c, n_c = r.col("easting"), r.col("northing")
+    e, pe, be = _numeric(r.frame, e_c)
+    n, pn, bn = _numeric(r.frame, n_c)
+    r.fail(be, lambda i: f"{e_c} {_raw(r.frame, e_c, i)!r} is not a number")
+    r.fail(bn, lambda i: f"{n_c} {_raw(r.frame, n_c, i)!r} is not a number")
+    r.fail(pe & ~pn & ~bn, lambda i: f"{e_c} given without {n_c}")
+    r.fail(pn & ~pe & ~be, lambda i: f"{n_c} given without {e_c}")
+    both = pe & pn
+    normal = both & _in(e, BNG_E_RANGE) & _in(n, BNG_N_RANGE) & ((e > 1000) | (n > 1000))
+    swapped = both & ~normal & _in(n, BNG_E_RANGE) & _in(e, BNG_N_RANGE) & (e > 1000)
+    ll = both & ~normal & ~swapped & _in(e, GB_LON_RANGE) & _in(n, GB_LAT_RANGE)
+    ll_rev = both & ~normal & ~swapped & ~ll & _in(n, GB_LON_RANGE) & _in(e, GB_LAT_RANGE)
+    ll_e, ll_n = wgs84_to_bng(
+        np.where(ll, e, np.where(ll_rev, n, np.nan)), np.where(ll, n, np.where(ll_rev, e, np.nan))
+    )
+    east = np.where(swapped, n, np.where(ll | ll_rev, ll_e, e))
+    north = np.where(swapped, e, np.where(ll | ll_rev, ll_n, n))
+    before = r.done.copy()
+    r.accept_bng(
+        normal | swapped | ll | ll_rev,
+        east,
+        north,
+        "exact point",
+        lambda i: f"{e_c} {e[i]:g}, {n_c} {n[i]:g}",
+    )
+    new = r.done & ~before
+    r.flag("swapped_eastnorth", new & swapped)
+    r.flag("latlon_in_bng", new & (ll | ll_rev))
+    r.flag("swapped_latlon", new & ll_rev)
+
+    def why(i: int) -> str:
+        if not _in(e[i : i + 1], BNG_E_RANGE)[0]:
+            return f"{e_c} {e[i]:g} out of range"
+        if not _in(n[i : i + 1], BNG_N_RANGE)[0]:
+            return f"{n_c} {n[i]:g} out of range"
+        return f"{e_c}/{n_c} ({e[i]:g}, {n[i]:g}) is not a usable grid point"
+
+    r.fail(both & ~(normal | swapped | ll | ll_rev), why)
+
+
+def _resolve_grid_ref(r: _Resolver) -> None:
+    g_c = r.col("grid_ref")
+    text, present = _text(r.frame, g_c)
+    todo = present & ~r.done
+    if not todo.any():
+        return
+    parsed: dict[str, tuple[float, float, int] | str] = {}
+    for value in pd.unique(text[todo].to_numpy(dtype=object)):
+        try:
+            parsed[value] = parse_grid_ref(value)
+        except LocationError as exc:
+            parsed[value] = f"{g_c}: {exc}"
+    n = len(r.frame)
+    east, north, prec = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n)
+    bad = np.zeros(n, dtype=bool)
+    messages: dict[int, str] = {}
+    for i in np.flatnonzero(todo):
+        got = parsed[text.iloc[i]]
+        if isinstance(got, str):
+            bad[i] = True
+            messages[int(i)] = got
+        else:
+            east[i], north[i], prec[i] = got
+    r.fail(bad, lambda i: messages[i])
+    before = r.done.copy()
+    r.accept_bng(todo & ~bad, east, north, "grid reference", lambda i: f"{g_c} {text.iloc[i]}")
+    r.flag("coarse_grid_ref", r.done & ~before & (prec >= 1000))
+
+
+def _resolve_uprn(r: _Resolver, lookups: Lookups | None) -> None:
+    u_c = r.col("uprn")
+    text, present = _text(r.frame, u_c)
+    todo = present & ~r.done
+    if not todo.any():
+        return
+    if lookups is None or lookups.uprn is None:
+        r.fail(todo, lambda i: f"{u_c} given but no UPRN lookup is configured")
+        return
+    got = lookups.uprn.lookup(text)
+    found = got["found"].to_numpy(dtype=bool)
+    number = np.isfinite(got["uprn"].to_numpy(dtype=float))
+    r.fail(todo & ~number, lambda i: f"{u_c} {text.iloc[i]!r} is not a UPRN")
+    r.fail(todo & number & ~found, lambda i: f"{u_c} {text.iloc[i]} not found in the UPRN lookup")
+    e = got["easting"].to_numpy(dtype=float)
+    n = got["northing"].to_numpy(dtype=float)
+    r.accept_bng(todo & found, e, n, "uprn", lambda i: f"{u_c} {text.iloc[i]}")
+
+
+def _resolve_postcode(r: _Resolver, lookups: Lookups | None) -> None:
+    p_c = r.col("postcode")
+    text, present = _text(r.frame, p_c)
+    todo = present & ~r.done
+    if not todo.any():
+        return
+    shaped = normalise_postcodes(text).notna().to_numpy(dtype=bool)
+    r.fail(todo & ~shaped, lambda i: f"{p_c} {text.iloc[i]!r} is not a valid UK postcode")
+    if lookups is None or lookups.postcode is None:
+        r.fail(todo & shaped, lambda i: f"{p_c} given but no postcode lookup is configured")
+        return
+    got = lookups.postcode.lookup(text)
+    found = got["found"].to_numpy(dtype=bool)
+    r.fail(
+        todo & shaped & ~found,
+        lambda i: f"{p_c} {got['postcode'].iloc[i]} not found in the postcode lookup",
+    )
+    e = got["easting"].to_numpy(dtype=float)
+    n = got["northing"].to_numpy(dtype=float)
+    before = r.done.copy()
+    r.accept_bng(
+        todo & found, e, n, "postcode centroid", lambda i: f"{p_c} {got['postcode'].iloc[i]}"
+    )
+    r.flag("terminated_postcode", r.done & ~before & got["terminated"].to_numpy(dtype=bool))
+
+
+def resolve_locations(
+    frame: pd.DataFrame,
+    *,
+    prefix: str = "",
+    lookups: Lookups | None = None,
+    file: str | None = None,
+) -> pd.DataFrame:
+    """Resolve each row's location, whatever form it is given in, to one point.
+
+    Forms are tried best first: ``latitude``/``longitude``, ``easting``/``northing``, ``grid_ref``,
+    ``uprn``, ``postcode`` (each column name with ``prefix``). Numbers given as text parse
+    (``" -1.78 "``). Swapped latitude/longitude, eastings/northings in the latitude/longitude
+    columns (and the reverse) and swapped easting/northing are detected, repaired and flagged.
+    Points outside Great Britain or in the sea are errors. The latitude/longitude and
+    easting/northing paths are vectorised.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with any of the location columns (text or numbers). Missing columns are allowed.
+    prefix : str, default ""
+        Column prefix, e.g. ``"found_"`` for the found location of a missing episode.
+    lookups : Lookups, optional
+        Postcode and UPRN lookups; without them postcode/UPRN rows get an error.
+    file : str, optional
+        Source file name; if given, it starts every ``location_error`` message.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``frame``; columns ``easting, northing, latitude, longitude`` (float, NaN
+        when unresolved), ``location_precision`` (one of :data:`geo.vocab.PRECISIONS`; ``"none"``
+        when unresolved), ``location_flags`` (``;``-separated, may be empty) and
+        ``location_error`` (empty unless a location was given but could not be used).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {"latitude": ["53.65", "-1.78", ""], "longitude": [" -1.78 ", "53.65", ""]}
+    ... )
+    >>> out = resolve_locations(rows)
+    >>> out["easting"].round(2).tolist()[:2]
+    [414639.63, 414639.63]
+    >>> out["location_flags"].tolist()
+    ['', 'swapped_latlon', '']
+    >>> out["location_precision"].tolist()
+    ['exact point', 'exact point', 'none']
+    """
+    r = _Resolver(frame, prefix)
+    if len(frame):
+        _resolve_latlon(r)
+        _resolve_eastnorth(r)
+        _resolve_grid_ref(r)
+        _resolve_uprn(r, lookups)
+        _resolve_postcode(r, lookups)
+    out = r.result()
+    if file:
+        err = out["location_error"]
+        has = err.fillna("") != ""
+        out.loc[has, "location_error"] = f"{file}: " + err[has]
+    return out
