@@ -1,0 +1,458 @@
+"""Ingest: read a file, validate every row, and store it — losing nothing.
+
+Every input row ends in exactly one place, and the code asserts
+``rows_read == rows_loaded + rows_quarantined + rows_duplicate``:
+
+loaded
+    stored in the store layer of its kind, with ``source_file`` (file name), ``source_row``
+    (header = row 1, so the first data row is 2; blank lines are not counted), ``row_hash``
+    (sha256 of the row's trimmed cells joined by U+001F) and ``ingested_at`` (UTC).
+quarantined
+    written to a CSV beside the store (``<file stem>_<UTC timestamp>_quarantine.csv``) with
+    ``source_row``, ``reasons`` (``"; "``-separated, each naming the field) and the original cells.
+    Cells starting with ``=``, ``+``, ``@`` or a tab are prefixed with ``'`` there, so a spreadsheet
+    never evaluates them (CSV injection); the store keeps them unchanged, as inert text.
+duplicate
+    a row whose id was already stored from a file of the same name, or a repeat, with identical
+    content, of an earlier row of the same file. A repeated id with *different* content in one
+    file is a quarantine reason for every row carrying it (which one is right cannot be known).
+
+Re-ingesting a file therefore changes nothing: its rows are duplicates (or quarantined again) and,
+when nothing new is loaded and the same content was ingested before, the store is not rewritten
+and the earlier quarantine file is reported. A file that cannot be read at all raises
+:class:`~geo.errors.UnreadableFileError` and leaves the store untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.boundaries import StudyArea, assign_areas, load_area
+from geo.coords import resolve_locations
+from geo.errors import UnreadableFileError
+from geo.geocode import Lookups, load_lookups
+from geo.readers import read_table
+from geo.records import build_records
+from geo.schema import ID_COLUMN, LOCATION_INPUTS, REQUIRED, Mapping, load_mapping, match_columns
+from geo.store import Store
+from geo.vocab import BNG_EPSG, KINDS, MISSING_LOCATION_PREFIXES, Kind
+
+AREA_ENV = "CSMAP_AREA"
+
+
+@dataclass
+class IngestReport:
+    """What happened to every row of one file.
+
+    Attributes
+    ----------
+    kind, file : str
+        Record kind and the file as given.
+    rows_read, rows_loaded, rows_quarantined, rows_duplicate : int
+        Counts; ``rows_read`` equals the sum of the other three.
+    quarantine_file : Path or None
+        The quarantine CSV (None when nothing was quarantined or nothing was written).
+    records : geopandas.GeoDataFrame
+        The rows loaded (or, for :func:`validate_file`, that would be loaded).
+    quarantine : pandas.DataFrame
+        Quarantined rows: ``source_row``, ``reasons`` and the original cells.
+    store : Path or None
+        The store written to.
+    """
+
+    kind: str
+    file: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_duplicate: int
+    records: gpd.GeoDataFrame
+    quarantine: pd.DataFrame
+    quarantine_file: Path | None = None
+    store: Path | None = None
+    encoding: str = ""
+    content_hash: str = ""
+    duplicate_rows: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Assert the reconciliation of the counts."""
+        assert self.rows_read == self.rows_loaded + self.rows_quarantined + self.rows_duplicate, (
+            f"{self.file}: rows do not reconcile: {self.rows_read} read != {self.rows_loaded} "
+            f"loaded + {self.rows_quarantined} quarantined + {self.rows_duplicate} duplicate"
+        )
+        assert len(self.records) == self.rows_loaded
+        assert len(self.quarantine) == self.rows_quarantined
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON summary ``csmap ingest`` prints."""
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "store": str(self.store) if self.store else None,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "rows_duplicate": self.rows_duplicate,
+            "quarantine_file": str(self.quarantine_file) if self.quarantine_file else None,
+            "encoding": self.encoding,
+        }
+
+
+def resolve_area(area: str | StudyArea | None) -> StudyArea:
+    """The study area: as given, else env ``CSMAP_AREA``, else ``"kirklees"``."""
+    if isinstance(area, StudyArea):
+        return area
+    return load_area(area or os.environ.get(AREA_ENV) or "kirklees")
+
+
+def _mapping(mapping: Mapping | str | os.PathLike[str] | None) -> Mapping | None:
+    if mapping is None or isinstance(mapping, Mapping):
+        return mapping
+    return load_mapping(Path(mapping))
+
+
+def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
+    if raw.shape[1] == 0 or len(raw) == 0:
+        return np.array([], dtype=object)
+    joined = raw.iloc[:, 0].astype(str).str.strip()
+    for col in raw.columns[1:]:
+        joined = joined + "\x1f" + raw[col].astype(str).str.strip()
+    return np.array(
+        [hashlib.sha256(s.encode("utf-8", "surrogatepass")).hexdigest() for s in joined],
+        dtype=object,
+    )
+
+
+def _join_reasons(parts: list[pd.Series], n: int) -> np.ndarray:
+    out = np.full(n, "", dtype=object)
+    if not parts:
+        return out
+    arrays = [p.to_numpy(dtype=object) for p in parts]
+    any_reason = np.zeros(n, dtype=bool)
+    for a in arrays:
+        any_reason |= a != ""
+    for i in np.flatnonzero(any_reason):
+        out[i] = "; ".join(a[i] for a in arrays if a[i])
+    return out
+
+
+@dataclass
+class _Validated:
+    table_frame: pd.DataFrame
+    records: gpd.GeoDataFrame  # every row (index = position in file)
+    reasons: np.ndarray
+    duplicate: np.ndarray  # bool: repeat of an identical earlier row in the file
+    ids: np.ndarray
+    encoding: str
+    content_hash: str
+
+
+def _validate(
+    kind: Kind,
+    path: Path,
+    *,
+    mapping: Mapping | None,
+    lookups: Lookups | None,
+    area: StudyArea,
+) -> _Validated:
+    if kind not in KINDS:
+        raise UnreadableFileError(f"{path}: unknown record kind {kind!r} ({', '.join(KINDS)})")
+    table = read_table(path)
+    raw = table.frame
+    matched, extra = match_columns(list(raw.columns), kind=kind, mapping=mapping)
+    if not matched:
+        raise UnreadableFileError(
+            f"{path}: no usable columns (found {', '.join(map(repr, raw.columns[:8]))})"
+        )
+    present = set(matched.values())
+    missing = [c for c in REQUIRED[kind] if c not in present]
+    if missing:
+        raise UnreadableFileError(
+            f"{path}: missing required column(s) {', '.join(missing)} for {kind} "
+            f"(found {', '.join(map(repr, raw.columns[:12]))})"
+        )
+    if kind == "concerns" and not present & set(LOCATION_INPUTS):
+        raise UnreadableFileError(
+            f"{path}: no location columns for concerns (latitude/longitude, easting/northing, "
+            "grid_ref, postcode or uprn)"
+        )
+    canon = pd.DataFrame({target: raw[name] for name, target in matched.items()}, index=raw.index)
+    records, parts = build_records(kind, canon, raw[extra] if extra else None, mapping=mapping)
+    prefixes = MISSING_LOCATION_PREFIXES if kind == "missing_episodes" else ("",)
+    any_location = pd.Series(False, index=raw.index)
+    for prefix in prefixes:
+        loc = resolve_locations(canon, prefix=prefix, lookups=lookups)
+        err = loc["location_error"].fillna("").astype(str)
+        parts.append(err.where(err == "", f"{prefix}location: " + err))
+        has = loc["location_precision"] != "none"
+        any_location |= has
+        points = gpd.GeoDataFrame(
+            geometry=gpd.points_from_xy(loc["easting"], loc["northing"]),
+            index=raw.index,
+            crs=BNG_EPSG,
+        )
+        points.loc[~has.to_numpy(), "geometry"] = None
+        areas = assign_areas(points, area)
+        inside = areas["lad_cd"].notna().to_numpy() & has.to_numpy()
+        flags = loc["location_flags"].fillna("").astype(str)
+        outside = has.to_numpy() & ~inside
+        flags[outside] = (flags[outside] + ";outside_study_area").str.lstrip(";")
+        for col in ("easting", "northing", "latitude", "longitude", "location_precision"):
+            records[prefix + col] = loc[col].to_numpy()
+        records[prefix + "in_study_area"] = inside
+        records[prefix + "location_flags"] = flags.to_numpy()
+        for col in areas.columns:
+            records[prefix + col] = areas[col].astype(object).to_numpy()
+    if kind == "concerns":
+        none = ~any_location & (parts[-1] == "")
+        parts.append(
+            pd.Series(
+                np.where(
+                    none,
+                    "location: no location given (latitude/longitude, "
+                    "easting/northing, grid_ref, uprn or postcode)",
+                    "",
+                ),
+                index=raw.index,
+            )
+        )
+    # Geometry: the (found, else last-seen) point.
+    east = records[f"{prefixes[0]}easting"].to_numpy(dtype=float).copy()
+    north = records[f"{prefixes[0]}northing"].to_numpy(dtype=float).copy()
+    if len(prefixes) == 2:
+        fe = records["found_easting"].to_numpy(dtype=float)
+        fn = records["found_northing"].to_numpy(dtype=float)
+        use = ~np.isnan(fe)
+        east[use], north[use] = fe[use], fn[use]
+    geometry = gpd.points_from_xy(east, north)
+    geometry[np.isnan(east)] = None
+    gdf = gpd.GeoDataFrame(records, geometry=geometry, crs=BNG_EPSG)
+
+    id_col = ID_COLUMN[kind]
+    ids = canon[id_col].astype(str).str.strip().to_numpy(dtype=object)
+    hashes = _row_hashes(raw)
+    gdf["row_hash"] = hashes
+    rows = np.arange(len(raw)) + 2
+    # Repeated ids within the file.
+    repeated = pd.Series(ids).duplicated(keep=False).to_numpy() & (ids != "")
+    duplicate = np.zeros(len(raw), dtype=bool)
+    conflict = np.full(len(raw), "", dtype=object)
+    if repeated.any():
+        sub = pd.DataFrame({"id": ids[repeated], "hash": hashes[repeated], "row": rows[repeated]})
+        distinct = sub.groupby("id")["hash"].nunique()
+        bad_ids = set(distinct[distinct > 1].index)
+        row_lists = sub.groupby("id")["row"].apply(lambda r: ", ".join(map(str, r)))
+        for pos in np.flatnonzero(repeated):
+            if ids[pos] in bad_ids:
+                conflict[pos] = (
+                    f"{id_col}: {ids[pos]!r} repeated in rows {row_lists[ids[pos]]} with "
+                    "different content"
+                )
+        same = repeated & ~np.isin(ids, list(bad_ids))
+        duplicate = same & pd.Series(ids).duplicated(keep="first").to_numpy()
+    parts.append(pd.Series(conflict, index=raw.index, dtype=object))
+    reasons = _join_reasons(parts, len(raw))
+    reasons[duplicate] = ""
+    return _Validated(raw, gdf, reasons, duplicate, ids, table.encoding, table.content_hash)
+
+
+def _quarantine_frame(raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
+    rows = np.flatnonzero(mask)
+    out = raw.iloc[rows].copy()
+    out.insert(0, "reasons", reasons[rows])
+    out.insert(0, "source_row", rows + 2)
+    return out.reset_index(drop=True)
+
+
+def _finish_records(
+    gdf: gpd.GeoDataFrame, mask: np.ndarray, *, source: str, now: pd.Timestamp
+) -> gpd.GeoDataFrame:
+    rows = np.flatnonzero(mask)
+    out = gdf.iloc[rows].copy()
+    out["source_file"] = source
+    out["source_row"] = (rows + 2).astype("int64")
+    out["ingested_at"] = now
+    out["ingested_at"] = out["ingested_at"].astype("datetime64[ms]")
+    return out.reset_index(drop=True)
+
+
+def validate_file(
+    kind: Kind,
+    path: str | os.PathLike[str],
+    *,
+    mapping: Mapping | str | os.PathLike[str] | None = None,
+    lookups: Lookups | None = None,
+    area: str | StudyArea | None = None,
+) -> IngestReport:
+    """Validate a file without a store (duplicates only within the file).
+
+    Parameters
+    ----------
+    kind : {"concerns", "missing_episodes", "placements"}
+    path : str or Path
+        CSV or ``.xlsx`` file.
+    mapping : Mapping or path, optional
+        User mapping (see :mod:`geo.schema`).
+    lookups : Lookups, optional
+        Postcode/UPRN lookups; default :func:`geo.geocode.load_lookups`.
+    area : str or StudyArea, optional
+        Study area; default env ``CSMAP_AREA`` else ``"kirklees"``.
+
+    Returns
+    -------
+    IngestReport
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
+    >>> _ = p.write_text("id,date,lat,lon,category\\n1,2024-03-05,53.65,-1.78,NRM\\n"
+    ...                  "2,next week,53.65,-1.78,CSE\\n")
+    >>> r = validate_file("concerns", p)
+    >>> r.rows_loaded, r.rows_quarantined, r.records["category"].tolist()
+    (1, 1, ['trafficking/modern slavery'])
+    >>> r.quarantine["reasons"].tolist()
+    ["reported_date: 'next week' is not a date"]
+    """
+    path = Path(path)
+    v = _validate(
+        kind,
+        path,
+        mapping=_mapping(mapping),
+        lookups=load_lookups() if lookups is None else lookups,
+        area=resolve_area(area),
+    )
+    now = pd.Timestamp.now("UTC").tz_localize(None)
+    bad = v.reasons != ""
+    loaded = ~bad & ~v.duplicate
+    return IngestReport(
+        kind=kind,
+        file=str(path),
+        rows_read=len(v.table_frame),
+        rows_loaded=int(loaded.sum()),
+        rows_quarantined=int(bad.sum()),
+        rows_duplicate=int(v.duplicate.sum()),
+        records=_finish_records(v.records, loaded, source=path.name, now=now),
+        quarantine=_quarantine_frame(v.table_frame, bad, v.reasons),
+        encoding=v.encoding,
+        content_hash=v.content_hash,
+        duplicate_rows=(np.flatnonzero(v.duplicate) + 2).tolist(),
+    )
+
+
+def _inert(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns[2:]:
+        text = out[col].astype(str)
+        risky = text.str.match(r"^[=+@\t\r]")
+        out[col] = text.where(~risky, "'" + text)
+    return out
+
+
+def ingest_file(
+    kind: Kind,
+    path: str | os.PathLike[str],
+    *,
+    store: Store | str | os.PathLike[str],
+    mapping: Mapping | str | os.PathLike[str] | None = None,
+    lookups: Lookups | None = None,
+    area: str | StudyArea | None = None,
+) -> IngestReport:
+    """Validate a file and add its new rows to the store, atomically.
+
+    Parameters are those of :func:`validate_file`, plus ``store`` (a :class:`~geo.store.Store`
+    or the GeoPackage path).
+
+    Returns
+    -------
+    IngestReport
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "c.csv").write_text("id,date,lat,lon\\n1,2024-03-05,53.65,-1.78\\n")
+    >>> ingest_file("concerns", d / "c.csv", store=d / "s.gpkg").rows_loaded
+    1
+    >>> again = ingest_file("concerns", d / "c.csv", store=d / "s.gpkg")
+    >>> again.rows_loaded, again.rows_duplicate
+    (0, 1)
+    """
+    path = Path(path)
+    st = store if isinstance(store, Store) else Store(store)
+    v = _validate(
+        kind,
+        path,
+        mapping=_mapping(mapping),
+        lookups=load_lookups() if lookups is None else lookups,
+        area=resolve_area(area),
+    )
+    now = pd.Timestamp.now("UTC").tz_localize(None)
+    bad = v.reasons != ""
+    with st.transaction() as tx:
+        stored = tx.existing_ids(kind, source_file=path.name)
+        already = (
+            ~bad & ~v.duplicate & np.isin(v.ids, list(stored))
+            if stored
+            else np.zeros(len(v.ids), dtype=bool)
+        )
+        duplicate = v.duplicate | already
+        loaded = ~bad & ~duplicate
+        quarantine = _quarantine_frame(v.table_frame, bad, v.reasons)
+        previous = tx.previous_ingest(kind, v.content_hash)
+        qfile: Path | None = None
+        if bad.any():
+            old = previous.get("quarantine_file") if previous else None
+            if previous and not loaded.any() and old and Path(old).exists():
+                qfile = Path(old)
+            else:
+                stamp = now.strftime("%Y%m%dT%H%M%S%f")
+                qfile = st.path.parent / f"{path.stem}_{stamp}_quarantine.csv"
+                _inert(quarantine).to_csv(qfile, index=False, encoding="utf-8-sig")
+        report = IngestReport(
+            kind=kind,
+            file=str(path),
+            rows_read=len(v.table_frame),
+            rows_loaded=int(loaded.sum()),
+            rows_quarantined=int(bad.sum()),
+            rows_duplicate=int(duplicate.sum()),
+            records=_finish_records(v.records, loaded, source=path.name, now=now),
+            quarantine=quarantine,
+            quarantine_file=qfile,
+            store=st.path,
+            encoding=v.encoding,
+            content_hash=v.content_hash,
+            duplicate_rows=(np.flatnonzero(duplicate) + 2).tolist(),
+        )
+        if report.rows_loaded == 0 and previous:
+            tx.rollback()  # nothing new: leave the store byte-identical
+            return report
+        if report.rows_loaded:
+            tx.append(kind, report.records)
+        tx.log(
+            {
+                "file": path.name,
+                "path": str(path.resolve()),
+                "kind": kind,
+                "ingested_at": now,
+                "rows_read": report.rows_read,
+                "rows_loaded": report.rows_loaded,
+                "rows_quarantined": report.rows_quarantined,
+                "rows_duplicate": report.rows_duplicate,
+                "quarantine_file": str(qfile) if qfile else "",
+                "content_hash": v.content_hash,
+                "encoding": v.encoding,
+            }
+        )
+    return report

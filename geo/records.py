@@ -1,0 +1,147 @@
+"""Turn canonical text columns into typed record columns, with a reason per bad value.
+
+Used by :mod:`geo.ingest`; the parsers live in :mod:`geo.values` and the column types in
+:data:`geo.schema.COLUMNS`. Locations are resolved separately
+(:func:`geo.coords.resolve_locations`).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from geo.schema import COLUMNS, DATE_ORDER, LOCATION_TEXT_INPUTS, REQUIRED, Mapping
+from geo.values import (
+    VOCABULARIES,
+    parse_age,
+    parse_authority,
+    parse_bool,
+    parse_dates,
+    parse_vocabulary,
+)
+from geo.vocab import MISSING_LOCATION_PREFIXES, Kind
+
+#: Stored dtype per parser type (text-like types are stored as ``str``).
+STORED_DTYPES: dict[str, str] = {
+    "date": "datetime64[ms]",
+    "age": "Int64",
+    "bool": "boolean",
+}
+
+
+def _text(series: pd.Series) -> pd.Series:
+    text = series.astype(object).fillna("").astype(str).str.strip()
+    return text.where(text != "", None).astype(object)
+
+
+def build_records(
+    kind: Kind, canon: pd.DataFrame, extra: pd.DataFrame | None, *, mapping: Mapping | None = None
+) -> tuple[pd.DataFrame, list[pd.Series]]:
+    """Parse canonical text columns of one kind into typed columns.
+
+    Parameters
+    ----------
+    kind : {"concerns", "missing_episodes", "placements"}
+    canon : pandas.DataFrame
+        Text columns named canonically (absent optional columns are allowed).
+    extra : pandas.DataFrame, optional
+        Unmatched input columns, stored as JSON text in ``extra``.
+    mapping : Mapping, optional
+        User mapping (its ``values:`` are applied before the built-in synonyms).
+
+    Returns
+    -------
+    records : pandas.DataFrame
+        Every canonical column of ``kind`` (typed; missing ones all-null), ``category_raw`` for
+        concerns, the location text inputs and ``extra``; same index as ``canon``.
+    reasons : list of pandas.Series
+        Reason texts per check ("" = fine).
+
+    Examples
+    --------
+    >>> canon = pd.DataFrame({"placement_id": ["P1", "P2"], "start_date": ["01/02/2024", ""],
+    ...                       "placement_type": ["K2", "U3"], "placing_authority": ["Leeds", "x"]})
+    >>> rec, reasons = build_records("placements", canon, None)
+    >>> rec["placement_type"].tolist(), rec["placing_authority"].tolist()
+    (["children's home", 'foster care'], ['E08000035', None])
+    >>> [r.iloc[1] for r in reasons if r.iloc[1]]
+    ["placing_authority: unknown local authority 'x'", 'start_date: required value is missing']
+    """
+    values = (mapping.values if mapping else {}) or {}
+    out: dict[str, object] = {}
+    reasons: list[pd.Series] = []
+    index = canon.index
+    for name, kind_of in COLUMNS[kind].items():
+        if name not in canon:
+            dtype = STORED_DTYPES.get(kind_of, "object")
+            out[name] = pd.Series(pd.NA if dtype != "object" else None, index=index, dtype=dtype)
+            if kind_of == "category":
+                out["category_raw"] = pd.Series(None, index=index, dtype=object)
+            continue
+        col = canon[name].astype(object).fillna("").astype(str)
+        if kind_of in ("id", "text"):
+            parsed: pd.Series = _text(col)
+            why = pd.Series("", index=index, dtype=object)
+        elif kind_of == "date":
+            parsed, why = parse_dates(col, field=name)
+        elif kind_of == "age":
+            parsed, why = parse_age(col, field=name)
+        elif kind_of == "bool":
+            parsed, why = parse_bool(col, field=name)
+        elif kind_of == "authority":
+            parsed, why = parse_authority(col, field=name, user_values=values.get(name))
+        else:
+            parsed, why = parse_vocabulary(
+                col,
+                field=name,
+                vocabulary=VOCABULARIES[kind_of],
+                user_values=values.get(name),
+                unknown="other" if kind_of == "category" else None,
+            )
+        out[name] = parsed
+        if kind_of == "category":
+            out["category_raw"] = _text(col)
+        reasons.append(why)
+        if name in REQUIRED[kind]:
+            empty = col.str.strip() == ""
+            reasons.append(
+                pd.Series(
+                    np.where(empty, f"{name}: required value is missing", ""),
+                    index=index,
+                    dtype=object,
+                )
+            )
+    for early, late in DATE_ORDER[kind]:
+        a, b = out[early], out[late]
+        assert isinstance(a, pd.Series) and isinstance(b, pd.Series)
+        wrong = (a.notna() & b.notna() & (b < a)).to_numpy()
+        reasons.append(
+            pd.Series(np.where(wrong, f"{late}: before {early}", ""), index=index, dtype=object)
+        )
+    prefixes = MISSING_LOCATION_PREFIXES if kind == "missing_episodes" else ("",)
+    for prefix in prefixes:
+        for name in LOCATION_TEXT_INPUTS:
+            col_name = prefix + name
+            out[col_name] = (
+                _text(canon[col_name])
+                if col_name in canon
+                else pd.Series(None, index=index, dtype=object)
+            )
+    out["extra"] = _extra_json(extra, index)
+    return pd.DataFrame(out, index=index), reasons
+
+
+def _extra_json(extra: pd.DataFrame | None, index: pd.Index) -> pd.Series:
+    if extra is None or extra.shape[1] == 0:
+        return pd.Series(None, index=index, dtype=object)
+    names = list(extra.columns)
+    cols = [extra[c].astype(str).to_numpy(dtype=object) for c in names]
+    texts = [
+        json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False)
+        if any(v.strip() for v in row)
+        else None
+        for row in zip(*cols, strict=True)
+    ]
+    return pd.Series(texts, index=index, dtype=object)

@@ -1,0 +1,325 @@
+"""The record store: one GeoPackage (opens in QGIS) with atomic writes.
+
+Layers: ``concerns``, ``missing_episodes``, ``placements`` (EPSG:27700 points, null geometry
+allowed) and ``ingest_log`` (a table: file, kind, time, counts, quarantine file, content hash).
+
+Writes are atomic: under an exclusive lock (``<store>.lock``, ``fcntl.flock``, released by the
+kernel if the writer dies), the store is copied to a temporary file in the same folder, the new
+rows are appended to the copy, the copy is flushed to disk, and ``os.replace`` swaps it in. A
+process killed at any point leaves the previous store byte-identical (a stale temporary file is
+removed by the next writer).
+
+Path: ``--store``, else env ``CSMAP_STORE``, else ``~/.local/share/csmap/store.gpkg``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geo.errors import StoreError
+from geo.schema import COLUMNS, ID_COLUMN
+from geo.vocab import BNG_EPSG, KINDS, POINT_KINDS, PROVENANCE_COLUMNS, PointKind
+
+STORE_ENV = "CSMAP_STORE"
+LOG_LAYER = "ingest_log"
+_BOOL_COLUMNS = ("looked_after", "rhi_offered", "rhi_accepted")
+_DATE_COLUMNS = (
+    "reported_date",
+    "start",
+    "end",
+    "start_date",
+    "end_date",
+    "rhi_date",
+    "ingested_at",
+)
+
+
+def default_store_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The store path: ``path``, else env ``CSMAP_STORE``, else ``~/.local/share/csmap/store.gpkg``.
+
+    Examples
+    --------
+    >>> default_store_path("/tmp/x.gpkg")
+    PosixPath('/tmp/x.gpkg')
+    """
+    if path:
+        return Path(path)
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return Path(env)
+    return Path.home() / ".local" / "share" / "csmap" / "store.gpkg"
+
+
+def _fix_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Restore the stored dtypes GeoPackage does not keep (nullable bool/int, dates)."""
+    for col in frame.columns:
+        if col.endswith("in_study_area"):
+            frame[col] = frame[col].fillna(False).astype(bool)
+        elif col in _BOOL_COLUMNS:
+            frame[col] = frame[col].astype("boolean")
+        elif col in _DATE_COLUMNS:
+            frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ms]")
+        elif col in ("age", "source_row"):
+            frame[col] = frame[col].astype("Int64" if col == "age" else "int64")
+    return frame
+
+
+def _for_gpkg(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if col in _BOOL_COLUMNS or str(out[col].dtype) == "Int64":
+            # GeoPackage has no nullable boolean/integer; store as nullable float-free object.
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+        elif col != out.geometry.name and out[col].dtype == object:
+            out[col] = out[col].where(out[col].notna(), None)
+    return out
+
+
+class Store:
+    """A GeoPackage record store.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.gpkg`` file (created on the first write).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> s = Store(pathlib.Path(tempfile.mkdtemp()) / "s.gpkg")
+    >>> s.kinds(), len(s.read("concerns")), s.read("concerns").crs.to_epsg()
+    ([], 0, 27700)
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    def _layers(self) -> list[str]:
+        if not self.path.exists():
+            return []
+        try:
+            return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+        except Exception as exc:  # pyogrio raises DataSourceError and friends
+            raise StoreError(f"{self.path}: not a readable GeoPackage ({exc})") from exc
+
+    def kinds(self) -> list[str]:
+        """The record kinds the store holds."""
+        layers = self._layers()
+        return [k for k in KINDS if k in layers]
+
+    def read(self, kind: str) -> gpd.GeoDataFrame:
+        """All stored records of ``kind`` (EPSG:27700, RangeIndex; empty if none).
+
+        Parameters
+        ----------
+        kind : {"concerns", "missing_episodes", "placements"}
+        """
+        if kind not in KINDS:
+            raise StoreError(f"unknown record kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if kind not in self._layers():
+            cols = [*COLUMNS[kind], *PROVENANCE_COLUMNS]
+            return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=BNG_EPSG)
+        frame = pyogrio.read_dataframe(self.path, layer=kind, use_arrow=True, fid_as_index=False)
+        frame = _fix_types(frame)
+        if frame.crs is None:
+            frame = frame.set_crs(BNG_EPSG)
+        return frame.reset_index(drop=True)
+
+    def ingest_log(self) -> pd.DataFrame:
+        """The ingest log (one row per ingest that changed the store)."""
+        if LOG_LAYER not in self._layers():
+            return pd.DataFrame(
+                columns=[
+                    "file",
+                    "kind",
+                    "ingested_at",
+                    "rows_read",
+                    "rows_loaded",
+                    "rows_quarantined",
+                    "rows_duplicate",
+                    "quarantine_file",
+                    "content_hash",
+                ]
+            )
+        log = pyogrio.read_dataframe(self.path, layer=LOG_LAYER, read_geometry=False)
+        return pd.DataFrame(log)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the store's exclusive writer lock."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """An atomic write: all appends land together on normal exit, or not at all."""
+        with self.lock():
+            tx = Transaction(self)
+            try:
+                yield tx
+            except BaseException:
+                tx.rollback()
+                raise
+            tx.commit()
+
+
+class Transaction:
+    """Writes to a temporary copy of the store, swapped in by :meth:`commit`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.tmp = store.path.with_name(f".{store.path.stem}.writing.gpkg")
+        self._started = False
+        self._done = False
+
+    def _begin(self) -> None:
+        if self._started:
+            return
+        for stale in (self.tmp, Path(str(self.tmp) + "-journal"), Path(str(self.tmp) + "-wal")):
+            stale.unlink(missing_ok=True)
+        if self.store.path.exists():
+            shutil.copyfile(self.store.path, self.tmp)
+        self._started = True
+
+    def existing_ids(self, kind: str, *, source_file: str) -> set[str]:
+        """Ids already stored for ``kind`` from a file named ``source_file``."""
+        if kind not in self.store._layers():
+            return set()
+        quoted = source_file.replace("'", "''")
+        frame = pyogrio.read_dataframe(
+            self.store.path,
+            layer=kind,
+            columns=[ID_COLUMN[kind]],
+            read_geometry=False,
+            where=f"source_file = '{quoted}'",
+        )
+        return set(frame[ID_COLUMN[kind]].astype(str))
+
+    def previous_ingest(self, kind: str, content_hash: str) -> dict[str, Any] | None:
+        """The last log entry for the same kind and file content, if any."""
+        log = self.store.ingest_log()
+        if log.empty:
+            return None
+        same = log[(log["kind"] == kind) & (log["content_hash"] == content_hash)]
+        return None if same.empty else dict(same.iloc[-1])
+
+    def append(self, kind: str, records: gpd.GeoDataFrame) -> None:
+        """Append records to the layer ``kind`` of the temporary copy."""
+        self._begin()
+        exists = self.tmp.exists() and kind in [n for n, _ in pyogrio.list_layers(self.tmp)]
+        data = _for_gpkg(records)
+        if data.crs is None:
+            data = data.set_crs(BNG_EPSG)
+        with _fast_sqlite():
+            pyogrio.write_dataframe(
+                data,
+                self.tmp,
+                layer=kind,
+                driver="GPKG",
+                append=exists,
+                use_arrow=True,
+                geometry_type="Point",
+                promote_to_multi=False,
+            )
+
+    def log(self, entry: dict[str, Any]) -> None:
+        """Append one row to the ingest log of the temporary copy."""
+        self._begin()
+        exists = self.tmp.exists() and LOG_LAYER in [n for n, _ in pyogrio.list_layers(self.tmp)]
+        with _fast_sqlite():
+            pyogrio.write_dataframe(
+                pd.DataFrame([entry]), self.tmp, layer=LOG_LAYER, driver="GPKG", append=exists
+            )
+
+    def commit(self) -> None:
+        """Flush the copy to disk and swap it in (``os.replace``)."""
+        if self._done:
+            return
+        self._done = True
+        if not self._started:
+            return
+        with open(self.tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.tmp, self.store.path)
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(self.store.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def rollback(self) -> None:
+        """Discard the copy; the store is unchanged."""
+        self._done = True
+        self.tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _fast_sqlite() -> Iterator[None]:
+    # The copy is only swapped in after an fsync, so SQLite's own durability is not needed.
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(
+            {"OGR_SQLITE_SYNCHRONOUS": None, "OGR_SQLITE_JOURNAL": None}
+        )
+
+
+def points(records: gpd.GeoDataFrame, point_kind: PointKind) -> gpd.GeoDataFrame:
+    """The point set of one kind: rows with a location, geometry set accordingly.
+
+    ``missing_found`` and ``missing_last_seen`` use the ``found_``/``last_seen_`` coordinates of
+    missing episodes; the others use the record geometry. Rows without a point are dropped; the
+    index is kept.
+
+    Parameters
+    ----------
+    records : geopandas.GeoDataFrame
+        Stored records (from :meth:`Store.read`).
+    point_kind : {"concerns", "missing_found", "missing_last_seen", "placements"}
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> rec = gpd.GeoDataFrame({"found_easting": [1.0, np.nan], "found_northing": [2.0, np.nan],
+    ...                         "last_seen_easting": [5.0, 6.0], "last_seen_northing": [5.0, 6.0]},
+    ...                        geometry=[Point(1, 2), Point(6, 6)], crs=27700, index=[7, 8])
+    >>> points(rec, "missing_found").index.tolist()
+    [7]
+    >>> points(rec, "missing_last_seen").geometry.x.tolist()
+    [5.0, 6.0]
+    """
+    if point_kind not in POINT_KINDS:
+        raise StoreError(f"unknown point kind {point_kind!r}; expected one of {POINT_KINDS}")
+    if point_kind in ("missing_found", "missing_last_seen"):
+        prefix = "found_" if point_kind == "missing_found" else "last_seen_"
+        east = records[prefix + "easting"].to_numpy(dtype=float)
+        north = records[prefix + "northing"].to_numpy(dtype=float)
+        keep = ~(np.isnan(east) | np.isnan(north))
+        out = records.loc[keep].copy()
+        out = out.set_geometry(gpd.points_from_xy(east[keep], north[keep]), crs=BNG_EPSG)
+        return out
+    geoms = records.geometry
+    keep_mask = ~(geoms.isna() | geoms.is_empty)
+    return records.loc[keep_mask.to_numpy()].copy()
