@@ -1,4 +1,4 @@
-"""Tests for analysis.disclosure: suppression, secondary suppression, rounding, children, geomasking."""
+"""Tests for analysis.disclosure: suppression, secondary suppression, rounding, geomasking."""
 
 from __future__ import annotations
 
