@@ -152,7 +152,7 @@ def quarantine_reasons(log: pd.DataFrame, *, base: Path) -> pd.DataFrame:
         if not path.is_file():
             continue
         try:
-            quarantined = pd.read_csv(path, dtype=str, keep_default_na=False)
+            quarantined = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (OSError, ValueError, pd.errors.ParserError):
             continue
         reason_col = next((c for c in ("reasons", "reason") if c in quarantined.columns), None)

@@ -1,0 +1,114 @@
+"""AppTests: one per page, on a small hand-checkable store (see tests/_app_store.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _app_store import N_CONCERNS, N_CSE, N_MISSING, N_MISSING_FOUND, N_PLACEMENTS, build_store
+from streamlit.testing.v1 import AppTest
+
+from app.vendor import missing_assets
+
+APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+
+pytestmark = pytest.mark.skipif(
+    bool(missing_assets()), reason="map assets not vendored: run `make vendor`"
+)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_store(tmp_path_factory.mktemp("appstore"))
+
+
+@pytest.fixture
+def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CSMAP_STORE", str(store))
+    monkeypatch.setenv("CSMAP_AREA", "kirklees")
+    monkeypatch.setenv("CSMAP_DEMO", "1")
+    return store
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.main.metric}
+
+
+def _folium_args(at: AppTest) -> dict:
+    comps = [e for e in at.main if type(e).__name__ == "UnknownElement"]
+    for comp in comps:
+        proto = comp.proto
+        if "streamlit_folium" in getattr(proto, "component_name", ""):
+            return json.loads(proto.json_args)
+    raise AssertionError("no st_folium component on the page")
+
+
+def test_overview_renders_counts_and_filter_changes_them(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, at.exception
+    metrics = _metrics(at)
+    assert metrics["Concerns"] == str(N_CONCERNS)
+    assert metrics["Missing episodes"] == str(N_MISSING)
+    assert metrics["Placements"] == str(N_PLACEMENTS)
+    # the synthetic-data banner and attribution lines are drawn once
+    assert any("Synthetic demo data" in i.value for i in at.info)
+    assert sum("Open Government Licence" in c.value for c in at.caption) >= 1
+    # the quarantined row is reported with its reason
+    tables = [df.value for df in at.dataframe]
+    assert any("reason" in t.columns and t["rows"].sum() == 1 for t in tables)
+
+    cat = next(m for m in at.sidebar.multiselect if m.label.startswith("Category"))
+    cat.set_value(["CSE"]).run()
+    assert not at.exception
+    assert _metrics(at)["Concerns"] == str(N_CSE)
+
+
+def test_overview_period_filter(app_env: Path) -> None:
+    import datetime as dt
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.sidebar.date_input[0].set_value((dt.date(2024, 1, 1), dt.date(2024, 1, 31))).run()
+    assert not at.exception
+    # concerns: even i -> January (6 of 12); missing all January; placements all January
+    assert _metrics(at)["Concerns"] == "6"
+    assert _metrics(at)["Missing episodes"] == str(N_MISSING)
+
+
+def test_map_page_draws_markers_and_filter_changes_them(app_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/map.py").run()
+    assert not at.exception, at.exception
+    args = _folium_args(at)
+    total = N_CONCERNS + N_MISSING + N_MISSING_FOUND + N_PLACEMENTS
+    assert args["script"].count("L.circleMarker") == total
+    # offline: every script/stylesheet is served by the app itself
+    assert args["js_links"] and all(u.startswith("/app/static/vendor/") for u in args["js_links"])
+    assert all(u.startswith("/app/static/vendor/") for u in args["css_links"])
+    # popups escape text fields (the fixture place names are markup; never rendered as such)
+    assert "&lt;b&gt;Bus &amp; Rail 0&lt;/b&gt;" in args["script"]
+    assert "<b>Bus" not in args["script"]
+    assert _metrics(at)["Concerns"] == str(N_CONCERNS)
+
+    cat = next(m for m in at.sidebar.multiselect if m.label.startswith("Category"))
+    cat.set_value(["CCE"]).run()
+    assert not at.exception
+    args = _folium_args(at)
+    assert args["script"].count("L.circleMarker") == total - N_CSE
+    assert _metrics(at)["Concerns"] == str(N_CONCERNS - N_CSE)
+
+
+def test_map_page_aggregates_beyond_max_points(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.maps
+
+    monkeypatch.setattr(app.maps, "MAX_POINTS", 5)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/map.py").run()
+    assert not at.exception, at.exception
+    args = _folium_args(at)
+    assert args["script"].count("L.circleMarker") == 0
+    assert "heatLayer" in args["script"]
