@@ -299,8 +299,8 @@ def _read_postcode_file(path: Path) -> pd.DataFrame:
         raise LookupFileError(f"cannot read postcode lookup file {path}: {exc}") from exc
     table = pd.DataFrame(
         {
-            "easting": pd.to_numeric(raw["easting"], errors="coerce"),
-            "northing": pd.to_numeric(raw["northing"], errors="coerce"),
+            "easting": pd.to_numeric(raw["easting"], errors="coerce").to_numpy(dtype=float),
+            "northing": pd.to_numeric(raw["northing"], errors="coerce").to_numpy(dtype=float),
             "terminated": terminated.to_numpy(dtype=bool),
         },
         index=pd.Index(normalise_postcodes(raw["postcode"]).to_numpy(dtype=object)),
