@@ -1,0 +1,358 @@
+"""Density-based clusters of events: DBSCAN and HDBSCAN on weighted unique locations.
+
+Events often share a location (police data sit on snap points; repeat addresses), so both methods
+work on **unique locations** (coordinates rounded to ``snap`` metres, default 1 m) weighted by
+their event counts:
+
+* **DBSCAN** wraps :class:`sklearn.cluster.DBSCAN` with ``sample_weight`` = events per location,
+  so ``min_samples`` counts **events** (a location with ``min_samples`` events is a core point by
+  itself), exactly as DBSCAN on every event would.
+* **HDBSCAN** wraps the ``hdbscan`` package (scikit-learn's HDBSCAN is quadratic in time), which
+  takes no sample weights. Each unique location is repeated ``min(count, min_samples + 1)`` times:
+  capping at ``min_samples + 1`` gives every location the same core distance it would have with all
+  its events repeated (a location with at least ``min_samples`` events has core distance 0), so
+  the density hierarchy is that of the full event set while the input stays small.
+  ``min_cluster_size`` is then applied twice: by hdbscan to the capped copies (so every cluster
+  has at least that many events) and again in **events** after labelling. A dense spot whose
+  capped copies number fewer than ``min_cluster_size`` is not found even if it has more events;
+  lower ``min_cluster_size`` or use DBSCAN when that matters.
+
+Each cluster becomes the convex hull of its locations buffered by ``buffer`` metres (default 25)
+with ``n_events``, ``n_locations``, ``n_children`` (distinct ``child_ref`` when the points carry
+it), ``first_date`` / ``last_date`` (``reported_date``), ``top_categories`` (``category``) and
+``statistic`` = events per km² of the polygon. Noise events are not returned but counted in the
+parameters. Clusters are descriptive: ``z``/``p_value``/``q_value`` are NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from analysis.inference import CLUSTER
+from analysis.kde import points_xy
+from analysis.result import finalise
+from geo.errors import ParameterError
+from geo.vocab import BNG_EPSG
+
+TOP_CATEGORIES: Final[int] = 3
+
+
+def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(out) or out < 0 or (out == 0 and not allow_zero):
+        raise ParameterError(f"{name} must be a positive number, got {value!r}")
+    return out
+
+
+def _count(name: str, value: Any, *, minimum: int) -> int:
+    if isinstance(value, bool) or not float(value).is_integer() or int(value) < minimum:
+        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def unique_locations(
+    xy: NDArray[np.float64], *, snap: float = 1.0
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.intp]]:
+    """Unique locations of points rounded to ``snap`` metres.
+
+    Returns
+    -------
+    locations : ndarray, shape (m, 2)
+        Snapped coordinates of each unique location.
+    counts : ndarray, shape (m,)
+        Events per location.
+    inverse : ndarray, shape (n,)
+        Location of each input point.
+
+    Examples
+    --------
+    >>> loc, counts, inv = unique_locations(np.array([[0.2, 0.0], [0.0, 0.4], [5.0, 5.0]]))
+    >>> loc.tolist(), counts.tolist(), inv.tolist()
+    ([[0.0, 0.0], [5.0, 5.0]], [2, 1], [0, 0, 1])
+    """
+    snap = _positive("snap", snap)
+    grid = np.rint(np.asarray(xy, dtype=float) / snap).astype(np.int64)
+    if len(grid) == 0:
+        return np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.intp)
+    gx = grid[:, 0] - grid[:, 0].min()
+    span = int(grid[:, 1].max() - grid[:, 1].min()) + 1
+    key = gx * span + (grid[:, 1] - grid[:, 1].min())
+    ukey, first, inverse, counts = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    return grid[first].astype(float) * snap, counts.astype(np.int64), inverse.astype(np.intp)
+
+
+def group_summary(
+    points: pd.DataFrame, groups: NDArray[np.int64], *, n_groups: int
+) -> pd.DataFrame:
+    """Per-group ``n_events``, ``n_children``, ``first_date``, ``last_date``, ``top_categories``.
+
+    ``groups`` gives each row of ``points`` a group 0..n_groups-1, or -1 (ignored).
+    ``n_children`` is NA when the points have no ``child_ref`` column (dates and categories
+    likewise without ``reported_date`` / ``category``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"child_ref": ["a", "a", "b"], "category": ["CSE", "CCE", "CSE"]})
+    >>> s = group_summary(df, np.array([0, 0, 0]), n_groups=1)
+    >>> int(s.loc[0, "n_events"]), int(s.loc[0, "n_children"]), s.loc[0, "top_categories"]
+    (3, 2, 'CSE (2); CCE (1)')
+    """
+    keep = groups >= 0
+    g = pd.Series(groups[keep])
+    out = pd.DataFrame(index=pd.RangeIndex(n_groups))
+    out["n_events"] = np.bincount(groups[keep], minlength=n_groups).astype(np.int64)
+    if "child_ref" in points:
+        ref = pd.Series(points["child_ref"].to_numpy()[keep])
+        out["n_children"] = ref.groupby(g).nunique().reindex(out.index, fill_value=0).astype(int)
+    else:
+        out["n_children"] = pd.array([pd.NA] * n_groups, dtype="Int64")
+    if "reported_date" in points:
+        dates = pd.Series(pd.to_datetime(points["reported_date"].to_numpy()[keep]))
+        out["first_date"] = dates.groupby(g).min().reindex(out.index)
+        out["last_date"] = dates.groupby(g).max().reindex(out.index)
+    else:
+        out["first_date"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        out["last_date"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    if "category" in points:
+        cat = pd.Series(points["category"].to_numpy()[keep]).astype(object)
+        tally = pd.DataFrame({"g": g, "c": cat}).dropna().value_counts(sort=True)
+        text: dict[int, list[str]] = {}
+        key: Any
+        for key, n in tally.items():
+            grp, name = key
+            parts = text.setdefault(int(grp), [])
+            if len(parts) < TOP_CATEGORIES:
+                parts.append(f"{name} ({n})")
+        out["top_categories"] = ["; ".join(text.get(i, [])) for i in range(n_groups)]
+    else:
+        out["top_categories"] = ""
+    return out
+
+
+def cluster_polygons(
+    locations: NDArray[np.float64], labels: NDArray[np.int64], *, n: int, buffer: float
+) -> NDArray[np.object_]:
+    """Convex hull of each label's locations (0..n-1) buffered by ``buffer`` metres.
+
+    Examples
+    --------
+    >>> polys = cluster_polygons(np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]),
+    ...                          np.array([0, 0, 0]), n=1, buffer=0.0)
+    >>> float(polys[0].area)
+    50.0
+    """
+    keep = labels >= 0
+    if n == 0:
+        return np.empty(0, dtype=object)
+    mp = shapely.multipoints(locations[keep], indices=labels[keep])
+    hulls = shapely.convex_hull(mp)
+    return np.asarray(shapely.buffer(hulls, buffer) if buffer > 0 else hulls, dtype=object)
+
+
+def _clusters_frame(
+    points: gpd.GeoDataFrame,
+    ok: NDArray[np.bool_],
+    locations: NDArray[np.float64],
+    loc_label: NDArray[np.int64],
+    inverse: NDArray[np.intp],
+    *,
+    buffer: float,
+    min_events: int,
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Build the cluster table; clusters with fewer than ``min_events`` events become noise."""
+    event_label = np.full(len(points), -1, dtype=np.int64)
+    event_label[ok] = loc_label[inverse]
+    n_raw = int(loc_label.max()) + 1 if len(loc_label) and loc_label.max() >= 0 else 0
+    sizes = np.bincount(event_label[event_label >= 0], minlength=n_raw)
+    keep = np.flatnonzero(sizes >= min_events)
+    remap = np.full(n_raw + 1, -1, dtype=np.int64)
+    remap[keep] = np.arange(len(keep))
+    loc_label = remap[loc_label]  # -1 stays -1 via remap[-1] == -1
+    event_label = remap[event_label]
+    n = len(keep)
+    frame = group_summary(points, event_label, n_groups=n)
+    frame["n_locations"] = np.bincount(loc_label[loc_label >= 0], minlength=n).astype(np.int64)
+    geoms = cluster_polygons(locations, loc_label, n=n, buffer=buffer)
+    out = gpd.GeoDataFrame(frame, geometry=list(geoms), crs=BNG_EPSG)
+    area = out.geometry.area.to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["statistic"] = out["n_events"] / (area / 1e6)
+    out["label"] = CLUSTER
+    n_noise = int((event_label < 0).sum() - (~ok).sum())
+    return out, n_noise
+
+
+def _prepare(points: gpd.GeoDataFrame, snap: float) -> tuple[Any, ...]:
+    xy, ok = points_xy(points)
+    locations, counts, inverse = unique_locations(xy[ok], snap=snap)
+    return xy, ok, locations, counts, inverse
+
+
+def dbscan_hotspots(
+    points: gpd.GeoDataFrame,
+    *,
+    study_area: shapely.Geometry | None = None,
+    population: gpd.GeoDataFrame | None = None,
+    eps: float = 100.0,
+    min_samples: int = 10,
+    buffer: float = 25.0,
+    snap: float = 1.0,
+    n_jobs: int | None = None,
+) -> gpd.GeoDataFrame:
+    """DBSCAN clusters of events (``eps`` metres, ``min_samples`` events).
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Event points in EPSG:27700, optionally with ``child_ref``, ``reported_date``, ``category``.
+    study_area, population
+        Accepted for the common signature; clusters are count-based and not clipped.
+    eps : float
+        Neighbourhood radius in metres (default 100).
+    min_samples : int
+        Events (not locations) within ``eps`` that make a core point (default 10).
+    buffer : float
+        Metres added around each cluster's convex hull (default 25).
+    snap : float
+        Locations closer than this (rounded to this grid, metres) count as one (default 1).
+    n_jobs : int, optional
+        Passed to scikit-learn.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Standard result, one row per cluster, label ``cluster`` (see the module notes).
+
+    Examples
+    --------
+    >>> xy = np.r_[np.full((12, 2), 100.0), [[5000.0, 5000.0]]]
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
+    >>> out = dbscan_hotspots(pts, eps=50, min_samples=10)
+    >>> out["n_events"].tolist(), out.attrs["csmap_params"]["n_noise_events"]
+    ([12], 1)
+    """
+    from sklearn.cluster import DBSCAN
+
+    eps = _positive("eps", eps)
+    min_samples = _count("min_samples", min_samples, minimum=1)
+    buffer = _positive("buffer", buffer, allow_zero=True)
+    xy, ok, locations, counts, inverse = _prepare(points, snap)
+    if len(locations):
+        model = DBSCAN(eps=eps, min_samples=min_samples, n_jobs=n_jobs)
+        loc_label = model.fit(locations, sample_weight=counts).labels_.astype(np.int64)
+    else:
+        loc_label = np.zeros(0, dtype=np.int64)
+    out, n_noise = _clusters_frame(
+        points, ok, locations, loc_label, inverse, buffer=buffer, min_events=1
+    )
+    params = {
+        "eps": eps,
+        "min_samples": min_samples,
+        "min_samples_unit": "events (sample_weight = events per unique location)",
+        "buffer": buffer,
+        "snap": float(snap),
+        "n_points": int(ok.sum()),
+        "n_unique_locations": len(locations),
+        "n_noise_events": n_noise,
+        "n_null_geometry": int((~ok).sum()),
+        "adjustment": "none",
+        "significance": "not applicable (density-based clustering)",
+    }
+    return finalise(out, method="dbscan", params=params)
+
+
+def hdbscan_hotspots(
+    points: gpd.GeoDataFrame,
+    *,
+    study_area: shapely.Geometry | None = None,
+    population: gpd.GeoDataFrame | None = None,
+    min_cluster_size: int = 20,
+    min_samples: int | None = None,
+    buffer: float = 25.0,
+    snap: float = 1.0,
+    cluster_selection_method: str = "eom",
+) -> gpd.GeoDataFrame:
+    """HDBSCAN clusters (``hdbscan`` package) on capped-weight unique locations.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Event points in EPSG:27700.
+    study_area, population
+        Accepted for the common signature; not used.
+    min_cluster_size : int
+        Smallest cluster, in events (default 20; see the module notes).
+    min_samples : int, optional
+        Density smoothing (default ``min_cluster_size``).
+    buffer, snap
+        As :func:`dbscan_hotspots`.
+    cluster_selection_method : {"eom", "leaf"}
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Standard result, one row per cluster, label ``cluster``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> xy = np.r_[rng.normal(0, 20, (60, 2)), rng.normal(3000, 20, (60, 2)),
+    ...            rng.uniform(-5000, 8000, (60, 2))]
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
+    >>> out = hdbscan_hotspots(pts, min_cluster_size=20)
+    >>> len(out), bool(out["n_events"].min() >= 50)
+    (2, True)
+    """
+    import hdbscan
+
+    mcs = _count("min_cluster_size", min_cluster_size, minimum=2)
+    ms = mcs if min_samples is None else _count("min_samples", min_samples, minimum=1)
+    buffer = _positive("buffer", buffer, allow_zero=True)
+    if cluster_selection_method not in ("eom", "leaf"):
+        raise ParameterError("cluster_selection_method must be 'eom' or 'leaf'")
+    xy, ok, locations, counts, inverse = _prepare(points, snap)
+    copies = np.minimum(counts, ms + 1)
+    expanded = np.repeat(np.arange(len(locations)), copies)
+    loc_label = np.full(len(locations), -1, dtype=np.int64)
+    if len(expanded) > max(mcs, ms):
+        model = hdbscan.HDBSCAN(
+            min_cluster_size=mcs,
+            min_samples=ms,
+            cluster_selection_method=cluster_selection_method,
+            core_dist_n_jobs=1,
+        )
+        labels = model.fit_predict(locations[expanded]).astype(np.int64)
+        first = np.r_[0, np.cumsum(copies)[:-1]]
+        loc_label = labels[first]  # identical copies share one label; take the first
+    out, n_noise = _clusters_frame(
+        points, ok, locations, loc_label, inverse, buffer=buffer, min_events=mcs
+    )
+    params = {
+        "min_cluster_size": mcs,
+        "min_samples": ms,
+        "weights": f"unique locations repeated min(events, {ms + 1}) times; "
+        "min_cluster_size re-applied in events",
+        "cluster_selection_method": cluster_selection_method,
+        "buffer": buffer,
+        "snap": float(snap),
+        "n_points": int(ok.sum()),
+        "n_unique_locations": len(locations),
+        "n_hdbscan_inputs": len(expanded),
+        "n_noise_events": n_noise,
+        "n_null_geometry": int((~ok).sum()),
+        "adjustment": "none",
+        "significance": "not applicable (density-based clustering)",
+    }
+    return finalise(out, method="hdbscan", params=params)
