@@ -24,9 +24,31 @@ MAX_CELLS: Final[int] = 500_000
 SHAPES: Final[tuple[str, ...]] = ("square", "hex")
 
 
-def _check(polygon: BaseGeometry, cell_size: float) -> tuple[float, float, float, float]:
+def valid_area(polygon: BaseGeometry) -> BaseGeometry:
+    """The study area as a valid (Multi)Polygon (``make_valid``, polygonal parts only).
+
+    Examples
+    --------
+    >>> bow = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> valid_area(bow).is_valid, valid_area(bow).area
+    (True, 2.0)
+    """
     if not isinstance(polygon, BaseGeometry) or polygon.is_empty:
         raise ParameterError("the study area must be a non-empty shapely (Multi)Polygon")
+    if polygon.is_valid:
+        return polygon
+    fixed = shapely.make_valid(polygon)
+    parts = [
+        g
+        for g in getattr(fixed, "geoms", [fixed])
+        if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty
+    ]
+    if not parts:
+        raise ParameterError("the study area is not a usable polygon")
+    return shapely.union_all(parts)
+
+
+def _check(polygon: BaseGeometry, cell_size: float) -> tuple[float, float, float, float]:
     if polygon.area <= 0:
         raise ParameterError("the study area has no area (is it a polygon in metres?)")
     if not (isinstance(cell_size, int | float) and math.isfinite(cell_size) and cell_size > 0):
@@ -86,6 +108,7 @@ def fishnet(polygon: BaseGeometry, *, cell_size: float) -> gpd.GeoDataFrame:
     >>> len(cells), cells["area_m2"].tolist()
     (3, [10000.0, 10000.0, 5000.0])
     """
+    polygon = valid_area(polygon)
     minx, miny, maxx, maxy = _check(polygon, cell_size)
     x0 = math.floor(minx / cell_size) * cell_size
     y0 = math.floor(miny / cell_size) * cell_size
@@ -142,6 +165,7 @@ def hexgrid(polygon: BaseGeometry, *, cell_size: float) -> gpd.GeoDataFrame:
     >>> bool(abs(cells["area_m2"].sum() - 1e6) < 1e-3), bool(cells["area_m2"].max() <= 10000 + 1e-6)
     (True, True)
     """
+    polygon = valid_area(polygon)
     minx, miny, maxx, maxy = _check(polygon, cell_size)
     s = hex_side(cell_size)
     dx, dy = 1.5 * s, math.sqrt(3.0) * s
