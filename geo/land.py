@@ -41,7 +41,7 @@ def on_land(easting: Any, northing: Any) -> np.ndarray:
 
     Examples
     --------
-    >>> on_land([414639.6, 300000.0], [417076.1, 300000.0]).tolist()  # Huddersfield, Irish Sea
+    >>> on_land([414639.6, 200000.0], [417076.1, 440000.0]).tolist()  # Huddersfield, Irish Sea
     [True, False]
     """
     e = np.asarray(easting, dtype=np.float64)
