@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.demo",
     "app.commands.hotspots",
     "app.commands.serve",
+    "app.commands.audit",
+    "app.commands.users",
 )
 
 

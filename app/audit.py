@@ -1,0 +1,388 @@
+"""Append-only, tamper-evident audit log (JSON lines, hash-chained).
+
+Each line is one entry::
+
+    {"seq": 7, "time": "2026-11-21T10:02:03.123456Z", "user": "jo", "role": "analyst",
+     "action": "export", "details": {"what": "concerns", "rows": 120, "reason": "..."},
+     "prev_hash": "<hash of entry 6>", "hash": "<sha256 of this entry without 'hash'>"}
+
+``hash`` is the SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of the entry
+including ``prev_hash``; the first entry's ``prev_hash`` is 64 zeros. Editing, deleting,
+reordering or truncating lines breaks the chain, and :meth:`AuditLog.verify` names the first bad
+``seq``. Removing whole lines from the *end* leaves a valid chain, so every append also writes
+the head (last ``seq`` and ``hash``) to a sidecar ``<log>.head``; a log shorter than its head is
+reported as truncated. A hash chain detects changes made without recomputing the hashes; for
+protection against someone who can rewrite the whole file, copy the head hash off the machine
+regularly (``csmap audit verify`` prints it).
+
+Appends take an exclusive ``flock`` on the log, write one line and ``fsync``; the file is created
+with mode 0600. Record-level exports need a stated reason (:class:`ReasonRequired`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Final
+
+import pandas as pd
+
+from geo.errors import CsmapError
+
+__all__ = [
+    "ACTIONS",
+    "GENESIS_HASH",
+    "AuditLog",
+    "AuditLogError",
+    "ReasonRequired",
+    "VerifyResult",
+    "default_audit_path",
+    "entry_hash",
+]
+
+#: Actions the app and CLI log.
+ACTIONS: Final[tuple[str, ...]] = (
+    "sign_in",
+    "sign_out",
+    "sign_in_failed",
+    "page_view",
+    "export",
+    "ingest",
+    "retention",
+    "user_add",
+    "user_remove",
+    "settings",
+)
+GENESIS_HASH: Final[str] = "0" * 64
+
+
+class AuditLogError(CsmapError):
+    """The audit log cannot be read or appended to."""
+
+
+class ReasonRequired(CsmapError):  # noqa: N818 (name fixed by the shared contract)
+    """A record-level export was attempted without a stated reason."""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of :meth:`AuditLog.verify`.
+
+    Attributes
+    ----------
+    ok : bool
+        The whole chain checks out.
+    first_bad_seq : int or None
+        The first sequence number (1-based line position) that fails, else None.
+    message : str
+        What is wrong, or a summary with the head hash.
+    n_entries : int
+        Lines read.
+    head_hash : str
+        Hash of the last valid entry.
+    """
+
+    ok: bool
+    first_bad_seq: int | None
+    message: str
+    n_entries: int = 0
+    head_hash: str = GENESIS_HASH
+
+
+def default_audit_path() -> Path:
+    """``$CSMAP_AUDIT_LOG``, else ``~/.local/share/csmap/audit.jsonl``."""
+    env = os.environ.get("CSMAP_AUDIT_LOG")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".local" / "share" / "csmap" / "audit.jsonl"
+
+
+def _canonical(entry: Mapping[str, Any]) -> bytes:
+    return json.dumps(
+        entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True
+    ).encode("utf-8")
+
+
+def entry_hash(entry: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``entry`` without its ``hash`` key.
+
+    Examples
+    --------
+    >>> len(entry_hash({"seq": 1, "prev_hash": GENESIS_HASH}))
+    64
+    """
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def _last_line(handle: IO[bytes]) -> bytes:
+    handle.seek(0, os.SEEK_END)
+    end = handle.tell()
+    if end == 0:
+        return b""
+    block = 4096
+    data = b""
+    position = end
+    while position > 0:
+        step = min(block, position)
+        position -= step
+        handle.seek(position)
+        data = handle.read(step) + data
+        if data.rstrip(b"\n").count(b"\n") >= 1:
+            break
+    return data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+
+
+class AuditLog:
+    """The audit log at ``path`` (created on first append).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> log = AuditLog(pathlib.Path(tempfile.mkdtemp()) / "audit.jsonl")
+    >>> _ = log.append(user="jo", role="analyst", action="sign_in")
+    >>> _ = log.export(user="jo", role="analyst", what="concerns", rows=12,
+    ...                record_level=True, reason="strategy meeting 3 Dec")
+    >>> log.verify().ok, len(log.read())
+    (True, 2)
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.head_path = self.path.with_name(self.path.name + ".head")
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[IO[bytes]]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield handle
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def append(
+        self,
+        *,
+        user: str,
+        role: str,
+        action: str,
+        details: Mapping[str, Any] | None = None,
+        time: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """Append one entry and return it (with ``seq`` and ``hash``).
+
+        Parameters
+        ----------
+        user, role : str
+            Who acted.
+        action : str
+            One of :data:`ACTIONS`.
+        details : mapping, optional
+            Filters, what, rows, reason... (JSON; other values are written as text).
+        time : datetime, optional
+            When (default now, UTC).
+
+        Raises
+        ------
+        ReasonRequired
+            ``action="export"`` with ``details["record_level"]`` true and no ``reason``.
+        AuditLogError
+            Unknown action, or the log's last line is damaged (verify it first).
+        """
+        if action not in ACTIONS:
+            raise AuditLogError(f"unknown audit action {action!r}; actions: {', '.join(ACTIONS)}")
+        clean = json.loads(json.dumps(dict(details or {}), default=str))
+        reason = str(clean.get("reason") or "").strip()
+        if action == "export" and clean.get("record_level") and not reason:
+            raise ReasonRequired("a record-level export needs a stated reason")
+        when = (time or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        with self._locked() as handle:
+            last = _last_line(handle)
+            if last:
+                try:
+                    previous = json.loads(last)
+                    seq, prev_hash = int(previous["seq"]) + 1, str(previous["hash"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise AuditLogError(
+                        f"{self.path}: the last line is damaged; run `csmap audit verify`"
+                    ) from exc
+            else:
+                seq, prev_hash = 1, GENESIS_HASH
+            entry: dict[str, Any] = {
+                "seq": seq,
+                "time": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "user": str(user),
+                "role": str(role),
+                "action": action,
+                "details": clean,
+                "prev_hash": prev_hash,
+            }
+            entry["hash"] = entry_hash(entry)
+            handle.seek(0, os.SEEK_END)
+            handle.write(_canonical(entry) + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+            self._write_head(seq, entry["hash"])
+        return entry
+
+    def _write_head(self, seq: int, digest: str) -> None:
+        tmp = self.head_path.with_name(self.head_path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"seq": seq, "hash": digest}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.head_path)
+
+    def export(
+        self,
+        *,
+        user: str,
+        role: str,
+        what: str,
+        rows: int,
+        record_level: bool,
+        reason: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        file_name: str | None = None,
+    ) -> dict[str, Any]:
+        """Log an export (what, how many rows, filters, reason); record level needs a reason."""
+        details = {
+            "what": what,
+            "rows": int(rows),
+            "record_level": bool(record_level),
+            "reason": (reason or "").strip() or None,
+            "filters": dict(filters or {}),
+            "file_name": file_name,
+        }
+        return self.append(user=user, role=role, action="export", details=details)
+
+    def _lines(self) -> list[bytes]:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        return lines
+
+    def verify(self) -> VerifyResult:
+        """Check the whole chain; report the first bad ``seq``.
+
+        Returns
+        -------
+        VerifyResult
+        """
+        prev = GENESIS_HASH
+        lines = self._lines()
+        for position, raw in enumerate(lines, start=1):
+
+            def bad(why: str, position: int = position, prev: str = prev) -> VerifyResult:
+                return VerifyResult(False, position, f"entry {position}: {why}", len(lines), prev)
+
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                return bad("not valid JSON (edited or truncated)")
+            if not isinstance(entry, dict) or "hash" not in entry:
+                return bad("not an audit entry")
+            if entry.get("seq") != position:
+                return bad(f"has seq {entry.get('seq')!r} (lines deleted, inserted or reordered)")
+            if entry.get("prev_hash") != prev:
+                return bad("prev_hash does not match the previous entry (chain broken)")
+            if entry_hash(entry) != entry["hash"]:
+                return bad("content does not match its hash (edited)")
+            prev = entry["hash"]
+        n = len(lines)
+        try:
+            head = json.loads(self.head_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            head = None
+        except (OSError, ValueError):
+            return VerifyResult(False, n + 1, f"{self.head_path}: head file damaged", n, prev)
+        if head is not None:
+            if int(head.get("seq", 0)) > n:
+                return VerifyResult(
+                    False,
+                    n + 1,
+                    f"entry {n + 1}: missing; the head says {head['seq']} entries (truncated)",
+                    n,
+                    prev,
+                )
+            if int(head.get("seq", 0)) == n and head.get("hash") != prev:
+                return VerifyResult(False, n, f"entry {n}: does not match the head hash", n, prev)
+        elif n:
+            return VerifyResult(False, n + 1, f"{self.head_path}: head file missing", n, prev)
+        return VerifyResult(True, None, f"{n} entries, chain intact, head {prev}", n, prev)
+
+    def read(
+        self,
+        *,
+        user: str | None = None,
+        role: str | None = None,
+        action: str | None = None,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
+        text: str | None = None,
+    ) -> pd.DataFrame:
+        """Entries as a DataFrame, filtered (``text`` searches the details JSON).
+
+        Columns: ``seq, time`` (UTC datetime), ``user, role, action, what, rows, reason,
+        details`` (JSON text), ``hash``. Unreadable lines are skipped (use :meth:`verify`).
+        """
+        records = []
+        for raw in self._lines():
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(entry, dict):
+                continue
+            details = entry.get("details") or {}
+            if not isinstance(details, dict):
+                details = {"value": details}
+            records.append(
+                {
+                    "seq": entry.get("seq"),
+                    "time": entry.get("time"),
+                    "user": entry.get("user"),
+                    "role": entry.get("role"),
+                    "action": entry.get("action"),
+                    "what": details.get("what"),
+                    "rows": details.get("rows"),
+                    "reason": details.get("reason"),
+                    "details": json.dumps(details, sort_keys=True, ensure_ascii=False),
+                    "hash": entry.get("hash"),
+                }
+            )
+        columns = ["seq", "time", "user", "role", "action", "what", "rows", "reason"]
+        frame = pd.DataFrame(records, columns=[*columns, "details", "hash"])
+        frame["time"] = pd.to_datetime(frame["time"], utc=True, errors="coerce")
+        keep = pd.Series(True, index=frame.index)
+        for column, value in (("user", user), ("role", role), ("action", action)):
+            if value is not None:
+                keep &= frame[column] == value
+        if since is not None:
+            keep &= frame["time"] >= _utc(since)
+        if until is not None:
+            keep &= frame["time"] <= _utc(until)
+        if text:
+            keep &= frame["details"].str.contains(text, case=False, regex=False)
+        return frame[keep].reset_index(drop=True)
+
+
+def _utc(value: str | dt.datetime) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
