@@ -155,7 +155,7 @@ def _keep(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
 def _times(rng: np.random.Generator, n: int, *, evening: bool = True) -> pd.DatetimeIndex:
     """Seasonal event times over the period: summer/holiday peaks, weekend and evening excess."""
     days = pd.date_range(PERIOD_START, PERIOD_END.normalize(), freq="D")
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
     month, day = days.month.to_numpy(), days.day.to_numpy()
     w = 1.0 + 0.25 * np.cos(2 * np.pi * (doy - 200) / 365.25)  # peak in mid-July
     summer_hols = ((month == 7) & (day >= 22)) | (month == 8)
@@ -163,7 +163,7 @@ def _times(rng: np.random.Generator, n: int, *, evening: bool = True) -> pd.Date
         ((month == 10) & (day >= 26)) | ((month == 4) & (day <= 14)) | ((month == 12) & (day >= 20))
     )
     w = w * np.where(summer_hols, 1.35, np.where(other_hols, 1.15, 1.0))
-    w = w * np.where(days.dayofweek.to_numpy() >= 4, 1.2, 1.0)  # Friday-Sunday
+    w = w * np.where(days.day_of_week.to_numpy() >= 4, 1.2, 1.0)  # Friday-Sunday
     w = w * np.linspace(0.9, 1.1, len(days))  # slow rise in reporting
     which = rng.choice(len(days), size=n, p=w / w.sum())
     if evening:

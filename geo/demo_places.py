@@ -197,23 +197,40 @@ def venue_weights(rng: np.random.Generator, places: Places) -> np.ndarray:
 def near_venues(
     rng: np.random.Generator, places: Places, *, weights: np.ndarray, n: int, sigma: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``n`` points around venues chosen by ``weights`` (Gaussian offset ``sigma`` metres).
+    """Draw ``n`` points around venues chosen by ``weights`` (Gaussian offset ``sigma`` metres,
+    kept inside the LA).
 
     Returns coordinates and the chosen venue positions.
     """
     prob = weights / weights.sum()
     which = rng.choice(len(prob), size=n, p=prob)
-    xy = places.venue_xy[which] + rng.normal(0.0, sigma, size=(n, 2))
+    xy = _jitter_inside(rng, places, places.venue_xy[which], sigma=sigma)
     return xy, which
 
 
 def near_towns(
     rng: np.random.Generator, places: Places, *, n: int, sigma: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``n`` points around the area's town centres (weights :data:`TOWN_WEIGHTS`)."""
+    """Draw ``n`` points around the area's town centres (weights :data:`TOWN_WEIGHTS`), inside
+    the LA."""
     which = rng.choice(len(places.town_xy), size=n, p=np.array(TOWN_WEIGHTS))
-    xy = places.town_xy[which] + rng.normal(0.0, sigma, size=(n, 2))
+    xy = _jitter_inside(rng, places, places.town_xy[which], sigma=sigma)
     return xy, which
+
+
+def _jitter_inside(
+    rng: np.random.Generator, places: Places, centres: np.ndarray, *, sigma: float
+) -> np.ndarray:
+    """Gaussian offsets around ``centres``, redrawn (up to 20 times) while outside the LA."""
+    xy = centres + rng.normal(0.0, sigma, size=centres.shape)
+    polygon = places.area.polygon
+    shapely.prepare(polygon)
+    for _ in range(20):
+        out = np.flatnonzero(~shapely.contains_xy(polygon, xy[:, 0], xy[:, 1]))
+        if not len(out):
+            break
+        xy[out] = centres[out] + rng.normal(0.0, sigma, size=(len(out), 2))
+    return xy
 
 
 def deprivation_weights(places: Places, *, power: float) -> np.ndarray:
