@@ -156,7 +156,9 @@ def cluster_polygons(
     keep = labels >= 0
     if n == 0:
         return np.empty(0, dtype=object)
-    mp = shapely.multipoints(locations[keep], indices=labels[keep])
+    lab = labels[keep]
+    order = np.argsort(lab, kind="stable")
+    mp = shapely.multipoints(locations[keep][order], indices=lab[order])
     hulls = shapely.convex_hull(mp)
     return np.asarray(shapely.buffer(hulls, buffer) if buffer > 0 else hulls, dtype=object)
 
