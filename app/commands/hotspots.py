@@ -1,0 +1,188 @@
+"""``csmap hotspots``: find hotspots in a CSV or the store and write them with their parameters.
+
+INPUT is a CSV (or .xlsx) in the canonical columns (or mapped with ``--mapping``), validated exactly
+as ``csmap ingest`` does (quarantined rows are reported on stderr, nothing is stored); or use
+``--store PATH --kind KIND`` to analyse stored records. The result goes to ``--out``
+(``.geojson``, ``.gpkg`` or ``.csv`` + ``.params.json`` sidecar), parameters included, and a
+one-paragraph summary is printed. Exit status 2 for input or parameter errors (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+import pandas as pd
+
+from geo.errors import CsmapError, ParameterError
+from geo.vocab import POINT_KINDS
+
+METHOD_CHOICES = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat")
+#: Date column used by --from/--to for each point kind.
+DATE_COLUMNS = {
+    "concerns": "reported_date",
+    "missing_found": "start",
+    "missing_last_seen": "start",
+    "placements": "start_date",
+}
+RECORD_KIND = {
+    "concerns": "concerns",
+    "missing_found": "missing_episodes",
+    "missing_last_seen": "missing_episodes",
+    "placements": "placements",
+}
+
+
+def _scale(text: str) -> float | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected metres or 'auto', got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of metres, got {text!r}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``hotspots`` sub-command."""
+    p = subparsers.add_parser(
+        "hotspots",
+        help="find hotspots (Gi*, KDE, clusters, repeat locations) and write them to a file",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    p.add_argument("input", nargs="?", help="CSV/.xlsx of records (omit with --store)")
+    p.add_argument("--method", choices=METHOD_CHOICES, default="gi")
+    p.add_argument("--adjust", choices=("none", "population"), default="none")
+    p.add_argument("--cell-size", type=_scale, default="auto", help="metres or auto")
+    p.add_argument("--band", type=_scale, default="auto", help="Gi* distance band: metres or auto")
+    p.add_argument("--shape", choices=("square", "hex"), default="square", help="Gi* cells")
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--no-fdr", action="store_true", help="Gi*: do not control the FDR")
+    p.add_argument("--from", dest="date_from", default=None, help="first date (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", default=None, help="last date (YYYY-MM-DD)")
+    p.add_argument("--category", action="append", default=None, help="keep only these (repeat)")
+    p.add_argument("--area", default="kirklees", help="study area (default kirklees)")
+    p.add_argument("--store", default=None, help="read records from this store instead of INPUT")
+    p.add_argument("--kind", choices=POINT_KINDS, default="concerns", help="point set")
+    p.add_argument("--mapping", default=None, help="YAML column/value mapping for INPUT")
+    p.add_argument("--out", required=True, help="FILE.geojson, FILE.gpkg or FILE.csv")
+    p.set_defaults(func=run)
+
+
+def _load(args: argparse.Namespace, area: Any) -> Any:
+    from geo.store import points as store_points  # noqa: PLC0415
+
+    if args.store and args.input:
+        raise ParameterError("give either INPUT or --store, not both")
+    if args.store:
+        from geo.store import Store  # noqa: PLC0415
+
+        records = Store(args.store).read(RECORD_KIND[args.kind])
+    elif args.input:
+        from geo.ingest import validate_file  # noqa: PLC0415
+
+        report = validate_file(RECORD_KIND[args.kind], args.input, mapping=args.mapping, area=area)  # type: ignore[arg-type]
+        if report.rows_quarantined or report.rows_duplicate:
+            print(
+                f"csmap hotspots: {args.input}: {report.rows_quarantined} row(s) quarantined, "
+                f"{report.rows_duplicate} duplicate(s) skipped, {report.rows_loaded} used",
+                file=sys.stderr,
+            )
+            for _, row in report.quarantine.head(20).iterrows():
+                print(f"  row {row['source_row']}: {row['reasons']}", file=sys.stderr)
+            if report.rows_quarantined > 20:
+                print(f"  ... {report.rows_quarantined - 20} more", file=sys.stderr)
+        records = report.records
+    else:
+        raise ParameterError("give an INPUT file or --store PATH")
+    return store_points(records, args.kind)
+
+
+def _filter(pts: Any, args: argparse.Namespace) -> Any:
+    col = DATE_COLUMNS[args.kind]
+    for bound, op in ((args.date_from, "from"), (args.date_to, "to")):
+        if bound is None:
+            continue
+        try:
+            when = pd.Timestamp(bound)
+        except ValueError:
+            raise ParameterError(f"--{op}: {bound!r} is not a date (use YYYY-MM-DD)") from None
+        if col not in pts:
+            raise ParameterError(f"--{op}: the records have no {col} column")
+        dates = pd.to_datetime(pts[col], errors="coerce")
+        keep = dates >= when if op == "from" else dates <= when + pd.Timedelta(days=1) - pd.Timedelta(1, unit="ns")
+        pts = pts.loc[keep.fillna(False).to_numpy(dtype=bool)]
+    if args.category:
+        if "category" not in pts:
+            raise ParameterError("--category: the records have no category column")
+        wanted = {c.strip().lower() for c in args.category}
+        pts = pts.loc[pts["category"].astype(str).str.lower().isin(wanted).to_numpy()]
+    return pts
+
+
+def _params(args: argparse.Namespace) -> dict[str, Any]:
+    if args.method == "gi":
+        return {
+            "cell_size": args.cell_size,
+            "band": args.band,
+            "shape": args.shape,
+            "adjust": args.adjust,
+            "alpha": args.alpha,
+            "fdr": not args.no_fdr,
+        }
+    out: dict[str, Any] = {}
+    if args.method in ("kde", "dual-kde") and args.cell_size != "auto":
+        out["cell_size"] = args.cell_size
+    if args.adjust != "none" and args.method != "dual-kde":
+        raise ParameterError(f"--adjust population applies to gi (and dual-kde), not {args.method}")
+    return out
+
+
+def summary(result: Any, *, method: str, n_points: int) -> str:
+    """One paragraph describing a result for the terminal."""
+    params = result.attrs.get("csmap_params", {})
+    adjustment = params.get("adjustment", "count")
+    labels = result["label"].value_counts().to_dict()
+    n_hot, n_cold, n_cluster = labels.get("hot", 0), labels.get("cold", 0), labels.get("cluster", 0)
+    scale = []
+    for key in ("cell_size", "band", "bandwidth", "eps", "radius"):
+        if params.get(key) is not None:
+            auto = " (automatic)" if key in params.get("automatic", []) else ""
+            scale.append(f"{key.replace('_', ' ')} {params[key]:g} m{auto}")
+    found = f"{n_hot} hot and {n_cold} cold"
+    if n_cluster:
+        found += f", {n_cluster} cluster(s)"
+    sig = ""
+    if method == "gi":
+        fdr = "FDR-controlled q" if params.get("fdr", True) else "p"
+        sig = f" at {fdr} <= {params.get('alpha')}"
+    return (
+        f"{method}: {n_points} events, {len(result)} result rows; {found}{sig}. "
+        f"Scale: {', '.join(scale) or 'n/a'}. Adjustment: {adjustment}"
+        + (" (events vs resident children and young people)." if adjustment != "count" else ".")
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``csmap hotspots``; return the exit status."""
+    from analysis.hotspots import run as run_method  # noqa: PLC0415
+    from analysis.result import write_hotspots  # noqa: PLC0415
+    from geo.boundaries import load_area  # noqa: PLC0415
+
+    try:
+        params = _params(args)
+        area = load_area(args.area)
+        pts = _filter(_load(args, area), args)
+        if len(pts) == 0:
+            raise ParameterError("no events left to analyse after filtering")
+        result = run_method(pts, method=args.method, study_area=area, **params)
+        out = write_hotspots(result, args.out)
+    except CsmapError as exc:
+        print(f"csmap hotspots: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    print(summary(result, method=args.method, n_points=len(pts)))
+    print(f"Written to {out}.")
+    return 0
