@@ -1,0 +1,114 @@
+"""``csmap users add|list|remove``: manage the local users file (standalone sign-in).
+
+``csmap users add USERNAME --role ROLE [--users-file PATH] [--password-stdin] [--replace]`` asks
+for the password twice (or reads one line from stdin with ``--password-stdin``) and stores only
+its argon2id hash. ``csmap users list`` shows names and roles; ``csmap users remove USERNAME``
+deletes one. Changes are written to the audit log (``--audit-log``, default
+``$CSMAP_AUDIT_LOG`` or ``~/.local/share/csmap/audit.jsonl``) as the operating-system user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.policy import ROLES
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``users`` sub-command with ``add``, ``list`` and ``remove``."""
+    parser = subparsers.add_parser(
+        "users",
+        help="manage local users (argon2 password hashes, roles)",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    sub = parser.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--users-file", type=Path, default=None, help="users YAML file")
+    common.add_argument("--audit-log", type=Path, default=None, help="audit log (JSON lines)")
+    add = sub.add_parser("add", parents=[common], help="add a user (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--replace", action="store_true", help="reset an existing user")
+    add.set_defaults(func=run_add)
+    listing = sub.add_parser("list", parents=[common], help="list users and roles")
+    listing.set_defaults(func=run_list)
+    remove = sub.add_parser("remove", parents=[common], help="remove a user")
+    remove.add_argument("username")
+    remove.set_defaults(func=run_remove)
+
+
+def _audit(args: argparse.Namespace, action: str, details: dict[str, Any]) -> None:
+    from app.audit import AuditLog, default_audit_path  # noqa: PLC0415
+
+    log = AuditLog(args.audit_log if args.audit_log is not None else default_audit_path())
+    log.append(user=getpass.getuser(), role="admin", action=action, details=details)
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    first = getpass.getpass(f"Password for {args.username}: ")
+    second = getpass.getpass("Repeat the password: ")
+    if first != second:
+        print("the two passwords differ; nothing changed", file=sys.stderr)
+        return None
+    return first
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """Run ``csmap users add``."""
+    from app.users import UsersFileError, add_user  # noqa: PLC0415
+
+    password = _password(args)
+    if password is None:
+        return 2
+    try:
+        add_user(
+            args.username,
+            password,
+            role=args.role,
+            users_file=args.users_file,
+            replace=args.replace,
+        )
+    except UsersFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    _audit(args, "user_add", {"username": args.username, "role": args.role})
+    print(f"user {args.username!r} saved with role {args.role}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Run ``csmap users list``."""
+    from app.users import UsersFileError, list_users  # noqa: PLC0415
+
+    try:
+        users = list_users(users_file=args.users_file)
+    except UsersFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if not users:
+        print("(no users)")
+    for user in users:
+        print(f"{user['username']}\t{user['role']}\t{user['created']}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    """Run ``csmap users remove``."""
+    from app.users import UsersFileError, remove_user  # noqa: PLC0415
+
+    try:
+        remove_user(args.username, users_file=args.users_file)
+    except UsersFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    _audit(args, "user_remove", {"username": args.username})
+    print(f"user {args.username!r} removed")
+    return 0
