@@ -1,0 +1,107 @@
+"""``csmap hotspots`` end to end on synthetic demo data over real Kirklees geography."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analysis.result import read_hotspots
+from app.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo-data", "--out", str(out), "--seed", "7", "--scale", "0.2"]) == 0
+    return out / "concerns.csv"
+
+
+def test_gi_geojson_with_parameters(demo_csv: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "hot.geojson"
+    status = main(
+        [
+            "hotspots",
+            str(demo_csv),
+            "--method",
+            "gi",
+            "--cell-size",
+            "500",
+            "--band",
+            "1000",
+            "--out",
+            str(out),
+        ]
+    )
+    text = capsys.readouterr().out
+    assert status == 0
+    assert "hot" in text and "cell size 500 m" in text and "Adjustment: count" in text
+    doc = json.loads(out.read_text())
+    params = doc["csmap_parameters"]
+    assert params["cell_size"] == 500 and params["band"] == 1000 and params["method"] == "gi"
+    res = read_hotspots(out)
+    assert res["n_events"].sum() + params["n_outside"] == params["n_points"]
+    assert set(res["label"]) <= {"hot", "cold", "not significant"}
+
+
+def test_population_adjusted_gpkg_with_filters(demo_csv: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "adj.gpkg"
+    status = main(
+        [
+            "hotspots",
+            str(demo_csv),
+            "--adjust",
+            "population",
+            "--cell-size",
+            "800",
+            "--band",
+            "1600",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-06-30",
+            "--category",
+            "CSE",
+            "--category",
+            "CCE",
+            "--out",
+            str(out),
+        ]
+    )
+    text = capsys.readouterr().out
+    assert status == 0, text
+    assert "population-adjusted" in text
+    res = read_hotspots(out)
+    assert (res["adjustment"] == "population-adjusted").all()
+    assert res.attrs["csmap_params"]["adjustment"] == "population-adjusted"
+
+
+def test_quarantined_rows_reported(demo_csv: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    lines = demo_csv.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "bad.csv"
+    header = lines[0].split(",")
+    broken = lines[1].split(",")
+    broken[header.index("reported_date")] = "not a date"
+    bad.write_text("\n".join([lines[0], ",".join(broken), *lines[2:]]) + "\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    status = main(["hotspots", str(bad), "--cell-size", "800", "--band", "1600", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 0
+    assert "1 row(s) quarantined" in err and "row " in err
+    assert out.exists() and (tmp_path / "o.csv.params.json").exists()
+
+
+def test_user_errors_exit_2(demo_csv: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["hotspots", str(demo_csv), "--out", str(tmp_path / "x.txt")]) == 2
+    assert "x.txt" in capsys.readouterr().err
+    assert (
+        main(["hotspots", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "x.geojson")]) == 2
+    )
+    assert "missing.csv" in capsys.readouterr().err
+    assert (
+        main(["hotspots", str(demo_csv), "--from", "someday", "--out", str(tmp_path / "x.geojson")])
+        == 2
+    )
+    assert "--from" in capsys.readouterr().err
+    assert main(["hotspots", "--out", str(tmp_path / "x.geojson")]) == 2
