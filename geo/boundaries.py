@@ -53,8 +53,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from convertbng import cutil
 
+from geo.coords import wgs84_to_bng
 from geo.datasets import get_path
 from geo.errors import ParameterError, SchemaError, UnreadableFileError
 from geo.vocab import BNG_EPSG, WGS84_EPSG
@@ -167,12 +167,7 @@ def _lonlat_to_bng_xy(xy: np.ndarray) -> np.ndarray:
     """Convert an ``(N, 2)`` lon/lat array to eastings/northings (OSTN15)."""
     if len(xy) == 0:
         return xy
-    try:  # the project's one conversion API, once it exists
-        from geo.coords import wgs84_to_bng
-    except ImportError:  # pragma: no cover - geo.coords is being written in parallel
-        e, n = cutil.convert_bng(xy[:, 0], xy[:, 1])
-    else:
-        e, n = wgs84_to_bng(xy[:, 0], xy[:, 1])
+    e, n = wgs84_to_bng(xy[:, 0], xy[:, 1])
     return np.column_stack([np.asarray(e, dtype=float), np.asarray(n, dtype=float)])
 
 
@@ -418,35 +413,36 @@ def load_user_boundaries(
 ) -> gpd.GeoDataFrame:
     """Load a council's own boundary file (GeoJSON, GeoPackage, shapefile) in EPSG:27700.
 
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        Any vector file pyogrio reads, with a CRS.
-    code_col, name_col : str
-        Columns holding each area's code and name.
-    level : {"lad", "ward", "lsoa", "other"}
-        Decides the output column names: ``lad_cd/lad_nm``, ``ward_cd/ward_nm``,
-        ``lsoa21cd/lsoa21nm`` or ``area_cd/area_nm``.
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            Any vector file pyogrio reads, with a CRS.
+        code_col, name_col : str
+            Columns holding each area's code and name.
+        level : {"lad", "ward", "lsoa", "other"}
+            Decides the output column names: ``lad_cd/lad_nm``, ``ward_cd/ward_nm``,
+            ``lsoa21cd/lsoa21nm`` or ``area_cd/area_nm``.
 
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Code, name and geometry columns, RangeIndex, EPSG:27700.
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Code, name and geometry columns, RangeIndex, EPSG:27700.
 
-    Raises
-    ------
-    UnreadableFileError
-        If the file is missing or unreadable.
-    SchemaError
-        For a missing column, duplicate or empty codes, non-polygon or missing geometry, or no CRS.
+        Raises
+        ------
+        UnreadableFileError
+            If the file is missing or unreadable.
+        SchemaError
+            For a missing column, duplicate or empty codes, non-polygon or missing geometry, or no CRS.
 
-    Examples
-    --------
-    >>> from geo.datasets import get_path
-    >>> w = load_user_boundaries(get_path("wards"), code_col="WD_CD", name_col="WD_NM",
-    ...                          level="ward")
-    >>> list(w.columns), len(w)
-    (['ward_cd', 'ward_nm', 'geometry'], 40)
+        Examples
+        --------
+        >>> from geo.coords import wgs84_to_bng
+    from geo.datasets import get_path
+        >>> w = load_user_boundaries(get_path("wards"), code_col="WD_CD", name_col="WD_NM",
+        ...                          level="ward")
+        >>> list(w.columns), len(w)
+        (['ward_cd', 'ward_nm', 'geometry'], 40)
     """
     if level not in _LEVEL_COLUMNS:
         raise ParameterError(f"level must be one of {', '.join(_LEVEL_COLUMNS)}, not {level!r}")
@@ -483,35 +479,36 @@ def load_user_boundaries(
 def load_user_population(path: str | Path, *, code_col: str, value_col: str) -> pd.DataFrame:
     """Load a council's own population counts by area code (CSV or Excel ``.xlsx``).
 
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        CSV (UTF-8) or ``.xlsx`` with one row per area.
-    code_col : str
-        Area code column (matches the code of :func:`load_user_boundaries` or ``lsoa21cd``).
-    value_col : str
-        Population column: a number >= 0 (thousands separators allowed).
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            CSV (UTF-8) or ``.xlsx`` with one row per area.
+        code_col : str
+            Area code column (matches the code of :func:`load_user_boundaries` or ``lsoa21cd``).
+        value_col : str
+            Population column: a number >= 0 (thousands separators allowed).
 
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``code`` (string) and ``population`` (float), RangeIndex.
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``code`` (string) and ``population`` (float), RangeIndex.
 
-    Raises
-    ------
-    UnreadableFileError
-        If the file is missing or unreadable.
-    SchemaError
-        For a missing column, empty or duplicate code, or a value that is not a number >= 0
-        (the message names the row, counting the header as row 1).
+        Raises
+        ------
+        UnreadableFileError
+            If the file is missing or unreadable.
+        SchemaError
+            For a missing column, empty or duplicate code, or a value that is not a number >= 0
+            (the message names the row, counting the header as row 1).
 
-    Examples
-    --------
-    >>> from geo.datasets import get_path
-    >>> p = load_user_population(get_path("population_lsoa"), code_col="lsoa21_code",
-    ...                          value_col="total")
-    >>> len(p), int(p["population"].sum())
-    (394, 649444)
+        Examples
+        --------
+        >>> from geo.coords import wgs84_to_bng
+    from geo.datasets import get_path
+        >>> p = load_user_population(get_path("population_lsoa"), code_col="lsoa21_code",
+        ...                          value_col="total")
+        >>> len(p), int(p["population"].sum())
+        (394, 649444)
     """
     path = Path(path)
     if not path.is_file():
