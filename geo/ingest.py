@@ -125,11 +125,13 @@ def _mapping(mapping: Mapping | str | os.PathLike[str] | None) -> Mapping | None
 def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
     if raw.shape[1] == 0 or len(raw) == 0:
         return np.array([], dtype=object)
-    joined = raw.iloc[:, 0].astype(str).str.strip()
-    for col in raw.columns[1:]:
-        joined = joined + "\x1f" + raw[col].astype(str).str.strip()
+    cols = [[v.strip() for v in raw[c].to_numpy(dtype=object)] for c in raw.columns]
+    sha = hashlib.sha256
     return np.array(
-        [hashlib.sha256(s.encode("utf-8", "surrogatepass")).hexdigest() for s in joined],
+        [
+            sha("\x1f".join(row).encode("utf-8", "surrogatepass")).hexdigest()
+            for row in zip(*cols, strict=True)
+        ],
         dtype=object,
     )
 

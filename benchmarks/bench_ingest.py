@@ -1,0 +1,104 @@
+"""Ingest benchmark: a 1M-row lat/lon concerns CSV into a fresh GeoPackage store.
+
+Target (issue #2): at least 100,000 rows/s and under 2 GB peak memory on the 2-core machine.
+The CSV is generated first (not timed); the ingest then runs in its own Python process, which
+reports its wall time and its own peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``).
+Set ``CSMAP_BENCH_INGEST_ROWS`` to run a smaller size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROWS = int(os.environ.get("CSMAP_BENCH_INGEST_ROWS", "1000000"))
+ROOT = Path(__file__).resolve().parents[1]
+
+CHILD = """
+import json, resource, sys, time
+from geo.boundaries import load_area
+from geo.geocode import Lookups
+from geo.ingest import ingest_file
+area = load_area("kirklees")
+start = time.perf_counter()
+report = ingest_file("concerns", sys.argv[1], store=sys.argv[2], lookups=Lookups(), area=area)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "loaded": report.rows_loaded, "read": report.rows_read,
+                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def make_csv(path: Path, n: int, *, seed: int = 20261121) -> None:
+    """Write ``n`` synthetic concerns with lat/lon inside Kirklees (plus 1 % bad rows)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    frame = pd.DataFrame(
+        {
+            "record_id": np.char.add("R", np.arange(n).astype(str)),
+            "reported_date": dates.strftime("%Y-%m-%d"),
+            "category": rng.choice(["CSE", "CCE", "county lines", "online", "peer on peer"], n),
+            "risk_level": rng.choice(["low", "medium", "high"], n),
+            "latitude": np.round(rng.uniform(53.60, 53.70, n), 6),
+            "longitude": np.round(rng.uniform(-1.85, -1.70, n), 6),
+        }
+    )
+    bad = rng.random(n) < 0.01
+    frame.loc[bad, "reported_date"] = "not a date"
+    frame.to_csv(path, index=False)
+
+
+def run() -> list[dict]:
+    """Generate the file, ingest it in a subprocess, report rows/s and peak RSS."""
+    with tempfile.TemporaryDirectory(prefix="csmap-bench-ingest-") as tmp:
+        src = Path(tmp) / "concerns.csv"
+        make_csv(src, ROWS)
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, str(src), str(Path(tmp) / "store.gpkg")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=1800,
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    rate = result["read"] / result["seconds"]
+    peak_mb = result["maxrss_kb"] / 1024
+    name = f"ingest {ROWS:,} lat/lon concerns (CSV -> GeoPackage)"
+    return [
+        {
+            "benchmark": name,
+            "metric": "throughput",
+            "value": round(rate),
+            "unit": "rows/s",
+            "target": ">= 100000 rows/s",
+            "passed": rate >= 100_000,
+        },
+        {
+            "benchmark": name,
+            "metric": "wall time",
+            "value": round(result["seconds"], 1),
+            "unit": "s",
+            "target": "",
+            "passed": None,
+        },
+        {
+            "benchmark": name,
+            "metric": "peak RSS (ingest process)",
+            "value": round(peak_mb),
+            "unit": "MB",
+            "target": "< 2048 MB",
+            "passed": peak_mb < 2048,
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)
