@@ -327,5 +327,17 @@ def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
             warnings.warn(f"{p}: parameter sidecar {side.name} is missing", stacklevel=2)
     else:
         raise UnreadableFileError(f"{p}: unknown result format; use one of {SUFFIXES}")
+    for col in (
+        "n_events",
+        "expected",
+        "rate_ratio",
+        "statistic",
+        "z",
+        "p_value",
+        "q_value",
+        "area_m2",
+    ):
+        if col in gdf and gdf[col].dtype == object:  # all-null columns in GeoJSON
+            gdf[col] = pd.to_numeric(gdf[col], errors="coerce").astype(float)
     gdf.attrs = {PARAMS_ATTR: params}
     return gdf

@@ -1,0 +1,124 @@
+"""analysis.result: standard shape, parameters in every file format, round trips."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from analysis.result import (
+    STANDARD_COLUMNS,
+    finalise,
+    params_path,
+    read_hotspots,
+    write_hotspots,
+)
+from geo.errors import ParameterError
+
+
+def _result(adjust: str = "none") -> gpd.GeoDataFrame:
+    gdf = gpd.GeoDataFrame(
+        {
+            "n_events": [3, 0, 1],
+            "label": ["hot", "not significant", "cold"],
+            "z": [2.5, 0.1, -2.2],
+            "extra": ["a", "b", "c"],
+            "cats": [["CSE"], [], ["CCE", "x"]],
+        },
+        geometry=[
+            shapely.box(0, 0, 100, 100),
+            shapely.box(100, 0, 200, 100),
+            shapely.box(200, 0, 250, 100),
+        ],
+        crs=27700,
+        index=[10, 11, 12],
+    )
+    return finalise(
+        gdf,
+        method="gi",
+        params={
+            "cell_size": 100,
+            "band": np.float64(150.0),
+            "alpha": 0.05,
+            "seed": np.int64(3),
+            "automatic": ["band"],
+            "adjustment": adjust,
+        },
+    )
+
+
+def test_finalise_shape_and_params() -> None:
+    res = _result()
+    assert list(res.columns[: len(STANDARD_COLUMNS)]) == list(STANDARD_COLUMNS)
+    assert list(res.columns[len(STANDARD_COLUMNS) :]) == ["adjustment", "extra", "cats", "geometry"]
+    assert res.index.tolist() == [10, 11, 12]  # index kept
+    assert res["area_m2"].tolist() == [10000.0, 10000.0, 5000.0]
+    assert (res["method"] == "gi").all() and (res["adjustment"] == "count").all()
+    p = res.attrs["csmap_params"]
+    assert p["band"] == 150.0 and type(p["seed"]) is int
+    assert p["crs"] == "EPSG:27700" and p["csmap_version"] and p["method"] == "gi"
+    json.dumps(p)  # JSON-safe
+    assert _result("population")["adjustment"].unique().tolist() == ["population-adjusted"]
+
+
+def test_finalise_rejects_bad_input() -> None:
+    gdf = gpd.GeoDataFrame({"label": ["very hot"]}, geometry=[shapely.Point(0, 0)], crs=27700)
+    with pytest.raises(ParameterError, match="labels"):
+        finalise(gdf, method="x", params={})
+    with pytest.raises(ParameterError):
+        finalise(gdf.to_crs(4326).assign(label="hot"), method="x", params={})
+    with pytest.raises(ParameterError):
+        finalise(gdf.assign(label="hot"), method="x", params={"adjustment": "weird"})
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".csv"])
+def test_round_trip(tmp_path: Path, suffix: str) -> None:
+    res = _result("population")
+    path = write_hotspots(res, tmp_path / f"r{suffix}")
+    back = read_hotspots(path)
+    assert back.attrs["csmap_params"] == res.attrs["csmap_params"]
+    assert back.crs.to_epsg() == 27700
+    assert back["label"].tolist() == res["label"].tolist()
+    assert back["z"].to_numpy() == pytest.approx(res["z"].to_numpy())
+    assert back["expected"].isna().all() and back["expected"].dtype == float
+    assert back.geometry.area.tolist() == pytest.approx(res.geometry.area.tolist())
+    assert (back["adjustment"] == "population-adjusted").all()
+    assert json.loads(back["cats"].iloc[2]) == ["CCE", "x"]
+
+
+def test_parameters_visible_in_each_format(tmp_path: Path) -> None:
+    res = _result()
+    gj = json.loads(write_hotspots(res, tmp_path / "a.geojson").read_text())
+    assert gj["csmap_parameters"]["cell_size"] == 100
+    gpkg = write_hotspots(res, tmp_path / "a.gpkg")
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert {"hotspots", "csmap_parameters"} <= layers
+    meta = pyogrio.read_info(gpkg, layer="hotspots")["layer_metadata"]
+    assert json.loads(meta["DESCRIPTION"])["band"] == 150.0
+    table = pyogrio.read_dataframe(gpkg, layer="csmap_parameters", read_geometry=False)
+    assert dict(zip(table["key"], table["value_json"], strict=True))["alpha"] == "0.05"
+    csv = write_hotspots(res, tmp_path / "a.csv")
+    frame = pd.read_csv(csv)
+    assert "geometry_wkt" in frame and frame["geometry_wkt"].str.startswith("POLYGON").all()
+    assert json.loads(params_path(csv).read_text())["automatic"] == ["band"]
+
+
+def test_bad_suffix_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError):
+        write_hotspots(_result(), tmp_path / "x.shp")
+    with pytest.raises(ValueError):
+        read_hotspots(tmp_path / "none.geojson")
+
+
+def test_csv_without_sidecar_warns(tmp_path: Path) -> None:
+    csv = write_hotspots(_result(), tmp_path / "a.csv")
+    params_path(csv).unlink()
+    with pytest.warns(UserWarning, match="sidecar"):
+        back = read_hotspots(csv)
+    assert back.attrs["csmap_params"] == {}
