@@ -32,11 +32,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from convertbng.cutil import convert_bng, convert_lonlat
 
 from geo.errors import LocationError
 from geo.geocode import Lookups, normalise_postcodes
 from geo.land import on_land
+from geo.vocab import PRECISIONS
 
 __all__ = [
     "BNG_E_RANGE",
@@ -282,24 +284,30 @@ def _numeric(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.
         present = ~np.isnan(vals)
         bad = present & ~np.isfinite(vals)
         return np.where(bad, np.nan, vals), present, bad
-    text = s.astype("string").str.strip()
-    present = (text.notna() & (text != "")).to_numpy(dtype=bool)
-    vals = pd.to_numeric(text.where(present), errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    bad = present & ~np.isfinite(vals)
-    if bad.any():  # placeholder words ("N/A", "unknown") count as absent, not as errors
-        idx = np.flatnonzero(bad)
-        null = text.iloc[idx].str.lower().isin(_NULL_TOKENS).to_numpy(dtype=bool)
-        present[idx[null]] = False
-        bad[idx[null]] = False
-    return np.where(np.isfinite(vals), vals, np.nan), present, bad
+    # Fast path: to_numeric accepts surrounding white space; only failures are looked at again.
+    vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.isfinite(vals)
+    present = finite.copy()
+    bad = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(~finite & s.notna().to_numpy(dtype=bool))
+    if idx.size:  # empty text and placeholder words ("N/A", "unknown") count as absent
+        text = s.iloc[idx].astype("string").str.strip().str.lower()
+        null = text.isin(_NULL_TOKENS).to_numpy(dtype=bool)
+        present[idx[~null]] = True
+        bad[idx[~null]] = True
+    return np.where(finite, vals, np.nan), present, bad
+
+
+def _strings(codes: np.ndarray, categories: list[str], index: pd.Index) -> pd.Series:
+    """A text column from integer codes into ``categories`` (fast: no per-row Python objects)."""
+    taken = pa.array(categories, type=pa.string()).take(pa.array(codes, type=pa.int64()))
+    return pd.Series(taken, index=index, dtype="str")
 
 
 def _text(frame: pd.DataFrame, col: str) -> tuple[pd.Series, np.ndarray]:
     n = len(frame)
     if col not in frame.columns:
-        return pd.Series([pd.NA] * n, index=frame.index, dtype="string"), np.zeros(n, bool)
+        return pd.Series(dtype="string"), np.zeros(n, bool)
     text = frame[col].astype("string").str.strip()
     present = text.notna() & (text != "") & ~text.str.lower().isin(_NULL_TOKENS)
     return text, present.to_numpy(dtype=bool)
@@ -324,9 +332,10 @@ class _Resolver:
         self.north = np.full(n, np.nan)
         self.lon = np.full(n, np.nan)
         self.lat = np.full(n, np.nan)
-        self.precision = np.full(n, "none", dtype=object)
+        self.precision = np.full(n, PRECISIONS.index("none"), dtype=np.int64)
         self.flags: list[tuple[str, np.ndarray]] = []
         self.error = np.full(n, "", dtype=object)
+        self.has_error = np.zeros(n, dtype=bool)
         self.done = np.zeros(n, dtype=bool)
         self.tried = np.zeros(n, dtype=bool)  # some form was present but unusable
 
@@ -335,8 +344,10 @@ class _Resolver:
 
     def fail(self, mask: np.ndarray, message: Callable[[int], str]) -> None:
         """Record the reason for rows in ``mask`` that have no reason yet."""
-        for i in np.flatnonzero(mask & ~self.done & (self.error == "")):
+        todo = mask & ~self.done & ~self.has_error
+        for i in np.flatnonzero(todo):
             self.error[i] = message(int(i))
+        self.has_error |= todo
         self.tried |= mask & ~self.done
 
     def flag(self, name: str, mask: np.ndarray) -> None:
@@ -350,18 +361,32 @@ class _Resolver:
         north: np.ndarray,
         precision: str,
         what: Callable[[int], str],
+        lonlat: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
-        """Accept grid points for rows in ``mask`` (not yet resolved) if they are in GB."""
+        """Accept grid points for rows in ``mask`` (not yet resolved) if they are in GB.
+
+        ``lonlat`` gives WGS84 values already known for some rows (NaN elsewhere); they are
+        kept as given instead of being converted back from the grid.
+        """
         rows = mask & ~self.done
         if not rows.any():
             return
-        lon, lat = bng_to_wgs84(east[rows], north[rows])
+        e_rows, n_rows = east[rows], north[rows]
+        if lonlat is None:
+            lon, lat = bng_to_wgs84(e_rows, n_rows)
+        else:
+            lon, lat = lonlat[0][rows], lonlat[1][rows]
+            back = ~np.isfinite(lon) | ~np.isfinite(lat)
+            if back.any():
+                lon[back], lat[back] = bng_to_wgs84(e_rows[back], n_rows[back])
         idx = np.flatnonzero(rows)
-        land = on_land(east[rows], north[rows]) & np.isfinite(lon)
+        land = (
+            on_land(e_rows, n_rows) & np.isfinite(lon) & np.isfinite(e_rows) & np.isfinite(n_rows)
+        )
         good = idx[land]
         self.east[good], self.north[good] = east[good], north[good]
         self.lon[good], self.lat[good] = lon[land], lat[land]
-        self.precision[good] = precision
+        self.precision[good] = PRECISIONS.index(precision)
         self.done[good] = True
         accepted = np.zeros(len(rows), dtype=bool)
         accepted[good] = True
@@ -372,22 +397,34 @@ class _Resolver:
 
     def result(self) -> pd.DataFrame:
         n = len(self.frame)
-        flags = np.full(n, "", dtype=object)
+        index = self.frame.index
+        # flags: each row's set of flags as a bit pattern, then one text per distinct pattern
+        bits = np.zeros(n, dtype=np.int64)
+        names: list[str] = []
         for name, mask in self.flags:
-            for i in np.flatnonzero(mask):
-                flags[i] = f"{flags[i]};{name}" if flags[i] else name
-        error = np.where(self.done, "", self.error)
+            if name not in names:
+                names.append(name)
+            bits |= mask.astype(np.int64) << names.index(name)
+        patterns, flag_codes = np.unique(bits, return_inverse=True)
+        flag_text = [
+            ";".join(nm for k, nm in enumerate(names) if int(p) >> k & 1) for p in patterns
+        ]
+        # errors: only rows that have one carry a (distinct) message
+        failed = np.flatnonzero(self.has_error & ~self.done)
+        err_codes = np.zeros(n, dtype=np.int64)
+        err_codes[failed] = np.arange(1, failed.size + 1)
+        err_text = [""] + [str(self.error[i]) for i in failed]
         return pd.DataFrame(
             {
                 "easting": self.east,
                 "northing": self.north,
                 "latitude": self.lat,
                 "longitude": self.lon,
-                "location_precision": pd.array(self.precision, dtype="string"),
-                "location_flags": pd.array(flags, dtype="string"),
-                "location_error": pd.array(error, dtype="string"),
+                "location_precision": _strings(self.precision, list(PRECISIONS), index),
+                "location_flags": _strings(flag_codes.reshape(-1), flag_text, index),
+                "location_error": _strings(err_codes, err_text, index),
             },
-            index=self.frame.index,
+            index=index,
         )
 
 
@@ -420,14 +457,12 @@ def _resolve_latlon(r: _Resolver) -> None:
         n,
         "exact point",
         lambda i: f"{lat_c} {a[i]:g}, {lon_c} {b[i]:g}",
+        lonlat=(np.where(ok, lon, np.nan), np.where(ok, lat, np.nan)),
     )
     new = r.done & ~before
     r.flag("swapped_latlon", new & swapped)
     r.flag("bng_in_latlon", new & (grid_nat | grid_rev))
     r.flag("swapped_eastnorth", new & grid_rev)
-    # Keep the given WGS84 values for points given in degrees (no round trip through the grid).
-    keep = new & ok
-    r.lat[keep], r.lon[keep] = lat[keep], lon[keep]
 
     def why(i: int) -> str:
         if abs(a[i]) > 90 and abs(a[i]) <= 180 and not grid[i]:
@@ -614,6 +649,7 @@ def resolve_locations(
     out = r.result()
     if file:
         err = out["location_error"]
-        has = err.fillna("") != ""
-        out.loc[has, "location_error"] = f"{file}: " + err[has]
+        has = err != ""
+        if has.any():
+            out.loc[has, "location_error"] = f"{file}: " + err[has]
     return out
