@@ -25,9 +25,9 @@ def sample() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "episode_id": ["a", "b", "c"],
-            "start": pd.to_datetime(["2024-01-01 10:30", "2024-02-01 00:00", "2024-03-01 00:00"]).astype(
-                "datetime64[ms]"
-            ),
+            "start": pd.to_datetime(
+                ["2024-01-01 10:30", "2024-02-01 00:00", "2024-03-01 00:00"]
+            ).astype("datetime64[ms]"),
             "looked_after": pd.array([True, None, False], dtype="boolean"),
             "found_in_study_area": [True, False, False],
             "summary": ["x" * 100_000, None, "<script>"],
