@@ -338,6 +338,8 @@ def apply_export_policy(
     if kind in RECORD_KINDS:
         if rules.record_level:
             return _strip(frame, rules)
+        if group_by not in frame.columns and f"found_{group_by}" in frame.columns:
+            group_by = f"found_{group_by}"  # missing episodes: area of the found location
         if group_by not in frame.columns:
             raise PermissionDenied(
                 f"role {role!r} gets {kind} only as counts by {group_by!r}, which is missing"

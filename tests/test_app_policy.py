@@ -178,6 +178,15 @@ def test_hotspot_exports_every_role(role: str) -> None:
         assert out.loc[6, "n_events"] == 3
 
 
+def test_missing_episodes_aggregate_by_found_ward() -> None:
+    episodes = pd.DataFrame({"episode_id": list("abcdef"), "found_ward_nm": ["Batley"] * 6})
+    out = apply_export_policy(episodes, role="board", kind="missing_episodes")
+    assert out.columns.tolist() == ["found_ward_nm", "records"]
+    assert out["records"].tolist() == ["6", "6"]
+    with pytest.raises(PermissionDenied):
+        apply_export_policy(episodes.drop(columns="found_ward_nm"), role="board", kind="concerns")
+
+
 def test_partner_hotspots_need_children_information() -> None:
     with pytest.raises(ValueError):
         apply_export_policy(_hotspots(), role="partner", kind="hotspots")
