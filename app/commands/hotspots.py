@@ -113,7 +113,11 @@ def _filter(pts: Any, args: argparse.Namespace) -> Any:
         if col not in pts:
             raise ParameterError(f"--{op}: the records have no {col} column")
         dates = pd.to_datetime(pts[col], errors="coerce")
-        keep = dates >= when if op == "from" else dates <= when + pd.Timedelta(days=1) - pd.Timedelta(1, unit="ns")
+        keep = (
+            dates >= when
+            if op == "from"
+            else dates <= when + pd.Timedelta(days=1) - pd.Timedelta(1, unit="ns")
+        )
         pts = pts.loc[keep.fillna(False).to_numpy(dtype=bool)]
     if args.category:
         if "category" not in pts:
