@@ -1,0 +1,523 @@
+"""Import council and police venue registers into the ``venues`` layer of the store.
+
+A register is a CSV or ``.xlsx`` file with one venue per row: a name, an address/postcode or
+coordinates (any form :func:`geo.coords.resolve_locations` reads: latitude/longitude,
+easting/northing, grid reference, UPRN, postcode via the configured offline lookup), a licence
+number and optionally an operator. The whole file has one register type (``--type``):
+
+=============================  =====================  ==========
+register type                  venue type              restricted
+=============================  =====================  ==========
+``premises licence``           ``licensed premises``   no
+``hotel/guest house``          ``hotel/guest house``   no
+``taxi/private hire operator`` ``taxi/private hire``   no
+``children's home``            ``children's home``     **yes**
+=============================  =====================  ==========
+
+The bundled venue types (:data:`geo.venues.VENUE_TYPES`) have no hotel, private-hire or
+children's-home type, so registers add :data:`REGISTER_VENUE_TYPES`; :data:`ALL_VENUE_TYPES` is
+the union. A premises-licence row may carry a ``venue_type`` column with one of
+:data:`geo.venues.VENUE_TYPES` (e.g. ``takeaway/food`` for a late-night refreshment licence).
+
+The same rules as record ingest (:mod:`geo.ingest`) hold: every row is loaded, quarantined (with
+``;``-separated reasons naming the field, written to a formula-safe CSV beside the store) or a
+duplicate (the same licence number from the same file already stored, or repeated with identical
+content), and ``rows_read == rows_loaded + rows_quarantined + rows_duplicate`` is asserted.
+Children's homes are stored with ``restricted = True``: :mod:`app.policy` shows their addresses
+to the analyst and admin roles only, and :func:`read_venues` leaves them out unless asked.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geo.boundaries import StudyArea, assign_areas
+from geo.coords import resolve_locations
+from geo.errors import ParameterError, UnreadableFileError
+from geo.export import write_csv
+from geo.geocode import Lookups, load_lookups
+from geo.ingest import IngestReport, _row_hashes, resolve_area
+from geo.readers import read_table
+from geo.schema import LOCATION_INPUTS, normalise_name
+from geo.store import Store
+from geo.venues import VENUE_TYPES
+from geo.vocab import BNG_EPSG
+
+#: Store layer holding imported venues.
+VENUES_LAYER: Final[str] = "venues"
+
+#: Register types and the venue type each is stored as.
+REGISTER_TYPES: Final[dict[str, str]] = {
+    "premises licence": "licensed premises",
+    "hotel/guest house": "hotel/guest house",
+    "taxi/private hire operator": "taxi/private hire",
+    "children's home": "children's home",
+}
+#: Register types whose venues are restricted (addresses for analyst/admin only).
+RESTRICTED_TYPES: Final[frozenset[str]] = frozenset({"children's home"})
+#: Venue types that only imported registers carry.
+REGISTER_VENUE_TYPES: Final[tuple[str, ...]] = (
+    "hotel/guest house",
+    "taxi/private hire",
+    "children's home",
+)
+#: Every venue type (bundled + registers).
+ALL_VENUE_TYPES: Final[tuple[str, ...]] = (*VENUE_TYPES, *REGISTER_VENUE_TYPES)
+
+#: Accepted spellings of ``--type`` (normalised with :func:`geo.schema.normalise_name`).
+_TYPE_SYNONYMS: Final[dict[str, str]] = {
+    "premises_licence": "premises licence",
+    "premises_license": "premises licence",
+    "premises": "premises licence",
+    "licensed_premises": "premises licence",
+    "hotel": "hotel/guest house",
+    "hotels": "hotel/guest house",
+    "guest_house": "hotel/guest house",
+    "hotel_guest_house": "hotel/guest house",
+    "taxi": "taxi/private hire operator",
+    "private_hire": "taxi/private hire operator",
+    "taxi_private_hire": "taxi/private hire operator",
+    "taxi_private_hire_operator": "taxi/private hire operator",
+    "private_hire_operator": "taxi/private hire operator",
+    "childrens_home": "children's home",
+    "children_s_home": "children's home",
+    "children_home": "children's home",
+    "childrens_homes": "children's home",
+}
+
+#: Canonical venue column -> accepted input names (normalised with ``normalise_name``).
+_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
+    "name": (
+        "name",
+        "venue_name",
+        "premises_name",
+        "trading_name",
+        "business_name",
+        "establishment_name",
+        "home_name",
+        "hotel_name",
+    ),
+    "licence_number": (
+        "licence_number",
+        "licence_no",
+        "licence",
+        "license_number",
+        "license_no",
+        "license",
+        "licence_ref",
+        "licence_reference",
+        "reference",
+        "ref",
+        "urn",
+        "ofsted_urn",
+        "registration_number",
+    ),
+    "operator": (
+        "operator",
+        "licence_holder",
+        "licensee",
+        "company",
+        "provider",
+        "operator_name",
+        "owner",
+    ),
+    "address": ("address", "premises_address", "full_address", "address_line_1", "street_address"),
+    "venue_type": ("venue_type",),
+    "subtype": ("subtype", "premises_type", "category", "licence_type"),
+    "postcode": ("postcode", "post_code", "postal_code", "pcd"),
+    "latitude": ("latitude", "lat"),
+    "longitude": ("longitude", "lon", "long", "lng"),
+    "easting": ("easting", "x", "eastings"),
+    "northing": ("northing", "y", "northings"),
+    "grid_ref": ("grid_ref", "grid_reference", "osgr", "ngr"),
+    "uprn": ("uprn",),
+}
+#: Input column synonym (normalised) -> canonical venue column.
+COLUMN_SYNONYMS: Final[dict[str, str]] = {
+    name: target for target, names in _SYNONYMS.items() for name in names
+}
+
+#: Columns of the ``venues`` layer (plus ``geometry``).
+VENUE_COLUMNS: Final[tuple[str, ...]] = (
+    "venue_id",
+    "name",
+    "venue_type",
+    "register_type",
+    "source",
+    "subtype",
+    "licence_number",
+    "operator",
+    "address",
+    "postcode",
+    "restricted",
+    "easting",
+    "northing",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "location_flags",
+    "in_study_area",
+    "lsoa21cd",
+    "ward_cd",
+    "ward_nm",
+    "lad_cd",
+    "source_file",
+    "source_row",
+    "row_hash",
+    "ingested_at",
+)
+
+
+def register_type(text: str) -> str:
+    """The register type named by ``text`` (a few spellings accepted).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown type (the message lists the choices).
+
+    Examples
+    --------
+    >>> register_type("Hotel"), register_type("childrens-home")
+    ('hotel/guest house', "children's home")
+    """
+    key = normalise_name(text)
+    for name in REGISTER_TYPES:
+        if normalise_name(name) == key:
+            return name
+    if key in _TYPE_SYNONYMS:
+        return _TYPE_SYNONYMS[key]
+    raise ParameterError(
+        f"unknown venue register type {text!r}; choose one of {', '.join(REGISTER_TYPES)}"
+    )
+
+
+def _match(columns: list[str], path: Path) -> dict[str, str]:
+    """Input column -> canonical column (first match wins)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for col in columns:
+        target = COLUMN_SYNONYMS.get(normalise_name(col))
+        if target and target not in taken:
+            out[col] = target
+            taken.add(target)
+    if "name" not in taken:
+        raise UnreadableFileError(
+            f"{path}: missing required column name (found {', '.join(map(repr, columns[:12]))})"
+        )
+    if not taken & set(LOCATION_INPUTS):
+        raise UnreadableFileError(
+            f"{path}: no location columns (latitude/longitude, easting/northing, grid_ref, "
+            "uprn or postcode; a free-text address alone cannot be placed offline)"
+        )
+    return out
+
+
+def _empty_venues() -> gpd.GeoDataFrame:
+    frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in VENUE_COLUMNS})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=BNG_EPSG), crs=BNG_EPSG)
+
+
+def _validate(
+    path: Path, kind: str, *, lookups: Lookups, area: StudyArea
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, np.ndarray, np.ndarray, str, str]:
+    table = read_table(path)
+    raw = table.frame
+    matched = _match(list(raw.columns), path)
+    canon = pd.DataFrame({t: raw[c].astype(str).str.strip() for c, t in matched.items()})
+    n = len(raw)
+    blank = pd.Series([""] * n, index=raw.index, dtype=object)
+
+    def col(name: str) -> pd.Series:
+        return canon[name] if name in canon.columns else blank
+
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    name = col("name")
+    for i in np.flatnonzero((name == "").to_numpy()).tolist():
+        reasons[i].append("name: empty")
+    venue_type = np.full(n, REGISTER_TYPES[kind], dtype=object)
+    if "venue_type" in canon.columns:
+        given = col("venue_type")
+        allowed = VENUE_TYPES if kind == "premises licence" else (REGISTER_TYPES[kind],)
+        lower = given.str.lower()
+        for i in range(n):
+            value = lower.iloc[i]
+            if value == "":
+                continue
+            if value in allowed:
+                venue_type[i] = value
+            else:
+                reasons[i].append(
+                    f"venue_type: {given.iloc[i]!r} is not one of {', '.join(allowed)}"
+                )
+    loc = resolve_locations(canon, lookups=lookups)
+    has = (loc["location_precision"] != "none").to_numpy()
+    err = loc["location_error"].fillna("").astype(str).to_numpy()
+    for i in range(n):
+        if err[i]:
+            reasons[i].append(f"location: {err[i]}")
+        elif not has[i]:
+            reasons[i].append(
+                "location: no location given (latitude/longitude, easting/northing, grid_ref, "
+                "uprn or postcode)"
+            )
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(loc["easting"], loc["northing"]), index=raw.index, crs=BNG_EPSG
+    )
+    pts.loc[~has, "geometry"] = None
+    areas = assign_areas(pts, area)
+    hashes = _row_hashes(raw)
+    licence = col("licence_number")
+    ids = np.where(
+        licence != "",
+        "lic:" + licence.str.upper().to_numpy(dtype=object),
+        np.array(["row:" + str(h)[:16] for h in hashes], dtype=object) if n else [],
+    )
+    prefix = normalise_name(kind).replace("_", "-")
+    venue_id = np.array([f"{prefix}:{v}" for v in ids], dtype=object)
+    inside = areas["lad_cd"].notna().to_numpy() & has
+    flags = loc["location_flags"].fillna("").astype(str).to_numpy(dtype=object)
+    for i in np.flatnonzero(has & ~inside).tolist():
+        flags[i] = ";".join(f for f in (flags[i], "outside_study_area") if f)
+    records = pd.DataFrame(
+        {
+            "venue_id": venue_id,
+            "name": name.to_numpy(dtype=object),
+            "venue_type": venue_type,
+            "register_type": kind,
+            "source": "register",
+            "subtype": col("subtype").to_numpy(dtype=object),
+            "licence_number": licence.to_numpy(dtype=object),
+            "operator": col("operator").to_numpy(dtype=object),
+            "address": col("address").to_numpy(dtype=object),
+            "postcode": col("postcode").to_numpy(dtype=object),
+            "restricted": kind in RESTRICTED_TYPES,
+            "easting": loc["easting"].to_numpy(dtype=float),
+            "northing": loc["northing"].to_numpy(dtype=float),
+            "latitude": loc["latitude"].to_numpy(dtype=float),
+            "longitude": loc["longitude"].to_numpy(dtype=float),
+            "location_precision": loc["location_precision"].to_numpy(dtype=object),
+            "location_flags": flags,
+            "in_study_area": inside,
+            **{c: areas[c].astype(object).to_numpy() for c in ("lsoa21cd", "ward_cd", "ward_nm")},
+            "lad_cd": areas["lad_cd"].astype(object).to_numpy(),
+            "row_hash": hashes,
+        },
+        index=raw.index,
+    )
+    gdf = gpd.GeoDataFrame(records, geometry=pts.geometry.to_numpy(), crs=BNG_EPSG)
+    # Repeated ids in the file: identical content -> duplicate, else quarantine every copy.
+    dup = np.zeros(n, dtype=bool)
+    sid = pd.Series(venue_id)
+    repeated = sid.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        sub = pd.DataFrame({"id": venue_id[repeated], "hash": hashes[repeated]})
+        conflict = set(sub.groupby("id")["hash"].nunique().loc[lambda s: s > 1].index)
+        for i in np.flatnonzero(repeated).tolist():
+            if venue_id[i] in conflict:
+                reasons[i].append(
+                    f"licence_number: {licence.iloc[i]!r} repeated with different content"
+                )
+        dup = (
+            repeated & ~np.isin(venue_id, list(conflict)) & sid.duplicated(keep="first").to_numpy()
+        )
+    joined = np.array(["; ".join(r) for r in reasons], dtype=object)
+    joined[dup] = ""
+    return raw, gdf, joined, dup, table.encoding, table.content_hash
+
+
+def _quarantine(raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
+    rows = np.flatnonzero(mask)
+    out = raw.iloc[rows].copy()
+    out.insert(0, "reasons", reasons[rows])
+    out.insert(0, "source_row", rows + 2)
+    return out.reset_index(drop=True)
+
+
+def import_venues(
+    path: str | os.PathLike[str],
+    *,
+    kind: str,
+    store: Store | str | os.PathLike[str] | None = None,
+    lookups: Lookups | None = None,
+    area: str | StudyArea | None = None,
+) -> IngestReport:
+    """Validate a venue register and (with ``store``) add its new venues to the ``venues`` layer.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV or ``.xlsx`` register.
+    kind : str
+        Register type, one of :data:`REGISTER_TYPES` (a few spellings accepted).
+    store : Store or path, optional
+        Without it nothing is written (validation only).
+    lookups : Lookups, optional
+        Postcode/UPRN lookups; default :func:`geo.geocode.load_lookups`.
+    area : str or StudyArea, optional
+        Study area (default env ``CSMAP_AREA`` else ``"kirklees"``).
+
+    Returns
+    -------
+    geo.ingest.IngestReport
+        ``kind`` is ``"venues"``; counts reconcile (asserted).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "h.csv").write_text("name,licence no,lat,lon\\nThe Inn,H1,53.65,-1.78\\n"
+    ...                              "No place,H2,,\\n")
+    >>> r = import_venues(d / "h.csv", kind="hotel", store=d / "s.gpkg")
+    >>> r.rows_loaded, r.rows_quarantined, read_venues(d / "s.gpkg")["venue_id"].tolist()
+    (1, 1, ['hotel-guest-house:lic:H1'])
+    """
+    path = Path(path)
+    reg = register_type(kind)
+    raw, gdf, reasons, dup, encoding, content_hash = _validate(
+        path,
+        reg,
+        lookups=load_lookups() if lookups is None else lookups,
+        area=resolve_area(area),
+    )
+    now = pd.Timestamp.now("UTC").tz_localize(None)
+    bad = reasons != ""
+    st = None if store is None else (store if isinstance(store, Store) else Store(store))
+    already = np.zeros(len(raw), dtype=bool)
+    if st is not None and VENUES_LAYER in st._layers():
+        stored = read_venues(st, include_restricted=True)
+        known = set(stored.loc[stored["source_file"] == path.name, "venue_id"].astype(str))
+        already = ~bad & ~dup & np.isin(gdf["venue_id"].to_numpy(dtype=object), list(known))
+    duplicate = dup | already
+    loaded = ~bad & ~duplicate
+    rows = np.flatnonzero(loaded)
+    records = gdf.iloc[rows].copy()
+    records["source_file"] = path.name
+    records["source_row"] = (rows + 2).astype("int64")
+    records["ingested_at"] = now
+    records = records.reset_index(drop=True)
+    quarantine = _quarantine(raw, bad, reasons)
+    report = IngestReport(
+        kind="venues",
+        file=str(path),
+        rows_read=len(raw),
+        rows_loaded=int(loaded.sum()),
+        rows_quarantined=int(bad.sum()),
+        rows_duplicate=int(duplicate.sum()),
+        records=records,
+        quarantine=quarantine,
+        store=None if st is None else st.path,
+        encoding=encoding,
+        content_hash=content_hash,
+        duplicate_rows=(np.flatnonzero(duplicate) + 2).tolist(),
+    )
+    if st is None:
+        return report
+    with st.transaction() as tx:
+        if bad.any():
+            stamp = now.strftime("%Y%m%dT%H%M%S%f")
+            report.quarantine_file = st.path.parent / f"{path.stem}_{stamp}_quarantine.csv"
+            write_csv(quarantine, report.quarantine_file, encoding="utf-8-sig")
+        if report.rows_loaded:
+            tx.append(VENUES_LAYER, records)
+        tx.log(
+            {
+                "file": path.name,
+                "path": str(path.resolve()),
+                "kind": VENUES_LAYER,
+                "ingested_at": now,
+                "rows_read": report.rows_read,
+                "rows_loaded": report.rows_loaded,
+                "rows_quarantined": report.rows_quarantined,
+                "rows_duplicate": report.rows_duplicate,
+                "quarantine_file": str(report.quarantine_file or ""),
+                "content_hash": content_hash,
+                "encoding": encoding,
+            }
+        )
+    return report
+
+
+def read_venues(
+    store: Store | str | os.PathLike[str], *, include_restricted: bool = False
+) -> gpd.GeoDataFrame:
+    """Imported venues of the store (EPSG:27700, RangeIndex; empty when none).
+
+    Parameters
+    ----------
+    store : Store or path
+    include_restricted : bool, default False
+        Include restricted venues (children's homes). Only for the analyst and admin roles
+        (:func:`app.policy.can` ``childrens_home_addresses``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> len(read_venues(pathlib.Path(tempfile.mkdtemp()) / "none.gpkg"))
+    0
+    """
+    st = store if isinstance(store, Store) else Store(store)
+    if VENUES_LAYER not in st._layers():
+        return _empty_venues()
+    frame = pyogrio.read_dataframe(st.path, layer=VENUES_LAYER, use_arrow=True)
+    if frame.crs is None:
+        frame = frame.set_crs(BNG_EPSG)
+    frame["restricted"] = frame["restricted"].fillna(False).astype(bool)
+    frame["in_study_area"] = frame["in_study_area"].fillna(False).astype(bool)
+    if not include_restricted:
+        frame = frame[~frame["restricted"].to_numpy()]
+    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry="geometry", crs=BNG_EPSG)
+
+
+def all_venues(
+    *,
+    area: str = "kirklees",
+    store: Store | str | os.PathLike[str] | None = None,
+    include_restricted: bool = False,
+) -> gpd.GeoDataFrame:
+    """Bundled venues of ``area`` plus the store's imported registers, in one frame.
+
+    Columns: ``venue_id, name, venue_type, source, subtype, register_type, licence_number,
+    operator, restricted, geometry`` (EPSG:27700, RangeIndex).
+
+    Examples
+    --------
+    >>> v = all_venues(area="solihull")
+    >>> bool(v["venue_type"].isin(ALL_VENUE_TYPES).all()), bool(v["restricted"].any())
+    (True, False)
+    """
+    from geo.venues import load_bundled_venues  # noqa: PLC0415 (cached bundled data)
+
+    cols = [
+        "venue_id",
+        "name",
+        "venue_type",
+        "source",
+        "subtype",
+        "register_type",
+        "licence_number",
+        "operator",
+        "restricted",
+    ]
+    bundled = load_bundled_venues(area)
+    bundled["register_type"] = None
+    bundled["licence_number"] = None
+    bundled["operator"] = None
+    bundled["restricted"] = False
+    parts = [pd.DataFrame(bundled[[*cols, "geometry"]])]
+    if store is not None:
+        imported = read_venues(store, include_restricted=include_restricted)
+        if len(imported):
+            parts.append(pd.DataFrame(imported[[*cols, "geometry"]]))
+    frame = pd.concat(parts, ignore_index=True)
+    for c in cols[:-1]:
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    frame["restricted"] = frame["restricted"].astype(bool)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=BNG_EPSG)
