@@ -316,8 +316,13 @@ def _first_hit(points: np.ndarray, polygons: gpd.GeoSeries) -> np.ndarray:
     hit = np.full(len(points), -1, dtype=np.int64)
     if len(points) == 0 or len(polygons) == 0:
         return hit
-    tree = shapely.STRtree(polygons.values)
-    pt_idx, poly_idx = tree.query(points, predicate="intersects")
+    geoms = np.asarray(polygons.values, dtype=object)
+    shapely.prepare(geoms)
+    # Bounding-box candidates, then one vectorised test with prepared polygons: about 3x faster
+    # than STRtree.query(predicate=...), which does not reuse the prepared geometries.
+    pt_idx, poly_idx = shapely.STRtree(geoms).query(points)
+    inside = shapely.intersects(geoms[poly_idx], points[pt_idx])
+    pt_idx, poly_idx = pt_idx[inside], poly_idx[inside]
     if len(pt_idx):
         # Keep the lowest polygon index per point (deterministic at slivers/overlaps).
         order = np.lexsort((poly_idx, pt_idx))
@@ -325,6 +330,34 @@ def _first_hit(points: np.ndarray, polygons: gpd.GeoSeries) -> np.ndarray:
         first = np.r_[True, pt_sorted[1:] != pt_sorted[:-1]]
         hit[pt_sorted[first]] = poly_sorted[first]
     return hit
+
+
+@lru_cache(maxsize=8)
+def _ward_covering_lsoa(area: StudyArea) -> np.ndarray:
+    """Per LSOA (position), the position of the one ward covering it entirely, else -1."""
+    wards = np.asarray(area.wards.geometry.values, dtype=object)
+    lsoas = np.asarray(area.lsoas.geometry.values, dtype=object)
+    out = np.full(len(lsoas), -1, dtype=np.int64)
+    l_idx, w_idx = shapely.STRtree(wards).query(lsoas, predicate="intersects")
+    touching = np.bincount(l_idx, minlength=len(lsoas))
+    l_cov, w_cov = shapely.STRtree(wards).query(lsoas, predicate="covered_by")
+    only = touching[l_cov] == 1  # covered by, and meeting no other ward's interior or edge
+    out[l_cov[only]] = w_cov[only]
+    return out
+
+
+@lru_cache(maxsize=8)
+def _outline_pieces(area: StudyArea, *, tile: float = 2000.0) -> np.ndarray:
+    """The LA outline cut into ``tile``-metre squares (prepared): fast exact point-in-outline."""
+    minx, miny, maxx, maxy = area.polygon.bounds
+    xs = np.arange(minx, maxx + tile, tile)
+    ys = np.arange(miny, maxy + tile, tile)
+    gx, gy = np.meshgrid(xs, ys)
+    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + tile, gy.ravel() + tile)
+    pieces = shapely.intersection(area.polygon, boxes)
+    pieces = pieces[~shapely.is_empty(pieces)]
+    shapely.prepare(pieces)
+    return np.asarray(pieces, dtype=object)
 
 
 def assign_areas(points: gpd.GeoDataFrame, area: StudyArea) -> pd.DataFrame:
@@ -368,9 +401,15 @@ def assign_areas(points: gpd.GeoDataFrame, area: StudyArea) -> pd.DataFrame:
     in_la = lsoa_hit >= 0
     unknown = np.flatnonzero(~in_la)
     if len(unknown):
-        shapely.prepare(area.polygon)
-        in_la[unknown] = shapely.intersects(area.polygon, good[unknown])
-    ward_hit = _first_hit(good, area.wards.geometry)
+        pieces = _outline_pieces(area)
+        pt_idx, piece_idx = shapely.STRtree(pieces).query(good[unknown])
+        hit_piece = shapely.intersects(pieces[piece_idx], good[unknown][pt_idx])
+        in_la[unknown[np.unique(pt_idx[hit_piece])]] = True
+    # Points in an LSOA lying wholly inside one ward take that ward without a polygon test.
+    cover = _ward_covering_lsoa(area)
+    ward_hit = np.where(lsoa_hit >= 0, cover[np.maximum(lsoa_hit, 0)], -1)
+    rest = np.flatnonzero(ward_hit < 0)
+    ward_hit[rest] = _first_hit(good[rest], area.wards.geometry)
 
     columns: dict[str, np.ndarray] = {}
     for layer, hit, cols in (
@@ -413,36 +452,35 @@ def load_user_boundaries(
 ) -> gpd.GeoDataFrame:
     """Load a council's own boundary file (GeoJSON, GeoPackage, shapefile) in EPSG:27700.
 
-        Parameters
-        ----------
-        path : str or pathlib.Path
-            Any vector file pyogrio reads, with a CRS.
-        code_col, name_col : str
-            Columns holding each area's code and name.
-        level : {"lad", "ward", "lsoa", "other"}
-            Decides the output column names: ``lad_cd/lad_nm``, ``ward_cd/ward_nm``,
-            ``lsoa21cd/lsoa21nm`` or ``area_cd/area_nm``.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Any vector file pyogrio reads, with a CRS.
+    code_col, name_col : str
+        Columns holding each area's code and name.
+    level : {"lad", "ward", "lsoa", "other"}
+        Decides the output column names: ``lad_cd/lad_nm``, ``ward_cd/ward_nm``,
+        ``lsoa21cd/lsoa21nm`` or ``area_cd/area_nm``.
 
-        Returns
-        -------
-        geopandas.GeoDataFrame
-            Code, name and geometry columns, RangeIndex, EPSG:27700.
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Code, name and geometry columns, RangeIndex, EPSG:27700.
 
-        Raises
-        ------
-        UnreadableFileError
-            If the file is missing or unreadable.
-        SchemaError
-            For a missing column, duplicate or empty codes, non-polygon or missing geometry, or no CRS.
+    Raises
+    ------
+    UnreadableFileError
+        If the file is missing or unreadable.
+    SchemaError
+        For a missing column, duplicate or empty codes, non-polygon or missing geometry, or no CRS.
 
-        Examples
-        --------
-        >>> from geo.coords import wgs84_to_bng
-    from geo.datasets import get_path
-        >>> w = load_user_boundaries(get_path("wards"), code_col="WD_CD", name_col="WD_NM",
-        ...                          level="ward")
-        >>> list(w.columns), len(w)
-        (['ward_cd', 'ward_nm', 'geometry'], 40)
+    Examples
+    --------
+    >>> from geo.datasets import get_path
+    >>> w = load_user_boundaries(get_path("wards"), code_col="WD_CD", name_col="WD_NM",
+    ...                          level="ward")
+    >>> list(w.columns), len(w)
+    (['ward_cd', 'ward_nm', 'geometry'], 40)
     """
     if level not in _LEVEL_COLUMNS:
         raise ParameterError(f"level must be one of {', '.join(_LEVEL_COLUMNS)}, not {level!r}")
@@ -479,36 +517,35 @@ def load_user_boundaries(
 def load_user_population(path: str | Path, *, code_col: str, value_col: str) -> pd.DataFrame:
     """Load a council's own population counts by area code (CSV or Excel ``.xlsx``).
 
-        Parameters
-        ----------
-        path : str or pathlib.Path
-            CSV (UTF-8) or ``.xlsx`` with one row per area.
-        code_col : str
-            Area code column (matches the code of :func:`load_user_boundaries` or ``lsoa21cd``).
-        value_col : str
-            Population column: a number >= 0 (thousands separators allowed).
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        CSV (UTF-8) or ``.xlsx`` with one row per area.
+    code_col : str
+        Area code column (matches the code of :func:`load_user_boundaries` or ``lsoa21cd``).
+    value_col : str
+        Population column: a number >= 0 (thousands separators allowed).
 
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``code`` (string) and ``population`` (float), RangeIndex.
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code`` (string) and ``population`` (float), RangeIndex.
 
-        Raises
-        ------
-        UnreadableFileError
-            If the file is missing or unreadable.
-        SchemaError
-            For a missing column, empty or duplicate code, or a value that is not a number >= 0
-            (the message names the row, counting the header as row 1).
+    Raises
+    ------
+    UnreadableFileError
+        If the file is missing or unreadable.
+    SchemaError
+        For a missing column, empty or duplicate code, or a value that is not a number >= 0
+        (the message names the row, counting the header as row 1).
 
-        Examples
-        --------
-        >>> from geo.coords import wgs84_to_bng
-    from geo.datasets import get_path
-        >>> p = load_user_population(get_path("population_lsoa"), code_col="lsoa21_code",
-        ...                          value_col="total")
-        >>> len(p), int(p["population"].sum())
-        (394, 649444)
+    Examples
+    --------
+    >>> from geo.datasets import get_path
+    >>> p = load_user_population(get_path("population_lsoa"), code_col="lsoa21_code",
+    ...                          value_col="total")
+    >>> len(p), int(p["population"].sum())
+    (394, 649444)
     """
     path = Path(path)
     if not path.is_file():
