@@ -5,7 +5,8 @@ harm, children's home or placement. Only the geography they are drawn on is real
 polygons, Census 2021 population, IMD 2019, bundled OpenStreetMap/GIAS/NaPTAN venues, and the
 English local authority codes of the DfE looked-after-children tables (see ``data/README.md``).
 Children's home locations are synthetic points in residential LSOAs, not real homes; ``ofsted_urn``
-is left empty so that no real home is pointed at.
+is left empty so that no real home is pointed at. Concerns drawn near a real venue carry only a
+generic ``place_name`` (``"near a takeaway/food venue"``), never the venue's real name.
 
 What makes them realistic rather than uniform:
 
