@@ -111,6 +111,31 @@ def popup_html(row: Mapping[str, Any], fields: Sequence[str]) -> str:
     return "<table>" + "".join(cells) + "</table>"
 
 
+def drop_small_holes(geoms: gpd.GeoSeries, *, min_area_m2: float) -> gpd.GeoSeries:
+    """Remove interior rings smaller than ``min_area_m2`` (slivers left by dissolving LSOAs).
+
+    Examples
+    --------
+    >>> ring = shapely.box(0, 0, 100, 100).difference(shapely.box(10, 10, 11, 11))
+    >>> len(drop_small_holes(gpd.GeoSeries([ring]), min_area_m2=10).iloc[0].interiors)
+    0
+    """
+
+    def clean(geom: Any) -> Any:
+        if geom is None or geom.is_empty:
+            return geom
+        parts = getattr(geom, "geoms", [geom])
+        kept = [
+            shapely.Polygon(
+                p.exterior, [r for r in p.interiors if shapely.Polygon(r).area >= min_area_m2]
+            )
+            for p in parts
+        ]
+        return kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+
+    return gpd.GeoSeries([clean(g) for g in geoms], index=geoms.index, crs=geoms.crs)
+
+
 def _boundary_layer(
     frame: gpd.GeoDataFrame,
     *,
@@ -124,9 +149,8 @@ def _boundary_layer(
     group = folium.FeatureGroup(name=name, show=show)
     cols = [c for c in tooltip if c in frame.columns]
     data = frame[cols].astype(str).apply(lambda s: s.map(html.escape))
-    shown = gpd.GeoDataFrame(
-        data, geometry=to_wgs84(frame.geometry.simplify(simplify_m), decimals=5), crs=4326
-    )
+    geoms = drop_small_holes(frame.geometry, min_area_m2=50_000).simplify(simplify_m)
+    shown = gpd.GeoDataFrame(data, geometry=to_wgs84(geoms, decimals=5), crs=4326)
     folium.GeoJson(
         shown.__geo_interface__,
         style_function=lambda _f: {"color": color, "weight": weight, "fillOpacity": 0.0},

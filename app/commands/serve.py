@@ -61,6 +61,10 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
         "false",
         "--global.developmentMode",
         "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--client.showErrorDetails",
+        "false",
     ]
 
 
