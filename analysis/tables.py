@@ -1,0 +1,98 @@
+"""Count tables for the strategic views, with disclosure control applied in one way.
+
+Every table of :mod:`analysis.placements`, :mod:`analysis.missing` and :mod:`analysis.agencies`
+that may reach a board goes through :func:`controlled`: counts pass through
+:meth:`analysis.disclosure.DisclosurePolicy.table` (primary suppression of 1-4 by default and
+secondary suppression against the published total), and any rate or share computed from a count
+is blanked wherever that count is suppressed (a rate would reveal the count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.disclosure import TOTAL_LABEL, DisclosurePolicy
+
+__all__ = ["TOTAL_LABEL", "controlled", "quarter_label"]
+
+
+def quarter_label(dates: pd.Series) -> pd.Series:
+    """Calendar quarter of each date as text (``"2024-Q1"``), missing stays missing.
+
+    Examples
+    --------
+    >>> quarter_label(pd.Series(pd.to_datetime(["2024-02-01", "2024-11-30", None]))).tolist()
+    ['2024-Q1', '2024-Q4', nan]
+    """
+    d = pd.to_datetime(dates, errors="coerce")
+    text = d.dt.year.astype("Int64").astype(str) + "-Q" + d.dt.quarter.astype("Int64").astype(str)
+    return text.where(d.notna(), np.nan)
+
+
+def controlled(
+    table: pd.DataFrame,
+    *,
+    count: str,
+    policy: DisclosurePolicy | None,
+    rates: Sequence[tuple[str, str, float]] = (),
+    total: bool = True,
+) -> pd.DataFrame:
+    """Add a total row, suppress ``count`` under ``policy`` and recompute rates from shown counts.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per cell (index = cell label), with an integer ``count`` column.
+    count : str
+        The count column.
+    policy : DisclosurePolicy or None
+        ``None`` (analyst) leaves counts as they are.
+    rates : sequence of (name, denominator column, multiplier)
+        Rates ``count / denominator * multiplier`` to (re)compute; blank where suppressed or the
+        denominator is not positive.
+    total : bool, default True
+        Append a ``"Total"`` row (denominators summed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index (plus ``"Total"``); ``count`` is nullable ``Int64`` (``<NA>`` = suppressed);
+        a ``<count>_display`` column carries the text shown (``"c"`` where suppressed).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [3, 10, 12], "pop": [1000, 2000, 3000]}, index=list("abc"))
+    >>> out = controlled(t, count="n", policy=DisclosurePolicy(), rates=[("rate", "pop", 1e4)])
+    >>> out["n_display"].tolist()
+    ['c', 'c', '12', '25']
+    >>> out["rate"].round(1).tolist()
+    [nan, nan, 40.0, 41.7]
+    """
+    counts = pd.to_numeric(table[count], errors="coerce").fillna(0).astype("int64")
+    out = table.copy()
+    if total:
+        sums = {}
+        for _, denominator, _ in rates:
+            sums[denominator] = pd.to_numeric(out[denominator], errors="coerce").sum()
+        total_row = pd.DataFrame({count: [int(counts.sum())], **{k: [v] for k, v in sums.items()}})
+        total_row.index = pd.Index([TOTAL_LABEL])
+        out = pd.concat([out, total_row])
+    if policy is None:
+        values = pd.to_numeric(out[count]).astype("Int64")
+        display = values.astype(str)
+    else:
+        suppressed = policy.table(counts.rename(count), totals=total)
+        values = pd.Series(suppressed.values.to_numpy(), index=out.index).astype("Int64")
+        display = pd.Series(suppressed.display.to_numpy(), index=out.index).astype(str)
+    out[count] = values
+    out[f"{count}_display"] = display
+    for name, denominator, multiplier in rates:
+        den = pd.to_numeric(out[denominator], errors="coerce").astype(float)
+        num = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(den.to_numpy() > 0, num / den.to_numpy() * multiplier, np.nan)
+        out[name] = rate
+    return out
