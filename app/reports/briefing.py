@@ -1,0 +1,230 @@
+"""The disruption briefing pack: ranked hotspots, venues near them and the venue watchlist.
+
+:func:`build_briefing` gathers the tables from the store records (through :mod:`analysis`);
+:func:`briefing_html` and :func:`write_briefing_pdf` render them. Every table passes
+:func:`strip_identifiers`, which removes child and record identifiers (``child_ref``,
+``record_id``, ...; the columns :mod:`app.policy` withholds from the partner role) and any
+location column of individual records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+
+from analysis.hotspots import run as run_hotspots
+from analysis.proximity import (
+    HOTSPOT_RADIUS,
+    LINK_RADIUS,
+    hotspot_areas,
+    rank_hotspots,
+    venues_near_hotspots,
+    watchlist,
+)
+from app.policy import export_rules
+from app.reports import figures
+from app.reports.templates import render
+from geo.boundaries import StudyArea
+from geo.store import points
+
+#: Columns never put in a report or watchlist export.
+IDENTIFIER_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(("child_ref", *export_rules("partner").drop_columns))
+)
+
+
+def strip_identifiers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without child/record identifier columns (and without a geometry column).
+
+    Examples
+    --------
+    >>> strip_identifiers(pd.DataFrame({"child_ref": ["C1"], "n": [1]})).columns.tolist()
+    ['n']
+    """
+    drop = [c for c in frame.columns if c in IDENTIFIER_COLUMNS or c == "geometry"]
+    return pd.DataFrame(frame.drop(columns=drop))
+
+
+@dataclass
+class Briefing:
+    """Everything a briefing pack shows."""
+
+    area: StudyArea
+    hotspots: gpd.GeoDataFrame
+    nearby: pd.DataFrame
+    watchlist: pd.DataFrame
+    venues: gpd.GeoDataFrame
+    period: tuple[pd.Timestamp | None, pd.Timestamp | None]
+    method: str
+    radius: float
+    link_radius: float
+    as_of: str
+    synthetic: bool | None = None
+    caveats: list[str] = field(default_factory=list)
+
+    def hotspot_table(self) -> pd.DataFrame:
+        """Ranked hotspots for display."""
+        h = pd.DataFrame(self.hotspots.drop(columns="geometry"))
+        cols = ["priority", "hotspot_id", "n_events", "z", "last_event", "n_cells", "area_m2"]
+        h = h[[c for c in cols if c in h.columns]].copy()
+        if "last_event" in h.columns:
+            h["last_event"] = pd.to_datetime(h["last_event"]).dt.strftime("%Y-%m-%d")
+        if "z" in h.columns:
+            h["z"] = pd.to_numeric(h["z"], errors="coerce").round(2)
+        if "area_m2" in h.columns:
+            h["area_m2"] = pd.to_numeric(h["area_m2"]).round(0).astype("int64")
+        return strip_identifiers(h)
+
+    def period_text(self) -> str:
+        start, end = self.period
+        a = "start of records" if start is None else str(pd.Timestamp(start).date())
+        b = "latest record" if end is None else str(pd.Timestamp(end).date())
+        return f"{a} to {b}"
+
+
+def _period_filter(concerns: gpd.GeoDataFrame, start: Any, end: Any) -> gpd.GeoDataFrame:
+    dates = pd.to_datetime(concerns["reported_date"])
+    keep = pd.Series(True, index=concerns.index)
+    if start is not None:
+        keep &= dates >= pd.Timestamp(start)
+    if end is not None:
+        keep &= dates < pd.Timestamp(end) + pd.Timedelta(days=1)
+    return concerns[keep.fillna(False).to_numpy()]
+
+
+def build_briefing(
+    concerns: gpd.GeoDataFrame,
+    *,
+    area: StudyArea,
+    venues: gpd.GeoDataFrame,
+    start: Any = None,
+    end: Any = None,
+    method: str = "gi",
+    radius: float = HOTSPOT_RADIUS,
+    link_radius: float = LINK_RADIUS,
+    synthetic: bool | None = None,
+    **params: Any,
+) -> Briefing:
+    """Hotspots of the period (``method``), venues near them and the venue watchlist.
+
+    The watchlist windows end on ``end`` (default the latest concern) and use all concerns
+    (not only the period), so the previous-period comparison is available.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from geo.boundaries import load_area
+    >>> from shapely.geometry import Point
+    >>> area = load_area("kirklees")
+    >>> c = gpd.GeoDataFrame({"reported_date": pd.to_datetime(["2024-05-01"] * 3),
+    ...     "category": "CSE", "location_type": None},
+    ...     geometry=[Point(414400, 416400)] * 3, crs=27700)
+    >>> v = gpd.GeoDataFrame({"venue_id": ["v"], "name": ["Inn"],
+    ...     "venue_type": ["hotel/guest house"]}, geometry=[Point(414410, 416400)], crs=27700)
+    >>> b = build_briefing(c, area=area, venues=v, method="repeat")
+    >>> int(b.watchlist["n_12m"].iloc[0])
+    3
+    """
+    in_period = _period_filter(concerns, start, end)
+    pts = points(in_period, "concerns")
+    if len(pts):
+        result = run_hotspots(pts, method=method, study_area=area, **params)
+        areas = rank_hotspots(hotspot_areas(result), pts)
+    else:
+        areas = rank_hotspots(hotspot_areas(gpd.GeoDataFrame(geometry=[], crs=27700)), pts)
+    nearby = venues_near_hotspots(areas, venues, radius=radius)
+    if len(nearby):
+        prio = dict(zip(areas["hotspot_id"], areas["priority"], strict=True))
+        nearby.insert(0, "priority", nearby["hotspot_id"].map(prio))
+        nearby = nearby.sort_values(["priority", "distance_m"], kind="stable")
+    as_of = end if end is not None else None
+    watch = watchlist(concerns, venues, as_of=as_of, radius=link_radius)
+    caveats = [
+        "Hotspots are statistical summaries of recorded concerns; recording differs between "
+        "agencies and areas.",
+        "Venues: bundled OpenStreetMap (mid-2023; completeness varies), DfE GIAS schools, NaPTAN "
+        "rail stations and imported registers. Restricted venues (children's homes) are left out.",
+        f"A distance equal to the radius counts ({radius:g} m to hotspots, {link_radius:g} m "
+        "for linking concerns to venues).",
+    ]
+    if synthetic:
+        caveats.insert(0, "SYNTHETIC DEMO DATA: no real child or event is represented.")
+    return Briefing(
+        area=area,
+        hotspots=areas,
+        nearby=strip_identifiers(nearby.reset_index(drop=True)),
+        watchlist=strip_identifiers(watch),
+        venues=venues,
+        period=(start, end),
+        method=method,
+        radius=float(radius),
+        link_radius=float(link_radius),
+        as_of=str(watch.attrs.get("as_of", "")),
+        synthetic=synthetic,
+        caveats=caveats,
+    )
+
+
+def _near_venues(b: Briefing) -> gpd.GeoDataFrame:
+    ids = set(b.nearby["venue_id"]) if len(b.nearby) else set()
+    return b.venues[b.venues["venue_id"].isin(ids)]
+
+
+def _map(b: Briefing) -> Any:
+    return figures.briefing_map(
+        area=b.area, hotspots=b.hotspots, venues=_near_venues(b), title="Hotspots (by priority)"
+    )
+
+
+def briefing_html(b: Briefing, *, max_rows: int = 200) -> str:
+    """The briefing pack as one self-contained HTML page (map embedded as PNG)."""
+    return render(
+        "briefing.html",
+        title="Disruption briefing pack",
+        synthetic=bool(b.synthetic),
+        period=b.period_text(),
+        method=b.method,
+        radius=f"{b.radius:g}",
+        link_radius=f"{b.link_radius:g}",
+        generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        map_uri=figures.png_data_uri(_map(b)),
+        hotspots=b.hotspot_table().head(max_rows),
+        nearby=b.nearby.head(max_rows),
+        watchlist=b.watchlist.head(max_rows),
+        as_of=b.as_of,
+        caveats=b.caveats,
+    )
+
+
+def write_briefing_pdf(b: Briefing, path: str | os.PathLike[str], *, max_rows: int = 200) -> Path:
+    """Write the briefing pack as a PDF: map page, then hotspot, venue and watchlist tables."""
+    out = Path(path)
+    watch_cols = [c for c in b.watchlist.columns if not c.startswith("cat_")]
+    with PdfPages(out) as pdf:
+        header = [
+            f"Period: {b.period_text()}. Method: {b.method}. Venues within {b.radius:g} m.",
+            "Contains no child identifiers and no individual records.",
+            *b.caveats,
+        ]
+        pdf.savefig(figures.text_page("Disruption briefing pack", header))
+        pdf.savefig(_map(b))
+        pages = [
+            *figures.table_pages("Hotspots, in priority order", b.hotspot_table().head(max_rows)),
+            *figures.table_pages("Venues near each hotspot", b.nearby.head(max_rows)),
+            *figures.table_pages(
+                f"Venue watchlist (to {b.as_of})",
+                b.watchlist[watch_cols].head(max_rows),
+                notes=["Linked concerns per window; prev = previous period of equal length."],
+            ),
+        ]
+        for fig in pages:
+            pdf.savefig(fig)
+        figures.plt.close("all")
+    return out
