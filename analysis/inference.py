@@ -306,3 +306,20 @@ def p_hypergeom_upper(
     """
     k = np.asarray(observed, dtype=float)
     return np.asarray(stats.hypergeom.sf(k - 1, population, successes, draws), dtype=float)
+
+
+def p_poisson_lower(observed: ArrayLike, expected: ArrayLike) -> NDArray[np.float64]:
+    """Lower-tail Poisson p-value ``P(X <= observed)`` (is a count far *below* its mean?).
+
+    Used for "silent agency" flags (:mod:`analysis.agencies`).
+
+    Examples
+    --------
+    >>> round(float(p_poisson_lower(0, 3.0)), 4)  # exp(-3)
+    0.0498
+    >>> float(p_poisson_lower(5, 0.0))
+    1.0
+    """
+    k = np.asarray(observed, dtype=float)
+    mu = np.asarray(expected, dtype=float)
+    return np.asarray(stats.poisson.cdf(k, mu), dtype=float)
