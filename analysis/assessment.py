@@ -220,7 +220,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _period(as_of: Any, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+def period_bounds(as_of: Any, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period ``(start, end]``: ``end`` is the last millisecond of ``as_of`` (default today).
+
+    Examples
+    --------
+    >>> [str(t) for t in period_bounds("2024-12-31", 12)]
+    ['2023-12-31 23:59:59.999000', '2024-12-31 23:59:59.999000']
+    """
     end = pd.Timestamp.now().normalize() if as_of is None else pd.Timestamp(as_of).normalize()
     end = end + pd.Timedelta(days=1) - pd.Timedelta(milliseconds=1)
     start = end - pd.DateOffset(months=int(months))
@@ -303,7 +310,7 @@ def assess(
         raise ParameterError(f"radius must be a positive number of metres, got {radius!r}")
     if int(months) <= 0:
         raise ParameterError(f"months must be a positive whole number, got {months!r}")
-    start, end = _period(as_of, int(months))
+    start, end = period_bounds(as_of, int(months))
     centre = (location.easting, location.northing)
     centre_pt = Point(*centre)
     circle = centre_pt.buffer(r, quad_segs=64)

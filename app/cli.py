@@ -20,6 +20,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.serve",
     "app.commands.audit",
     "app.commands.users",
+    "app.commands.venues",
+    "app.commands.disruption",
+    "app.commands.assess",
 )
 
 

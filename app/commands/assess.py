@@ -1,0 +1,160 @@
+"""``csmap assess LOCATION``: a Regulation 46 location assessment as HTML, PDF or JSON.
+
+``csmap assess LOCATION --store PATH [--radius 500] [--months 12] [--as-of DATE]
+--out FILE.html|FILE.pdf|FILE.json``; LOCATION is ``lat,lon``, ``easting,northing``, a grid
+reference or a postcode (through the configured offline postcode lookup). Hotspots are Gi* hot
+areas of the concerns in the same period. Restricted venues (children's homes) are not listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geo.errors import CsmapError, ParameterError
+
+SUFFIXES = (".html", ".pdf", ".json")
+
+
+def _radius(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected metres, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive radius, got {text!r}")
+    return value
+
+
+def _months(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole months, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of months, got {text!r}")
+    return value
+
+
+def _date(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``assess`` sub-command."""
+    p = subparsers.add_parser(
+        "assess",
+        help="Regulation 46 location assessment for a point, grid reference or postcode",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    p.add_argument("location", help="lat,lon | easting,northing | grid reference | postcode")
+    p.add_argument("--store", default=None, help="store (default $CSMAP_STORE)")
+    p.add_argument("--radius", type=_radius, default=500.0, help="metres (250/500/1000/2000)")
+    p.add_argument("--months", type=_months, default=12)
+    p.add_argument("--as-of", dest="as_of", type=_date, default=None, help="default today")
+    p.add_argument("--area", default=None, help="study area (default $CSMAP_AREA or kirklees)")
+    p.add_argument("--out", required=True, help="FILE.html, FILE.pdf or FILE.json")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``csmap assess``."""
+    try:
+        return _run(args)
+    except CsmapError as exc:
+        print(f"csmap assess: {exc}", file=sys.stderr)
+        return 2
+
+
+def hotspots_for_period(concerns: Any, *, area: Any, start: Any, end: Any) -> Any:
+    """Gi* hot areas of the concerns reported in ``(start, end]`` (empty frame when none)."""
+    import geopandas as gpd
+
+    from analysis.hotspots import run as run_hotspots
+    from analysis.proximity import hotspot_areas
+    from geo.store import points
+
+    dates = pd.to_datetime(concerns["reported_date"]) if len(concerns) else None
+    empty = gpd.GeoDataFrame(geometry=[], crs=27700)
+    if dates is None:
+        return hotspot_areas(empty)
+    sel = concerns[((dates > start) & (dates <= end)).fillna(False).to_numpy()]
+    pts = points(sel, "concerns")
+    if len(pts) < 3:
+        return hotspot_areas(empty)
+    return hotspot_areas(run_hotspots(pts, method="gi", study_area=area))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from analysis.assessment import assess, parse_location, period_bounds
+    from app.reports.assessment_report import (
+        assessment_html,
+        write_assessment_json,
+        write_assessment_pdf,
+    )
+    from geo.geocode import load_lookups
+    from geo.ingest import resolve_area
+    from geo.store import Store, default_store_path
+    from geo.store_meta import read_meta
+    from geo.venue_import import all_venues
+
+    out = Path(args.out)
+    if out.suffix.lower() not in SUFFIXES:
+        raise ParameterError(f"--out {out}: use a .html, .pdf or .json file name")
+    path = default_store_path(args.store)
+    if not path.exists():
+        raise ParameterError(f"{path}: store not found (load records with csmap ingest)")
+    location = parse_location(args.location, lookups=load_lookups())
+    store = Store(path)
+    area = resolve_area(args.area)
+    records = {k: store.read(k) for k in ("concerns", "missing_episodes")}
+    venues = all_venues(area=area.name, store=store, include_restricted=False)
+    start, end = period_bounds(args.as_of, args.months)
+    hot = hotspots_for_period(records["concerns"], area=area, start=start, end=end)
+    result = assess(
+        location,
+        records=records,
+        area=area,
+        venues=venues,
+        hotspots=hot,
+        radius=args.radius,
+        months=args.months,
+        as_of=args.as_of,
+        synthetic=read_meta(path).get("demo") == "true",
+    )
+    suffix = out.suffix.lower()
+    if suffix == ".json":
+        write_assessment_json(result, out)
+    elif suffix == ".html":
+        out.write_text(
+            assessment_html(result, area=area, hotspots=hot, venues=venues), encoding="utf-8"
+        )
+    else:
+        write_assessment_pdf(result, out, area=area, hotspots=hot, venues=venues)
+    data = result.to_json()
+    print(
+        json.dumps(
+            {
+                k: data[k]
+                for k in (
+                    "radius_m",
+                    "concerns_total",
+                    "missing_found",
+                    "missing_last_seen",
+                    "hotspots",
+                    "imd_decile",
+                )
+            }
+            | {"out": str(out)},
+            indent=2,
+        )
+    )
+    return 0

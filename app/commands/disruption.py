@@ -1,0 +1,123 @@
+"""``csmap disruption``: hotspots, venues near them and the venue watchlist for an operation.
+
+``csmap disruption --store PATH [--from DATE --to DATE] [--radius 250] [--link-radius 50]
+[--method gi] --out FILE.csv|FILE.html|FILE.pdf``. ``.csv`` writes the watchlist (formula-safe);
+``.html`` and ``.pdf`` write the briefing pack (map plus tables). None carries child identifiers.
+Restricted venues (children's homes) are never included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geo.errors import CsmapError, ParameterError
+
+METHODS = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat")
+SUFFIXES = (".csv", ".html", ".pdf")
+
+
+def _date(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _metres(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected metres, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative distance, got {text!r}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``disruption`` sub-command."""
+    p = subparsers.add_parser(
+        "disruption",
+        help="disruption planner: ranked hotspots, nearby venues, venue watchlist",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    p.add_argument("--store", default=None, help="store (default $CSMAP_STORE)")
+    p.add_argument("--from", dest="date_from", type=_date, default=None)
+    p.add_argument("--to", dest="date_to", type=_date, default=None)
+    p.add_argument("--radius", type=_metres, default=250.0, help="venues near hotspots (m)")
+    p.add_argument("--link-radius", type=_metres, default=50.0, help="concern-venue link (m)")
+    p.add_argument("--method", choices=METHODS, default="gi")
+    p.add_argument("--area", default=None, help="study area (default $CSMAP_AREA or kirklees)")
+    p.add_argument("--out", required=True, help="FILE.csv (watchlist), FILE.html or FILE.pdf")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``csmap disruption``."""
+    try:
+        return _run(args)
+    except CsmapError as exc:
+        print(f"csmap disruption: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from app.reports.briefing import briefing_html, build_briefing, write_briefing_pdf
+    from geo.export import write_csv
+    from geo.ingest import resolve_area
+    from geo.store import Store, default_store_path
+    from geo.store_meta import read_meta
+    from geo.venue_import import all_venues
+
+    out = Path(args.out)
+    if out.suffix.lower() not in SUFFIXES:
+        raise ParameterError(f"--out {out}: use a .csv, .html or .pdf file name")
+    if args.date_from is not None and args.date_to is not None and args.date_from > args.date_to:
+        raise ParameterError("--from is after --to")
+    path = default_store_path(args.store)
+    if not path.exists():
+        raise ParameterError(f"{path}: store not found (load records with csmap ingest)")
+    store = Store(path)
+    area = resolve_area(args.area)
+    concerns = store.read("concerns")
+    venues = all_venues(area=area.name, store=store, include_restricted=False)
+    synthetic = read_meta(path).get("demo") == "true"
+    briefing = build_briefing(
+        concerns,
+        area=area,
+        venues=venues,
+        start=args.date_from,
+        end=args.date_to,
+        method=args.method,
+        radius=args.radius,
+        link_radius=args.link_radius,
+        synthetic=synthetic,
+    )
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        write_csv(briefing.watchlist, out)
+    elif suffix == ".html":
+        out.write_text(briefing_html(briefing), encoding="utf-8")
+    else:
+        write_briefing_pdf(briefing, out)
+    print(
+        json.dumps(
+            {
+                "out": str(out),
+                "hotspots": len(briefing.hotspots),
+                "venues_near_hotspots": int(briefing.nearby["venue_id"].nunique())
+                if len(briefing.nearby)
+                else 0,
+                "watchlist_venues": len(briefing.watchlist),
+                "as_of": briefing.as_of,
+                "method": args.method,
+            },
+            indent=2,
+        )
+    )
+    return 0
