@@ -1,0 +1,289 @@
+"""Who reports: concerns by reporting agency, area and quarter; silent agencies; risk-level
+history per child (issue #6).
+
+Definitions:
+
+Silent agency
+    For each area (ward or LSOA) and agency: ``expected = area total x agency's share of all
+    concerns``; ``p = P(X <= observed)`` for ``X ~ Poisson(expected)``
+    (:func:`analysis.inference.p_poisson_lower`), Benjamini-Hochberg ``q`` over all cells
+    (:func:`analysis.inference.fdr_bh`); a cell is *silent* when ``q < alpha``. The area's missing
+    episodes can be shown beside it (many missing episodes but few education or health concerns).
+Risk-level history
+    Per ``child_ref``, concerns in date order with a risk level of low/medium/high ("not assessed"
+    and empty are skipped); each change is a move ``up`` or ``down`` with its date. The schema has
+    no "reason for change" field, so a move counts as having a recorded reason when the concern
+    that records the new level has a non-empty ``summary`` (``reason_column``; pass another
+    column, e.g. one kept from the input, if the partnership records reasons elsewhere).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from analysis.disclosure import DisclosurePolicy
+from analysis.inference import fdr_bh, p_poisson_lower
+from analysis.tables import quarter_label
+from geo.errors import ParameterError
+from geo.vocab import AGENCIES
+
+__all__ = [
+    "RISK_ORDER",
+    "agency_by_area",
+    "agency_counts",
+    "risk_history",
+    "risk_moves_summary",
+    "silent_agencies",
+]
+
+#: Ordered risk levels (``not assessed`` is not on the scale).
+RISK_ORDER: Final[dict[str, int]] = {"low": 1, "medium": 2, "high": 3}
+_LEVELS: Final[dict[str, str]] = {"ward": "ward_nm", "lsoa": "lsoa21cd"}
+_NO_AREA: Final[str] = "(outside the area)"
+
+
+def _area(concerns: pd.DataFrame, level: str) -> pd.Series:
+    column = _LEVELS.get(level)
+    if column is None:
+        raise ParameterError(f"level must be 'ward' or 'lsoa', not {level!r}")
+    if column not in concerns.columns:
+        return pd.Series(_NO_AREA, index=concerns.index, name=column)
+    return concerns[column].astype(object).where(concerns[column].notna(), _NO_AREA).rename(column)
+
+
+def _agency(concerns: pd.DataFrame) -> pd.Series:
+    return concerns["reporting_agency"].fillna("(not recorded)").astype(str).rename("agency")
+
+
+def agency_counts(concerns: pd.DataFrame, *, level: str = "ward") -> pd.DataFrame:
+    """Long table of concerns by area, quarter and reporting agency (analyst view).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"ward_nm": ["A", "A", "B"], "reporting_agency": ["police"] * 3,
+    ...     "reported_date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-05-01"])})
+    >>> agency_counts(c)["concerns"].tolist()
+    [2, 1]
+    """
+    frame = pd.DataFrame(
+        {
+            "area": _area(concerns, level),
+            "quarter": quarter_label(concerns["reported_date"]).fillna("(no date)"),
+            "agency": _agency(concerns),
+        }
+    )
+    out = frame.value_counts().rename("concerns").reset_index()
+    out = out.rename(columns={"area": _LEVELS[level]})
+    return out.sort_values([_LEVELS[level], "quarter", "agency"]).reset_index(drop=True)
+
+
+def agency_by_area(
+    concerns: pd.DataFrame,
+    *,
+    level: str = "ward",
+    quarter: str | None = None,
+    policy: DisclosurePolicy | None = None,
+) -> pd.DataFrame:
+    """Area x agency table of concerns (one quarter, e.g. ``"2024-Q1"``, or all), with totals.
+
+    With ``policy`` the result is display text with small counts and their protective partners
+    suppressed; without, integer counts.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"ward_nm": ["A"] * 6 + ["B"] * 6, "reporting_agency": ["police"] * 12,
+    ...     "reported_date": pd.to_datetime(["2024-01-05"] * 12)})
+    >>> int(agency_by_area(c).loc["Total", "Total"])
+    12
+    """
+    frame = concerns
+    if quarter is not None:
+        frame = concerns[(quarter_label(concerns["reported_date"]) == quarter).to_numpy()]
+    table = pd.crosstab(_area(frame, level), _agency(frame))
+    order = [a for a in AGENCIES if a in table.columns] + [
+        a for a in table.columns if a not in AGENCIES
+    ]
+    table = table.reindex(columns=order)
+    if policy is None:
+        out = table.copy()
+        out["Total"] = out.sum(axis=1)
+        out.loc["Total"] = out.sum(axis=0)
+        return out.astype(int)
+    return policy.table(table, totals="both").display
+
+
+def silent_agencies(
+    concerns: pd.DataFrame,
+    *,
+    level: str = "ward",
+    alpha: float = 0.05,
+    missing_by_area: pd.Series | None = None,
+    policy: DisclosurePolicy | None = None,
+) -> pd.DataFrame:
+    """Observed beside expected concerns per area and agency, flagged when far below expected.
+
+    Parameters
+    ----------
+    concerns : DataFrame
+        Stored concerns.
+    level : {"ward", "lsoa"}
+    alpha : float, default 0.05
+        FDR level for the ``silent`` flag.
+    missing_by_area : Series, optional
+        Missing episodes per area (same labels), shown beside.
+    policy : DisclosurePolicy, optional
+        Board disclosure control: ``observed`` becomes display text (suppressed where small,
+        with secondary suppression over the area x agency table).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (area, agency): ``observed, expected, p_value, q_value, silent`` (and
+        ``missing_episodes``), sorted by ``p_value``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"ward_nm": ["A"] * 40 + ["B"] * 40,
+    ...     "reporting_agency": ["police"] * 20 + ["education"] * 20 + ["police"] * 40})
+    >>> s = silent_agencies(c).set_index(["ward_nm", "agency"])
+    >>> float(s.loc[("B", "education"), "expected"]), bool(s.loc[("B", "education"), "silent"])
+    (10.0, True)
+    """
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be in (0, 1), not {alpha!r}")
+    area = _area(concerns, level)
+    table = pd.crosstab(area, _agency(concerns))
+    table = table.drop(index=_NO_AREA, errors="ignore")
+    total = table.to_numpy().sum()
+    column = _LEVELS[level]
+    if total == 0:
+        return pd.DataFrame(
+            columns=[column, "agency", "observed", "expected", "p_value", "q_value", "silent"]
+        )
+    share = table.sum(axis=0) / total
+    expected = np.outer(table.sum(axis=1).to_numpy(), share.to_numpy())
+    observed = table.to_numpy()
+    p = p_poisson_lower(observed.ravel(), expected.ravel())
+    q = fdr_bh(p)
+    out = pd.DataFrame(
+        {
+            column: np.repeat(table.index.to_numpy(), table.shape[1]),
+            "agency": np.tile(table.columns.to_numpy(), table.shape[0]),
+            "observed": observed.ravel(),
+            "expected": expected.ravel(),
+            "p_value": p,
+            "q_value": q,
+            "silent": q < alpha,
+        }
+    )
+    if missing_by_area is not None:
+        out["missing_episodes"] = out[column].map(missing_by_area).fillna(0).astype(int)
+    if policy is not None:
+        shown = policy.table(table, totals="both").display
+        out["observed"] = [shown.loc[a, g] for a, g in zip(out[column], out["agency"], strict=True)]
+        if "missing_episodes" in out.columns:
+            counts = missing_by_area.reindex(table.index).fillna(0).astype(int)  # type: ignore[union-attr]
+            miss = policy.table(counts.rename("missing"), totals=True).display
+            out["missing_episodes"] = out[column].map(miss)
+    return out.sort_values(["p_value", column, "agency"]).reset_index(drop=True)
+
+
+def risk_history(concerns: pd.DataFrame, *, reason_column: str = "summary") -> pd.DataFrame:
+    """Moves of each child's risk level, up or down, with dates (analyst view).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per move: ``child_ref, date, from_level, to_level, direction`` (``up``/``down``),
+        ``record_id`` (the concern recording the new level), ``reason_recorded`` (bool).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"child_ref": ["A"] * 4, "record_id": list("1234"),
+    ...     "reported_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01",
+    ...                                      "2024-04-01"]),
+    ...     "risk_level": ["low", "high", "not assessed", "medium"],
+    ...     "summary": ["", "seen with older males", "", ""]})
+    >>> risk_history(c)[["direction", "reason_recorded"]].values.tolist()
+    [['up', True], ['down', False]]
+    """
+    columns = [
+        "child_ref",
+        "date",
+        "from_level",
+        "to_level",
+        "direction",
+        "record_id",
+        "reason_recorded",
+    ]
+    if "child_ref" not in concerns.columns or "risk_level" not in concerns.columns:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(
+        {
+            "child_ref": concerns["child_ref"],
+            "date": pd.to_datetime(concerns["reported_date"], errors="coerce"),
+            "level": concerns["risk_level"].map(RISK_ORDER),
+            "name": concerns["risk_level"],
+            "record_id": concerns.get("record_id", pd.Series(concerns.index, index=concerns.index)),
+            "reason": (
+                concerns[reason_column].fillna("").astype(str).str.strip() != ""
+                if reason_column in concerns.columns
+                else False
+            ),
+        }
+    ).dropna(subset=["child_ref", "date", "level"])
+    frame = frame.sort_values(["child_ref", "date", "record_id"], kind="stable")
+    previous = frame.groupby("child_ref")["level"].shift()
+    previous_name = frame.groupby("child_ref")["name"].shift()
+    moved = previous.notna() & (previous != frame["level"])
+    moves = frame[moved]
+    out = pd.DataFrame(
+        {
+            "child_ref": moves["child_ref"].to_numpy(),
+            "date": moves["date"].to_numpy(),
+            "from_level": previous_name[moved].to_numpy(),
+            "to_level": moves["name"].to_numpy(),
+            "direction": np.where(moves["level"] > previous[moved], "up", "down"),
+            "record_id": moves["record_id"].to_numpy(),
+            "reason_recorded": moves["reason"].astype(bool).to_numpy(),
+        }
+    )
+    return out[columns].reset_index(drop=True)
+
+
+def risk_moves_summary(
+    concerns: pd.DataFrame,
+    *,
+    reason_column: str = "summary",
+    policy: DisclosurePolicy | None = None,
+) -> Any:
+    """Counts of risk-level moves up/down, with and without a recorded reason (with totals).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"child_ref": ["A", "A"], "record_id": ["1", "2"],
+    ...     "reported_date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+    ...     "risk_level": ["low", "high"], "summary": ["", ""]})
+    >>> int(risk_moves_summary(c).loc["up", "no reason recorded"])
+    1
+    """
+    moves = risk_history(concerns, reason_column=reason_column)
+    reason = np.where(
+        moves["reason_recorded"].astype(bool), "reason recorded", "no reason recorded"
+    )
+    table = pd.crosstab(
+        pd.Categorical(moves["direction"], categories=["up", "down"]),
+        pd.Categorical(reason, categories=["reason recorded", "no reason recorded"]),
+        dropna=False,
+    )
+    table.index = pd.Index(["up", "down"], name="direction")
+    table.columns = pd.Index(["reason recorded", "no reason recorded"])
+    if policy is None:
+        out = table.copy()
+        out["Total"] = out.sum(axis=1)
+        out.loc["Total"] = out.sum(axis=0)
+        return out.astype(int)
+    return policy.table(table, totals="both").display
