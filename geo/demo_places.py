@@ -178,6 +178,14 @@ def venue_weights(rng: np.random.Generator, places: Places) -> np.ndarray:
     """Per-venue attraction: type pull x a heavy-tailed venue draw x nearness to a town centre.
 
     A few venues get most of the weight, as real hotspots do.
+
+    Examples
+    --------
+    >>> from geo.boundaries import load_area
+    >>> p = prepare_places(load_area("kirklees"))
+    >>> w = venue_weights(np.random.default_rng(0), p)
+    >>> len(w) == len(p.venue_xy), bool((w >= 0).all())
+    (True, True)
     """
     pull = np.array([VENUE_TYPE_PULL.get(t, 0.0) for t in places.venue_type])
     own = rng.lognormal(mean=0.0, sigma=1.3, size=len(pull))
@@ -201,6 +209,15 @@ def near_venues(
     kept inside the LA).
 
     Returns coordinates and the chosen venue positions.
+
+    Examples
+    --------
+    >>> from geo.boundaries import load_area
+    >>> p = prepare_places(load_area("kirklees"))
+    >>> rng = np.random.default_rng(0)
+    >>> xy, which = near_venues(rng, p, weights=venue_weights(rng, p), n=5, sigma=30.0)
+    >>> xy.shape, len(which)
+    ((5, 2), 5)
     """
     prob = weights / weights.sum()
     which = rng.choice(len(prob), size=n, p=prob)
@@ -212,7 +229,16 @@ def near_towns(
     rng: np.random.Generator, places: Places, *, n: int, sigma: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` points around the area's town centres (weights :data:`TOWN_WEIGHTS`), inside
-    the LA."""
+    the LA.
+
+    Examples
+    --------
+    >>> from geo.boundaries import load_area
+    >>> p = prepare_places(load_area("kirklees"))
+    >>> xy, which = near_towns(np.random.default_rng(0), p, n=4, sigma=200.0)
+    >>> bool(shapely.contains_xy(p.area.polygon, xy[:, 0], xy[:, 1]).all())
+    True
+    """
     which = rng.choice(len(places.town_xy), size=n, p=np.array(TOWN_WEIGHTS))
     xy = _jitter_inside(rng, places, places.town_xy[which], sigma=sigma)
     return xy, which
@@ -234,7 +260,16 @@ def _jitter_inside(
 
 
 def deprivation_weights(places: Places, *, power: float) -> np.ndarray:
-    """LSOA weights favouring cheaper housing: ``(11 - IMD decile) ** power`` x residents."""
+    """LSOA weights favouring cheaper housing: ``(11 - IMD decile) ** power`` x residents.
+
+    Examples
+    --------
+    >>> from geo.boundaries import load_area
+    >>> p = prepare_places(load_area("kirklees"))
+    >>> w = deprivation_weights(p, power=2.0)
+    >>> bool(w[p.lsoa_imd_decile == 1].mean() > w[p.lsoa_imd_decile == 10].mean())
+    True
+    """
     return (11.0 - places.lsoa_imd_decile) ** power * places.lsoa_total
 
 
