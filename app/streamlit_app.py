@@ -72,6 +72,8 @@ pages = [
         str(PAGES_DIR / "overview.py"), title="Overview", icon=":material/dashboard:", default=True
     ),
     st.Page(str(PAGES_DIR / "map.py"), title="Map", icon=":material/map:", url_path="map"),
+    st.Page(str(PAGES_DIR / "disruption.py"), title="Disruption planner", url_path="disruption"),
+    st.Page(str(PAGES_DIR / "assessment.py"), title="Location assessment", url_path="assessment"),
 ]
 nav = st.navigation(pages)
 nav.run()
