@@ -451,3 +451,27 @@ def caveats(result: Assessment, *, area: StudyArea) -> list[str]:
     if result.concerns_total and result.concerns_total < 5:
         out.append("Small numbers: fewer than 5 concerns; treat changes with caution.")
     return out
+
+
+def period_hotspots(concerns: Any, *, area: Any, start: Any, end: Any) -> gpd.GeoDataFrame:
+    """Gi* hot areas of the concerns reported in ``(start, end]`` (empty frame when none).
+
+    Examples
+    --------
+    >>> len(period_hotspots(gpd.GeoDataFrame(geometry=[], crs=27700), area=None, start=None,
+    ...                     end=None))
+    0
+    """
+    from analysis.hotspots import run as run_hotspots  # noqa: PLC0415 (lazy: heavy)
+    from analysis.proximity import hotspot_areas  # noqa: PLC0415
+    from geo.store import points  # noqa: PLC0415
+
+    dates = pd.to_datetime(concerns["reported_date"]) if len(concerns) else None
+    empty = gpd.GeoDataFrame(geometry=[], crs=27700)
+    if dates is None:
+        return hotspot_areas(empty)
+    sel = concerns[((dates > start) & (dates <= end)).fillna(False).to_numpy()]
+    pts = points(sel, "concerns")
+    if len(pts) < 3:
+        return hotspot_areas(empty)
+    return hotspot_areas(run_hotspots(pts, method="gi", study_area=area))

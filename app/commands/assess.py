@@ -74,27 +74,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-def hotspots_for_period(concerns: Any, *, area: Any, start: Any, end: Any) -> Any:
-    """Gi* hot areas of the concerns reported in ``(start, end]`` (empty frame when none)."""
-    import geopandas as gpd
-
-    from analysis.hotspots import run as run_hotspots
-    from analysis.proximity import hotspot_areas
-    from geo.store import points
-
-    dates = pd.to_datetime(concerns["reported_date"]) if len(concerns) else None
-    empty = gpd.GeoDataFrame(geometry=[], crs=27700)
-    if dates is None:
-        return hotspot_areas(empty)
-    sel = concerns[((dates > start) & (dates <= end)).fillna(False).to_numpy()]
-    pts = points(sel, "concerns")
-    if len(pts) < 3:
-        return hotspot_areas(empty)
-    return hotspot_areas(run_hotspots(pts, method="gi", study_area=area))
-
-
 def _run(args: argparse.Namespace) -> int:
-    from analysis.assessment import assess, parse_location, period_bounds
+    from analysis.assessment import assess, parse_location, period_bounds, period_hotspots
     from app.reports.assessment_report import (
         assessment_html,
         write_assessment_json,
@@ -118,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
     records = {k: store.read(k) for k in ("concerns", "missing_episodes")}
     venues = all_venues(area=area.name, store=store, include_restricted=False)
     start, end = period_bounds(args.as_of, args.months)
-    hot = hotspots_for_period(records["concerns"], area=area, start=start, end=end)
+    hot = period_hotspots(records["concerns"], area=area, start=start, end=end)
     result = assess(
         location,
         records=records,

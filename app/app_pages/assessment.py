@@ -1,0 +1,109 @@
+"""Regulation 46 location assessment page: counts, venues, deprivation and caveats for a place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from analysis.assessment import RADII, assess, parse_location, period_bounds, period_hotspots
+from app import state
+from app.policy import can
+from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
+from app.reports.briefing import strip_identifiers
+from geo.errors import CsmapError
+from geo.geocode import load_lookups
+from geo.store_meta import read_meta
+from geo.venue_import import all_venues
+
+config = state.config_from_env()
+role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
+
+st.title("Location assessment (Regulation 46)")
+if not can(role, "location_assessments"):
+    st.error(f"The {role} role cannot open location assessments.")
+    st.stop()
+
+c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+text = c1.text_input(
+    "Location: lat,lon · easting,northing · grid reference · postcode", key="ra_location"
+)
+radius = c2.selectbox("Radius (m)", RADII, index=RADII.index(500), key="ra_radius")
+months = c3.number_input("Months", 1, 60, 12, key="ra_months")
+as_of = c4.date_input("As of", value=dt.date.today(), key="ra_as_of")
+if not text.strip():
+    st.info("Enter a location to assess.")
+    st.stop()
+try:
+    location = parse_location(text, lookups=load_lookups())
+except CsmapError as exc:
+    st.error(str(exc))
+    st.stop()
+
+records = state.current_records(config)
+area = state.load_study_area(config.area)
+store = config.store_path if config.store_path is not None and config.store_path.exists() else None
+venues = all_venues(area=config.area, store=store, include_restricted=False)
+start, end = period_bounds(as_of, int(months))
+hot = period_hotspots(records["concerns"], area=area, start=start, end=end)
+result = assess(
+    location,
+    records=records,
+    area=area,
+    venues=venues,
+    hotspots=hot,
+    radius=float(radius),
+    months=int(months),
+    as_of=as_of,
+    synthetic=bool(store is not None and read_meta(store).get("demo") == "true"),
+)
+
+m = st.columns(4)
+m[0].metric("Concerns within the radius", f"{result.concerns_total:,}")
+m[1].metric("Missing: found within", f"{result.missing_found:,}")
+m[2].metric("Missing: last seen within", f"{result.missing_last_seen:,}")
+m[3].metric("Hotspots intersecting", f"{len(result.hotspots):,}")
+st.dataframe(summary_table(result), hide_index=True, use_container_width=True)
+left, right = st.columns(2)
+with left:
+    st.subheader("Concerns by category")
+    st.dataframe(
+        [{"category": k, "concerns": v} for k, v in result.concerns_by_category.items()],
+        hide_index=True,
+    )
+    st.subheader("Venues by type")
+    st.dataframe(
+        [{"venue_type": k, "n": v} for k, v in result.venues_by_type.items()], hide_index=True
+    )
+with right:
+    st.subheader("Concerns by year")
+    st.dataframe(
+        [{"year": k, "concerns": v} for k, v in result.concerns_by_year.items()], hide_index=True
+    )
+    st.subheader("Hotspots intersecting the radius")
+    st.dataframe(strip_identifiers(result.hotspots), hide_index=True)
+st.subheader("Venues within the radius")
+st.dataframe(strip_identifiers(result.venues), hide_index=True, use_container_width=True)
+st.subheader("Data caveats")
+for line in result.caveats:
+    st.caption(line)
+
+st.download_button(
+    "Assessment (JSON)",
+    json.dumps(result.to_json(), indent=2, ensure_ascii=False),
+    "location_assessment.json",
+    "application/json",
+    key="ra_json",
+)
+if st.button("Prepare report (HTML and PDF)", key="ra_pack"):
+    html = assessment_html(result, area=area, hotspots=hot, venues=venues)
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = write_assessment_pdf(
+            result, Path(tmp) / "assessment.pdf", area=area, hotspots=hot, venues=venues
+        ).read_bytes()
+    st.download_button("Report (HTML)", html, "location_assessment.html", "text/html")
+    st.download_button("Report (PDF)", pdf, "location_assessment.pdf", "application/pdf")

@@ -1,0 +1,87 @@
+"""Disruption planner page: ranked hotspots, venues near them, the venue watchlist and exports."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app import state
+from app.policy import can
+from app.reports.briefing import briefing_html, build_briefing, write_briefing_pdf
+from geo.export import to_csv_bytes
+from geo.store_meta import read_meta
+from geo.venue_import import all_venues
+
+METHODS = ("gi", "kde", "dual-kde", "dbscan", "hdbscan", "repeat")
+
+config = state.config_from_env()
+filters = state.current_filters()
+role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
+
+st.title("Disruption planner")
+if not can(role, "venue_watchlists"):
+    st.error(f"The {role} role cannot open the disruption planner.")
+    st.stop()
+
+records = state.current_records(config)
+concerns = records.get("concerns")
+area = state.load_study_area(config.area)
+c1, c2, c3 = st.columns(3)
+method = c1.selectbox("Hotspot method", METHODS, index=0, key="dis_method")
+radius = c2.number_input("Venues within (m) of a hotspot", 0, 2000, 250, step=50, key="dis_r")
+link = c3.number_input("Concern-venue link distance (m)", 0, 500, 50, step=10, key="dis_link")
+st.caption(
+    "Period: the sidebar period. Concerns are linked to a venue within the link distance when "
+    "their recorded location type agrees with the venue type (or is not recorded)."
+)
+if concerns is None or len(concerns) == 0 or "reported_date" not in concerns.columns:
+    st.info("No concerns in the store.")
+    st.stop()
+
+store = config.store_path if config.store_path is not None and config.store_path.exists() else None
+venues = all_venues(area=config.area, store=store, include_restricted=False)
+synthetic = bool(store is not None and read_meta(store).get("demo") == "true")
+briefing = build_briefing(
+    concerns,
+    area=area,
+    venues=venues,
+    start=filters.start,
+    end=filters.end,
+    method=str(method),
+    radius=float(radius),
+    link_radius=float(link),
+    synthetic=synthetic,
+)
+
+m1, m2, m3 = st.columns(3)
+m1.metric("Hotspots", f"{len(briefing.hotspots):,}")
+m2.metric(
+    "Venues near hotspots",
+    f"{briefing.nearby['venue_id'].nunique() if len(briefing.nearby) else 0:,}",
+)
+m3.metric("Watchlist venues", f"{len(briefing.watchlist):,}")
+
+st.subheader("Hotspots, in priority order")
+st.dataframe(briefing.hotspot_table(), hide_index=True, use_container_width=True)
+st.subheader("Venues near each hotspot")
+st.dataframe(briefing.nearby, hide_index=True, use_container_width=True)
+st.subheader(f"Venue watchlist (to {briefing.as_of})")
+st.dataframe(briefing.watchlist, hide_index=True, use_container_width=True)
+
+st.subheader("Exports")
+st.download_button(
+    "Watchlist (CSV)",
+    data=to_csv_bytes(briefing.watchlist),
+    file_name="venue_watchlist.csv",
+    mime="text/csv",
+    key="dis_csv",
+)
+if st.button("Prepare briefing pack (HTML and PDF)", key="dis_pack"):
+    html = briefing_html(briefing)
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = write_briefing_pdf(briefing, Path(tmp) / "briefing.pdf").read_bytes()
+    st.download_button("Briefing pack (HTML)", html, "briefing_pack.html", "text/html")
+    st.download_button("Briefing pack (PDF)", pdf, "briefing_pack.pdf", "application/pdf")
