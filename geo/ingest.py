@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.boundaries import StudyArea, assign_areas, load_area
 from geo.coords import resolve_locations
@@ -122,9 +125,37 @@ def _mapping(mapping: Mapping | str | os.PathLike[str] | None) -> Mapping | None
     return load_mapping(Path(mapping))
 
 
+#: The characters :meth:`str.strip` removes (Unicode white space, including U+001C-U+001F).
+_PY_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+
+
 def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
+    """sha256 (hex) of each row's cells, each :meth:`str.strip`-ped, joined by U+001F."""
     if raw.shape[1] == 0 or len(raw) == 0:
         return np.array([], dtype=object)
+    try:
+        cells = [pa.array(raw[c], type=pa.large_string()) for c in raw.columns]
+        if any(a.null_count for a in cells):
+            raise TypeError("null cells")
+        trimmed = [pc.utf8_trim(a, characters=_PY_WHITESPACE) for a in cells]
+        joined = pc.binary_join_element_wise(*trimmed, pa.scalar("\x1f", type=pa.large_string()))
+    except (pa.ArrowException, TypeError, ValueError):
+        return _row_hashes_python(raw)  # e.g. lone surrogates, which Arrow cannot hold
+    joined = joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+    _, offsets_buf, data_buf = joined.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
+        joined.offset : joined.offset + len(joined) + 1
+    ]
+    data = memoryview(data_buf) if data_buf is not None else memoryview(b"")
+    sha = hashlib.sha256
+    bounds = offsets.tolist()
+    return np.array(
+        [sha(data[a:b]).hexdigest() for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
+        dtype=object,
+    )
+
+
+def _row_hashes_python(raw: pd.DataFrame) -> np.ndarray:
     cols = [[v.strip() for v in raw[c].to_numpy(dtype=object)] for c in raw.columns]
     sha = hashlib.sha256
     return np.array(

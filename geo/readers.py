@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Final
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from geo.errors import UnreadableFileError
 
@@ -91,7 +93,7 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     except OSError as exc:
         raise UnreadableFileError(f"{path}: cannot be read ({exc.strerror})") from exc
     digest = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    if not data or data.isspace():
         raise UnreadableFileError(f"{path}: the file is empty (no header row)")
     if data[:4] == b"PK\x03\x04":
         if path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -107,7 +109,11 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     text, encoding = _decode(data)
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
-    return RawTable(_parse_csv(text, path), encoding, digest)
+    if encoding == "utf-8-sig" and "\ufffd" not in text:
+        utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    else:
+        utf8 = text.encode("utf-8", "surrogatepass")
+    return RawTable(_parse_csv(text, path, utf8=utf8), encoding, digest)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -133,13 +139,58 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _parse_csv(text: str, path: Path) -> pd.DataFrame:
-    first_line = text.split("\n", 1)[0]
+def _parse_arrow(utf8: bytes, text: str, sep: str) -> pd.DataFrame | None:
+    """Fast path: pyarrow's multi-threaded CSV reader, every column as text.
+
+    Returns None (the caller falls back to pandas/the csv module) unless the file is a clean
+    rectangle of at least two columns, where both readers agree cell for cell.
+    """
+    try:
+        width = len(next(csv.reader(io.StringIO(text[:1_000_000]), delimiter=sep)))
+    except (StopIteration, csv.Error):
+        return None
+    if width < 2:  # whitespace-only lines would be kept, where pandas skips them
+        return None
+    names = [f"f{i}" for i in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(utf8),
+            read_options=pa_csv.ReadOptions(
+                autogenerate_column_names=True, block_size=16 << 20, use_threads=True
+            ),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=sep,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # ragged rows, a row longer than a block, ...: the tolerant path decides
+    if table.column_names != names or table.num_rows == 0:
+        return None
+    return table.to_pandas()
+
+
+def _parse_csv(text: str, path: Path, *, utf8: bytes | None = None) -> pd.DataFrame:
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
     try:
         dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t|")
         sep = dialect.delimiter
     except csv.Error:
         sep = ","
+    fast = _parse_arrow(utf8, text, sep) if utf8 is not None else None
+    if fast is not None:
+        header = [str(c) for c in fast.iloc[0].tolist()]
+        return _finish(fast.iloc[1:].reset_index(drop=True), header, path, clean=True)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -167,12 +218,16 @@ def _parse_csv(text: str, path: Path) -> pd.DataFrame:
     return _finish(body, header, path)
 
 
-def _finish(body: pd.DataFrame, header: list[str], path: Path) -> pd.DataFrame:
+def _finish(
+    body: pd.DataFrame, header: list[str], path: Path, *, clean: bool = False
+) -> pd.DataFrame:
     # Extra cells beyond the header get their own (unnamed) columns so nothing is lost.
     header = [h if h.strip() else f"column_{i + 1}" for i, h in enumerate(header)]
     if not any(h and not h.startswith("column_") for h in header):
         raise UnreadableFileError(f"{path}: no column names in the first row")
     body.columns = _unique_names(header)
+    if clean:  # already text without nulls (the pyarrow path)
+        return body
     body = body.astype(object).where(body.notna(), "").astype(str)
     return body
 
