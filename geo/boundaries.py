@@ -239,6 +239,7 @@ def load_area(area: str = "kirklees") -> StudyArea:
     outline = outline.rename(columns={"LAD_CD": "lad_cd", "LAD_NM": "lad_nm"})
     outline = outline[outline["lad_cd"] == lad_cd][["lad_cd", "lad_nm", "geometry"]]
     outline = outline.reset_index(drop=True)
+    outline["geometry"] = outline.geometry.map(_clean_outline)
 
     wards_path = get_path("wards")
     wards = to_bng(gpd.read_file(wards_path), source=str(wards_path))
@@ -265,6 +266,26 @@ def load_area(area: str = "kirklees") -> StudyArea:
         population=population,
         imd=_imd_by_lsoa21(lsoas),
     )
+
+
+#: Interior rings smaller than this (m2) in a dissolved LA outline are slivers between generalised
+#: LSOA polygons, not real holes: an LA outline has no holes of its own at this scale.
+SLIVER_HOLE_M2: float = 10_000.0
+
+
+def _clean_outline(geom: shapely.Geometry) -> shapely.Geometry:
+    """Repair a dissolved outline: make it valid and drop sliver holes under ``SLIVER_HOLE_M2``."""
+    geom = shapely.make_valid(geom)
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
+    cleaned = [
+        shapely.Polygon(
+            p.exterior, [r for r in p.interiors if shapely.Polygon(r).area >= SLIVER_HOLE_M2]
+        )
+        for p in parts
+        if p.area > 0
+    ]
+    out = shapely.union_all(cleaned) if len(cleaned) > 1 else cleaned[0]
+    return out if out.is_valid else shapely.make_valid(out)
 
 
 def _first_hit(points: np.ndarray, polygons: gpd.GeoSeries) -> np.ndarray:

@@ -225,3 +225,17 @@ def test_datasets_registry() -> None:
     readme = (get_path("wards").parents[1] / "README.md").read_text(encoding="utf-8")
     for line in ATTRIBUTION_LINES:
         assert line in readme
+
+
+@pytest.mark.parametrize("name", ["kirklees", "solihull"])
+def test_outline_is_valid_without_sliver_holes(name: str) -> None:
+    """The dissolved outline is repaired: valid, no sliver holes, area unchanged within 0.1 %."""
+    from geo.boundaries import load_area
+
+    area = load_area(name)
+    poly = area.polygon
+    assert poly.is_valid
+    holes = sum(len(p.interiors) for p in getattr(poly, "geoms", [poly]))
+    assert holes == 0
+    expected = {"kirklees": 408.6e6, "solihull": 178.3e6}[name]
+    assert abs(poly.area - expected) / expected < 1e-3
