@@ -33,6 +33,7 @@ from geo.vocab import AGENCIES
 __all__ = [
     "RISK_ORDER",
     "agency_by_area",
+    "agency_by_quarter",
     "agency_counts",
     "risk_history",
     "risk_moves_summary",
@@ -103,6 +104,30 @@ def agency_by_area(
     if quarter is not None:
         frame = concerns[(quarter_label(concerns["reported_date"]) == quarter).to_numpy()]
     table = pd.crosstab(_area(frame, level), _agency(frame))
+    order = [a for a in AGENCIES if a in table.columns] + [
+        a for a in table.columns if a not in AGENCIES
+    ]
+    table = table.reindex(columns=order)
+    if policy is None:
+        out = table.copy()
+        out["Total"] = out.sum(axis=1)
+        out.loc["Total"] = out.sum(axis=0)
+        return out.astype(int)
+    return policy.table(table, totals="both").display
+
+
+def agency_by_quarter(concerns: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> Any:
+    """Quarter x agency table of concerns with totals (display text with ``policy``).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"reporting_agency": ["police", "health"],
+    ...     "reported_date": pd.to_datetime(["2024-01-05", "2024-05-01"])})
+    >>> agency_by_quarter(c).loc["Total"].tolist()
+    [1, 1, 2]
+    """
+    quarters = quarter_label(concerns["reported_date"]).fillna("(no date)").rename("quarter")
+    table = pd.crosstab(quarters, _agency(concerns))
     order = [a for a in AGENCIES if a in table.columns] + [
         a for a in table.columns if a not in AGENCIES
     ]

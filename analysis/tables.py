@@ -72,6 +72,7 @@ def controlled(
     [nan, nan, 40.0, 41.7]
     """
     counts = pd.to_numeric(table[count], errors="coerce").fillna(0).astype("int64")
+    name = table.index.name
     out = table.copy()
     if total:
         sums = {}
@@ -80,6 +81,7 @@ def controlled(
         total_row = pd.DataFrame({count: [int(counts.sum())], **{k: [v] for k, v in sums.items()}})
         total_row.index = pd.Index([TOTAL_LABEL])
         out = pd.concat([out, total_row])
+        out.index.name = name
     if policy is None:
         values = pd.to_numeric(out[count]).astype("Int64")
         display = values.astype(str)
