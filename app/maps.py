@@ -1,7 +1,8 @@
 """Folium maps of records over the study area's boundaries, with nothing loaded from the internet.
 
 Boundaries (LA outline, wards, LSOAs) are the base map; web tiles are an explicit opt-in with
-their attribution. Up to ``max_points`` points draw as canvas CircleMarkers with escaped popups;
+their attribution. Up to ``max_points`` points draw as canvas circle markers (one GeoJSON layer per
+kind) with escaped popups;
 beyond that every layer is aggregated into a HeatMap, so a million records never become a million
 markers. :func:`app.vendor.assert_offline` is run on every map built here.
 """
@@ -159,6 +160,38 @@ def _boundary_layer(
     return group
 
 
+def _popup_properties(frame: gpd.GeoDataFrame, fields: Sequence[str]) -> pd.DataFrame:
+    """Popup fields as escaped text (folium's GeoJsonPopup inserts values as HTML)."""
+    out = pd.DataFrame(index=frame.index)
+    for name in fields:
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            text = values.dt.strftime("%Y-%m-%d")
+        else:
+            text = values.astype("string")
+        out[name] = text.fillna("").map(html.escape).astype(object)
+    return out
+
+
+def _point_layer(
+    frame: gpd.GeoDataFrame, wgs: gpd.GeoSeries, *, kind: str, color: str
+) -> folium.GeoJson:
+    """All points of one kind as a single GeoJSON layer of canvas circle markers.
+
+    One layer instead of one folium element per point keeps building the map fast (thousands
+    of separate CircleMarker elements take tens of seconds to render server-side).
+    """
+    fields = [f for f in POPUP_FIELDS.get(kind, ()) if f in frame.columns]
+    data = gpd.GeoDataFrame(_popup_properties(frame, fields), geometry=wgs, crs=4326)
+    return folium.GeoJson(
+        data.to_geo_dict(show_bbox=False, drop_id=True),
+        marker=folium.CircleMarker(
+            radius=4, color=color, weight=1, fill=True, fill_color=color, fill_opacity=0.7
+        ),
+        popup=folium.GeoJsonPopup(fields=fields, labels=True) if fields else None,
+    )
+
+
 def _legend_html(entries: Sequence[tuple[str, str]], *, mode: str) -> str:
     rows = "".join(
         f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
@@ -260,20 +293,8 @@ def build_record_map(
         group = folium.FeatureGroup(name=f"{label} ({counts[kind]:,})", show=True)
         wgs = to_wgs84(frame.geometry, decimals=6)
         lat, lon = wgs.y.to_numpy(), wgs.x.to_numpy()
-        if mode == "points":
-            fields = [f for f in POPUP_FIELDS.get(kind, ()) if f in frame.columns]
-            rows = frame[fields].to_dict("records") if fields else [{}] * len(frame)
-            for y, x, row in zip(lat, lon, rows, strict=True):
-                folium.CircleMarker(
-                    location=[float(y), float(x)],
-                    radius=4,
-                    color=color,
-                    weight=1,
-                    fill=True,
-                    fill_color=color,
-                    fill_opacity=0.7,
-                    popup=folium.Popup(popup_html(row, fields), max_width=320) if fields else None,
-                ).add_to(group)
+        if mode == "points" and len(frame):
+            _point_layer(frame, wgs, kind=kind, color=color).add_to(group)
         elif len(frame):
             folium.plugins.HeatMap(
                 np.column_stack([lat, lon]).round(5).tolist(), radius=12, blur=15

@@ -78,6 +78,7 @@ def set_meta(path: str | Path, *, key: str, value: str) -> None:
     tmp = Path(tmp_name)
     try:
         shutil.copyfile(store, tmp)
+        shutil.copymode(store, tmp)  # mkstemp creates 0600; keep the store's permissions
         with contextlib.closing(sqlite3.connect(tmp)) as con, con:
             con.execute(
                 f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)"

@@ -148,11 +148,12 @@ def test_build_record_map_points_then_heatmap() -> None:
     )
     rm = build_record_map({"concerns": pts}, area=area)
     html = rm.fmap.get_root().render()
-    assert (rm.mode, rm.counts, html.count("L.circleMarker")) == ("points", {"concerns": 3}, 3)
+    assert (rm.mode, rm.counts, html.count('"type": "Point"')) == ("points", {"concerns": 3}, 3)
+    assert "L.CircleMarker" in html  # points are drawn as circle markers
     assert "tile.openstreetmap.org" not in html  # no tiles unless asked
     agg = build_record_map({"concerns": pts}, area=area, max_points=2)
     html = agg.fmap.get_root().render()
-    assert agg.mode == "heatmap" and html.count("L.circleMarker") == 0 and "heatLayer" in html
+    assert agg.mode == "heatmap" and html.count('"type": "Point"') == 0 and "heatLayer" in html
     tiled = build_record_map({"concerns": pts}, area=area, tiles=True).fmap.get_root().render()
     assert "tile.openstreetmap.org" in tiled and "OpenStreetMap" in tiled
 
