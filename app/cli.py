@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.serve",
     "app.commands.audit",
     "app.commands.users",
+    "app.commands.report",
     "app.commands.venues",
     "app.commands.disruption",
     "app.commands.assess",
