@@ -5,8 +5,8 @@ Children's homes must review the suitability of their location at least yearly (
 a radius (default 500 m; 250/1000/2000 offered) and a period (default the 12 months up to
 ``as_of``):
 
-- concerns within the radius, by category and by calendar year, and their rate per km² against
-  the borough rate per km² over the same period;
+- concerns within the radius, by category (``not recorded`` for a missing one) and by calendar
+  year, and their rate per km² against the borough rate per km² over the same period;
 - missing episodes whose found or last-seen location lies within the radius (counted apart);
 - hotspot areas that intersect the circle;
 - venues by type with their distances, and schools;
@@ -328,7 +328,11 @@ def assess(
     period_mask = _in_period(concerns, "reported_date", start, end)
     near_mask = within_radius(concerns, centre=centre, radius=r)
     local = concerns[period_mask & near_mask]
-    by_cat = local["category"].astype(object).value_counts() if len(local) else pd.Series()
+    by_cat = (
+        local["category"].astype(object).fillna("not recorded").value_counts()
+        if len(local)
+        else pd.Series(dtype="int64")
+    )
     categories = {c: int(by_cat.get(c, 0)) for c in CATEGORIES}
     for extra in by_cat.index:
         if extra not in categories:

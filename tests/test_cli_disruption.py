@@ -1,0 +1,73 @@
+"""csmap disruption: CSV watchlist (formula-safe), HTML (escaped) and PDF (renders, not blank)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from _demo_store import demo_store
+from _report_checks import pdf_page_ink
+
+from app.cli import main
+from geo.venue_import import import_venues
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("dis")
+    path = folder / "store.gpkg"
+    shutil.copyfile(demo_store(), path)
+    hostile = folder / "hotels.csv"
+    hostile.write_text(
+        "name,licence no,operator,easting,northing\n"
+        "<script>alert('x')</script> Hotel,H9,=1+2,414400,416400\n",
+        encoding="utf-8",
+    )
+    import_venues(hostile, kind="hotel", store=path, area="kirklees")
+    homes = folder / "homes.csv"
+    homes.write_text("name,urn,easting,northing\nSecret House,SC9,414420,416400\n")
+    import_venues(homes, kind="children's home", store=path, area="kirklees")
+    return path
+
+
+def test_watchlist_csv(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "w.csv"
+    assert main(["disruption", "--store", str(store), "--method", "repeat", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows and {"rank", "venue_id", "n_3m", "prev_3m", "change_12m", "cat_CSE"} <= set(rows[0])
+    assert "child_ref" not in rows[0] and "record_id" not in rows[0]
+    body = out.read_text(encoding="utf-8")
+    assert "Secret House" not in body
+    for row in rows:
+        assert not str(row["name"] or "").startswith(("=", "+", "@"))
+    assert '"hotspots"' in capsys.readouterr().out
+
+
+def test_briefing_html_and_pdf(store: Path, tmp_path: Path) -> None:
+    from geo.store import Store
+
+    child_refs = set(Store(store).read("concerns")["child_ref"].dropna().astype(str))
+    html_path = tmp_path / "b.html"
+    assert (
+        main(["disruption", "--store", str(store), "--radius", "300", "--out", str(html_path)]) == 0
+    )
+    html = html_path.read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Hotel" in html
+    assert "Secret House" not in html and "child_ref" not in html
+    assert not any(ref in html for ref in child_refs)
+    assert "data:image/png;base64," in html and "Synthetic demo data" in html
+    pdf = tmp_path / "b.pdf"
+    assert main(["disruption", "--store", str(store), "--out", str(pdf)]) == 0
+    pages, ink = pdf_page_ink(pdf, page=1)  # the map page
+    assert pages >= 3 and ink > 0.01
+    assert b"Secret House" not in pdf.read_bytes()
+
+
+def test_bad_input(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["disruption", "--store", str(store), "--out", str(tmp_path / "x.txt")]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["disruption", "--store", str(tmp_path / "none.gpkg"), "--out", "a.csv"]) == 2
+    assert "store not found" in capsys.readouterr().err
