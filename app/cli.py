@@ -24,6 +24,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.venues",
     "app.commands.disruption",
     "app.commands.assess",
+    "app.commands.retention",
+    "app.commands.spacetime",
+    "app.commands.policeuk",
 )
 
 

@@ -285,6 +285,8 @@ def store_police_uk(report: PoliceUkReport, *, store: Store) -> int:
     >>> store_police_uk(PoliceUkReport([], 0, 0, 0, 0, empty, pd.DataFrame()), store=s)
     0
     """
+    if report.records.empty:
+        return 0
     existing = read_police_uk_layer(store)
     known = set(existing["row_hash"]) if "row_hash" in existing else set()
     new = report.records[~report.records["row_hash"].isin(known)]

@@ -1,0 +1,57 @@
+"""``csmap police-uk import PATH...``: read police.uk street-level CSVs into the store.
+
+PATH may be CSV files, folders or zip archives. Repeated Crime IDs within a month are dropped
+(first kept), rows without coordinates are quarantined with the reason, and the records go to the
+store's ``police_uk`` layer (rows already stored are skipped). Prints a JSON summary; exit status
+2 for a file that cannot be read (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from geo.errors import CsmapError
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``police-uk`` sub-command (with ``import``)."""
+    parser = subparsers.add_parser(
+        "police-uk",
+        help="import police.uk street-level crime as a context layer",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    sub = parser.add_subparsers(dest="policeuk_command", required=True, metavar="ACTION")
+    imp = sub.add_parser("import", help="read police.uk CSVs (files, folders, zips) into the store")
+    imp.add_argument("paths", nargs="+", help="police.uk street CSV files, folders or zips")
+    imp.add_argument("--store", default=None, help="GeoPackage store (default: $CSMAP_STORE)")
+    imp.add_argument(
+        "--quarantine", default=None, help="write quarantined rows to this CSV (optional)"
+    )
+    imp.set_defaults(func=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Run ``csmap police-uk import``; return the exit status."""
+    from geo.policeuk import read_police_uk, store_police_uk  # noqa: PLC0415
+    from geo.store import Store, default_store_path  # noqa: PLC0415
+
+    try:
+        report = read_police_uk(args.paths)
+        store = Store(default_store_path(args.store))
+        added = store_police_uk(report, store=store)
+    except CsmapError as exc:
+        print(f"csmap police-uk import: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    summary = report.summary()
+    summary["store"] = str(store.path)
+    summary["rows_added_to_store"] = added
+    if args.quarantine and len(report.quarantine):
+        from geo.export import write_csv  # noqa: PLC0415
+
+        write_csv(report.quarantine, args.quarantine)
+        summary["quarantine_file"] = str(args.quarantine)
+    print(json.dumps(summary, indent=2))
+    return 0
