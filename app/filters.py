@@ -46,6 +46,11 @@ class Filters:
     categories: tuple[str, ...] | None = None
     risk_levels: tuple[str, ...] | None = None
     agencies: tuple[str, ...] | None = None
+    location_types: tuple[str, ...] | None = None
+    #: Inclusive age band in years (rows without an age are dropped when set).
+    age_band: tuple[int, int] | None = None
+    #: Looked-after status (applies to kinds with a ``looked_after`` column).
+    looked_after: bool | None = None
 
 
 def _isin(frame: pd.DataFrame, column: str, values: tuple[str, ...] | None) -> pd.Series:
@@ -76,6 +81,12 @@ def filter_kind(frame: gpd.GeoDataFrame, *, kind: str, filters: Filters) -> gpd.
     keep &= _isin(frame, "category", filters.categories)
     keep &= _isin(frame, "risk_level", filters.risk_levels)
     keep &= _isin(frame, "reporting_agency", filters.agencies)
+    keep &= _isin(frame, "location_type", filters.location_types)
+    if filters.age_band is not None and "age" in frame.columns:
+        age = pd.to_numeric(frame["age"], errors="coerce")
+        keep &= (age >= filters.age_band[0]) & (age <= filters.age_band[1])
+    if filters.looked_after is not None and "looked_after" in frame.columns:
+        keep &= frame["looked_after"].astype("boolean").eq(filters.looked_after).fillna(False)
     return frame.loc[keep.to_numpy()]
 
 
