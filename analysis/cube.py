@@ -1,0 +1,315 @@
+"""Space-time cube: event counts per grid cell and time step (cells x months), zeros included.
+
+A cube is the input of emerging hot spot analysis (:mod:`analysis.emerging`), as ArcGIS's
+*Create Space Time Cube By Aggregating Points* builds it:
+
+* **Bins** are the cells of a study-area grid (:func:`analysis.grid.make_grid`: square fishnet or
+  hexagons, clipped to the area, *every* cell kept, empty ones included).
+* **Time steps** are calendar periods (``month`` by default; ``quarter`` and ``week`` also work)
+  from the period of the first event to the period of the last one, or between ``start`` and
+  ``end`` when given. Every period in that range is a step, even one without any event.
+* ``counts[t, c]`` is the number of events in cell ``c`` during step ``t`` (time-major, so the
+  flat index of bin ``(t, c)`` is ``t * n_cells + c``).
+
+Events with no usable date, outside the period range, or in no cell are not counted; how many of
+each is kept on the cube (``n_no_time``, ``n_outside_period``, ``n_outside_area``).
+
+Space-time neighbourhoods (:func:`spacetime_weights`) combine a spatial weights matrix between
+cells with a window over time steps: bin ``(t, c)`` neighbours bin ``(t', c')`` when ``c'`` is a
+spatial neighbour of ``c`` (including ``c`` itself) and ``t'`` lies in the window (ArcGIS's
+"neighbourhood time step" ``k``: the same step and the ``k`` previous ones, ``backward``; or the
+``k`` previous and the ``k`` next ones, ``both``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from analysis.grid import count_in_cells
+from geo.errors import ParameterError
+from geo.vocab import BNG_EPSG
+
+__all__ = [
+    "TIME_STEPS",
+    "TIME_WINDOWS",
+    "SpaceTimeCube",
+    "build_cube",
+    "spacetime_weights",
+    "time_steps",
+]
+
+#: Time-step names and their pandas period frequencies.
+TIME_STEPS: Final[dict[str, str]] = {"month": "M", "quarter": "Q", "week": "W"}
+#: Directions of the time window of a space-time neighbourhood.
+TIME_WINDOWS: Final[tuple[str, ...]] = ("backward", "both")
+#: Refuse cubes with more bins than this (choose a bigger cell size or a longer time step).
+MAX_BINS: Final[int] = 5_000_000
+
+
+@dataclass(frozen=True)
+class SpaceTimeCube:
+    """Counts per (time step, cell).
+
+    Attributes
+    ----------
+    cells : geopandas.GeoDataFrame
+        The grid (RangeIndex, ``cell_x``, ``cell_y``, ``area_m2``, geometry), EPSG:27700.
+    periods : pandas.PeriodIndex
+        One period per time step, consecutive.
+    counts : numpy.ndarray, shape (n_steps, n_cells)
+        Event counts (float), zeros included.
+    time_step : str
+        ``month``, ``quarter`` or ``week``.
+    n_points, n_no_time, n_outside_period, n_outside_area : int
+        Events given, and how many were not counted for each reason.
+    """
+
+    cells: gpd.GeoDataFrame
+    periods: pd.PeriodIndex
+    counts: NDArray[np.float64]
+    time_step: str
+    n_points: int
+    n_no_time: int
+    n_outside_period: int
+    n_outside_area: int
+
+    @property
+    def n_steps(self) -> int:
+        """Number of time steps."""
+        return int(self.counts.shape[0])
+
+    @property
+    def n_cells(self) -> int:
+        """Number of cells (locations)."""
+        return int(self.counts.shape[1])
+
+    @property
+    def n_counted(self) -> int:
+        """Events counted in the cube."""
+        return int(round(float(self.counts.sum())))
+
+    def period_labels(self) -> list[str]:
+        """Periods as text (``2025-03`` for months).
+
+        Examples
+        --------
+        >>> import shapely
+        >>> from analysis.grid import fishnet
+        >>> cells = fishnet(shapely.box(0, 0, 100, 100), cell_size=100)
+        >>> pts = gpd.GeoDataFrame({"reported_date": pd.to_datetime(["2025-01-05", "2025-03-01"])},
+        ...     geometry=gpd.points_from_xy([10, 20], [10, 20]), crs=27700)
+        >>> build_cube(pts, cells=cells).period_labels()
+        ['2025-01', '2025-02', '2025-03']
+        """
+        return [str(p) for p in self.periods]
+
+
+def _freq(time_step: str) -> str:
+    if time_step not in TIME_STEPS:
+        raise ParameterError(f"time_step must be one of {sorted(TIME_STEPS)}, got {time_step!r}")
+    return TIME_STEPS[time_step]
+
+
+def time_steps(
+    times: pd.Series,
+    *,
+    time_step: str = "month",
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> tuple[pd.PeriodIndex, NDArray[np.int64]]:
+    """The consecutive periods covering ``times`` (or ``start``..``end``) and each time's step.
+
+    Parameters
+    ----------
+    times : pandas.Series
+        Datetimes (or text pandas can parse); missing or unparseable values get step ``-1``.
+    time_step : {"month", "quarter", "week"}
+        Length of a step.
+    start, end : date-like, optional
+        First and last date of the cube (their periods are included); default the first and the
+        last event.
+
+    Returns
+    -------
+    (pandas.PeriodIndex, numpy.ndarray)
+        The periods, and for each time the index of its period (``-1`` when the time is missing
+        or outside the periods).
+
+    Examples
+    --------
+    >>> periods, step = time_steps(pd.Series(pd.to_datetime(["2025-01-31", "2025-03-01", None])))
+    >>> [str(p) for p in periods], step.tolist()
+    (['2025-01', '2025-02', '2025-03'], [0, 2, -1])
+    """
+    freq = _freq(time_step)
+    when = pd.to_datetime(pd.Series(times), errors="coerce")
+    if getattr(when.dt, "tz", None) is not None:
+        when = when.dt.tz_localize(None)
+    ok = when.notna().to_numpy()
+    ordinal = np.zeros(len(when), dtype=np.int64)
+    if ok.any():
+        ordinal[ok] = when.loc[ok].dt.to_period(freq).array.asi8
+    try:
+        first = pd.Period(pd.Timestamp(start), freq=freq) if start is not None else None
+        last = pd.Period(pd.Timestamp(end), freq=freq) if end is not None else None
+    except (ValueError, TypeError):
+        raise ParameterError(f"start/end must be dates, got {start!r} / {end!r}") from None
+    if first is None or last is None:
+        if not ok.any():
+            raise ParameterError("no event has a usable date; cannot build a space-time cube")
+        lo, hi = int(ordinal[ok].min()), int(ordinal[ok].max())
+        first = pd.Period(ordinal=lo, freq=freq) if first is None else first
+        last = pd.Period(ordinal=hi, freq=freq) if last is None else last
+    if last < first:
+        raise ParameterError(f"the cube ends ({last}) before it starts ({first})")
+    periods = pd.period_range(first, last, freq=freq)
+    step = np.full(len(when), -1, dtype=np.int64)
+    idx = ordinal - first.ordinal
+    inside = ok & (idx >= 0) & (idx < len(periods))
+    step[inside] = idx[inside]
+    return periods, step
+
+
+def build_cube(
+    points: gpd.GeoDataFrame,
+    *,
+    cells: gpd.GeoDataFrame,
+    time_column: str = "reported_date",
+    time_step: str = "month",
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> SpaceTimeCube:
+    """Count events per cell and time step (see the module docstring).
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Events in EPSG:27700 with a date column ``time_column``.
+    cells : geopandas.GeoDataFrame
+        A grid from :mod:`analysis.grid` (its row order is the cube's cell order).
+    time_column : str
+        Date column of ``points``.
+    time_step : {"month", "quarter", "week"}
+        Length of a time step.
+    start, end : date-like, optional
+        Period range of the cube (default: first to last event).
+
+    Returns
+    -------
+    SpaceTimeCube
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from analysis.grid import fishnet
+    >>> cells = fishnet(shapely.box(0, 0, 200, 100), cell_size=100)
+    >>> pts = gpd.GeoDataFrame(
+    ...     {"reported_date": pd.to_datetime(["2025-01-02", "2025-01-09", "2025-03-01", None])},
+    ...     geometry=gpd.points_from_xy([10, 20, 150, 50], [10, 20, 50, 50]), crs=27700)
+    >>> cube = build_cube(pts, cells=cells)
+    >>> cube.counts.tolist(), cube.n_no_time
+    ([[2.0, 0.0], [0.0, 0.0], [0.0, 1.0]], 1)
+    """
+    if not isinstance(points, gpd.GeoDataFrame):
+        raise ParameterError("points must be a GeoDataFrame in EPSG:27700")
+    if points.crs is not None and points.crs.to_epsg() != BNG_EPSG:
+        raise ParameterError(f"points must be in EPSG:{BNG_EPSG}, got {points.crs}")
+    if time_column not in points.columns:
+        raise ParameterError(
+            f"points have no {time_column!r} column; a space-time cube needs a date per event"
+        )
+    if len(cells) == 0:
+        raise ParameterError("the grid has no cells")
+    periods, step = time_steps(points[time_column], time_step=time_step, start=start, end=end)
+    n_bins = len(periods) * len(cells)
+    if n_bins > MAX_BINS:
+        raise ParameterError(
+            f"the cube would have {n_bins} bins (over {MAX_BINS}); "
+            "use a larger cell size or a longer time step"
+        )
+    no_time = pd.to_datetime(points[time_column], errors="coerce").isna().to_numpy()
+    in_period = step >= 0
+    counts = np.zeros((len(periods), len(cells)), dtype=float)
+    n_outside_area = 0
+    for t in np.unique(step[in_period]):
+        sel = points.iloc[np.nonzero(step == t)[0]]
+        per_cell = count_in_cells(cells, sel)
+        counts[int(t)] = per_cell
+        n_outside_area += int(len(sel) - round(float(per_cell.sum())))
+    return SpaceTimeCube(
+        cells=cells,
+        periods=periods,
+        counts=counts,
+        time_step=time_step,
+        n_points=int(len(points)),
+        n_no_time=int(no_time.sum()),
+        n_outside_period=int((~in_period & ~no_time).sum()),
+        n_outside_area=n_outside_area,
+    )
+
+
+def time_window(n_steps: int, *, steps: int = 1, direction: str = "backward") -> sp.csr_matrix:
+    """Binary ``n_steps x n_steps`` matrix: 1 where step ``t'`` is in the window of step ``t``.
+
+    ``backward``: ``t - steps <= t' <= t``; ``both``: ``|t - t'| <= steps``.
+
+    Examples
+    --------
+    >>> time_window(3, steps=1).toarray().astype(int).tolist()
+    [[1, 0, 0], [1, 1, 0], [0, 1, 1]]
+    >>> time_window(3, steps=1, direction="both").toarray().astype(int).tolist()
+    [[1, 1, 0], [1, 1, 1], [0, 1, 1]]
+    """
+    if direction not in TIME_WINDOWS:
+        raise ParameterError(f"time window must be one of {TIME_WINDOWS}, got {direction!r}")
+    if not isinstance(steps, int | np.integer) or steps < 0:
+        raise ParameterError(f"neighbourhood time steps must be an integer >= 0, got {steps!r}")
+    if n_steps < 1:
+        raise ParameterError("a cube needs at least one time step")
+    offsets = list(range(-int(steps), 1))
+    if direction == "both":
+        offsets += list(range(1, int(steps) + 1))
+    offsets = [o for o in offsets if abs(o) < n_steps]
+    diags = [np.ones(n_steps - abs(o)) for o in offsets]
+    return sp.diags(diags, offsets, shape=(n_steps, n_steps), format="csr")
+
+
+def spacetime_weights(
+    spatial: sp.spmatrix, *, n_steps: int, steps: int = 1, direction: str = "backward"
+) -> sp.csr_matrix:
+    """Space-time binary weights over the flattened cube (bin ``(t, c)`` -> ``t * n_cells + c``).
+
+    ``W[(t, c), (t', c')] = T[t, t'] * S[c, c']`` with ``T`` from :func:`time_window` and ``S`` the
+    spatial weights (e.g. :func:`analysis.gi.band_weights` *with* self), i.e. ``kron(T, S)``.
+
+    Parameters
+    ----------
+    spatial : scipy.sparse matrix
+        ``n_cells x n_cells`` spatial weights (diagonal included for Gi*).
+    n_steps : int
+        Number of time steps.
+    steps : int
+        Neighbourhood time steps ``k`` (0 = each step on its own).
+    direction : {"backward", "both"}
+        Time window (see :func:`time_window`).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``(n_steps * n_cells)`` square.
+
+    Examples
+    --------
+    >>> S = sp.identity(2, format="csr")
+    >>> spacetime_weights(S, n_steps=2).toarray().astype(int).tolist()
+    [[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1]]
+    """
+    T = time_window(n_steps, steps=steps, direction=direction)
+    return sp.kron(T, sp.csr_matrix(spatial), format="csr")

@@ -1,0 +1,595 @@
+"""Emerging hot spots: space-time Gi* on a cube, Mann-Kendall trends and ArcGIS's 17 categories.
+
+The method follows ArcGIS Pro's *Emerging Hot Spot Analysis* (EHSA):
+
+1. **Cube.** Events are counted per grid cell and time step (:mod:`analysis.cube`; months by
+   default, every cell and every step kept, zeros included).
+2. **Space-time Gi\\*.** Each bin ``(t, c)`` is tested with the Getis-Ord Gi\\* formulas of
+   :class:`analysis.gi.GetisOrdGiStar` applied to the *whole cube* (``n`` = cells x steps, mean and
+   variance over all bins). Its neighbours are the cells within the distance ``band`` (itself
+   included) in the same step and the ``k`` previous steps (``time_window="backward"``, ArcGIS's
+   "neighbourhood time step", default ``k = 1``), or the ``k`` previous and next steps
+   (``time_window="both"``). z is analytic, p two-sided normal, and Benjamini-Hochberg q-values
+   are computed over all bins of the cube. A bin is a *hot* (*cold*) spot when ``q <= alpha``
+   (``p <= alpha`` with ``fdr=False``) and ``z > 0`` (``z < 0``).
+3. **Trend.** The Mann-Kendall test (:class:`MannKendall`) runs on each location's series of Gi\\*
+   z-scores (this decides intensifying / diminishing) and, for information, on its counts.
+   ``S = sum_{i<j} sign(x_j - x_i)``, ``var(S) = [n(n-1)(2n+5) - sum_g t_g(t_g-1)(2t_g+5)] / 18``
+   over groups of ``t_g`` tied values, ``z = (S - sign(S)) / sqrt(var(S))`` (continuity
+   correction), two-sided normal p. A trend is *up* (*down*) when ``p <= alpha`` and ``z > 0``
+   (``z < 0``).
+4. **Categories.** With ``n`` steps, ``H`` the set of hot steps, ``C`` the cold steps, and the
+   *final* step the most recent one, each location gets exactly one category. Hot rules:
+
+   * **intensifying hot spot** - hot in at least 90 % of the steps, including the final one, and
+     the trend of z is significantly up;
+   * **persistent hot spot** - hot in at least 90 % of the steps, including the final one, with no
+     significant trend;
+   * **diminishing hot spot** - hot in at least 90 % of the steps, including the final one, and the
+     trend of z is significantly down;
+   * **historical hot spot** - hot in at least 90 % of the steps, but not in the final one;
+   * **oscillating hot spot** - hot in the final step, hot in fewer than 90 % of the steps, and
+     cold in at least one earlier step;
+   * **new hot spot** - hot in the final step and in no earlier step (never cold either);
+   * **consecutive hot spot** - one unbroken run of at least two hot steps ending with the final
+     one, never hot (nor cold) before that run, hot in fewer than 90 % of the steps;
+   * **sporadic hot spot** - hot in the final step, hot in fewer than 90 % of the steps, hot before
+     the final run of hot steps (on-and-off), and never cold.
+
+   Cold rules are the same with *hot* and *cold* swapped; for cold spots an *intensifying* trend
+   is a significant *downward* trend of z (ever more negative) and a *diminishing* one is upward.
+   Everything else is **no pattern detected**.
+
+   Precedence where ArcGIS's wording overlaps: the state of the final step decides first (a
+   location significant in the final step takes a category of that sign, so "hot in 9 of 10
+   steps, cold in the final one" is an oscillating cold spot, not a historical hot spot), and an
+   earlier step of the opposite sign makes a location oscillating rather than new or
+   consecutive. "At least 90 %" is ``n_hot >= 0.9 * n``.
+
+Results (:func:`emerging_hotspots`) have one row per cell: the standard columns describe the
+*final* step (``label``, ``statistic`` = G\\*, ``z``, ``p_value``, ``q_value``), ``n_events`` is
+the cell's total over the cube, and ``category``, ``mk_z``, ``mk_p``, ``mk_s``, ``n_hot_steps``,
+``n_cold_steps``, ``count_mk_z``, ``count_mk_p``, ``n_final_step``, ``mean_per_step``,
+``max_per_step`` and ``step_counts`` (the list of counts per step) describe its history.
+:data:`CATEGORY_STYLES` gives each category a colour and a description for maps and legends.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from shapely.geometry.base import BaseGeometry
+
+from analysis import scale
+from analysis.cube import TIME_WINDOWS, SpaceTimeCube, build_cube, spacetime_weights
+from analysis.gi import GetisOrdGiStar, band_weights
+from analysis.grid import SHAPES
+from analysis.inference import COLD, HOT, label_significance, p_from_z
+from analysis.result import finalise
+from geo.errors import ParameterError
+from geo.vocab import BNG_EPSG
+
+__all__ = [
+    "CATEGORIES",
+    "CATEGORY_STYLES",
+    "COLD_CATEGORIES",
+    "HOT_CATEGORIES",
+    "NO_PATTERN",
+    "MannKendall",
+    "SpaceTimeGiStar",
+    "classify_location",
+    "classify_locations",
+    "emerging_hotspots",
+]
+
+PATTERNS: Final[tuple[str, ...]] = (
+    "new",
+    "consecutive",
+    "intensifying",
+    "persistent",
+    "diminishing",
+    "sporadic",
+    "oscillating",
+    "historical",
+)
+HOT_CATEGORIES: Final[tuple[str, ...]] = tuple(f"{p} hot spot" for p in PATTERNS)
+COLD_CATEGORIES: Final[tuple[str, ...]] = tuple(f"{p} cold spot" for p in PATTERNS)
+NO_PATTERN: Final[str] = "no pattern detected"
+CATEGORIES: Final[tuple[str, ...]] = (*HOT_CATEGORIES, *COLD_CATEGORIES, NO_PATTERN)
+#: Share of steps that makes a location intensifying / persistent / diminishing / historical.
+PERSISTENT_SHARE: Final[float] = 0.9
+
+_HOT_COLOURS: Final[dict[str, str]] = {
+    "new": "#7f0000",
+    "consecutive": "#b30000",
+    "intensifying": "#d7301f",
+    "persistent": "#ef6548",
+    "diminishing": "#fc8d59",
+    "sporadic": "#fdbb84",
+    "oscillating": "#fdd49e",
+    "historical": "#fee8c8",
+}
+_COLD_COLOURS: Final[dict[str, str]] = {
+    "new": "#023858",
+    "consecutive": "#045a8d",
+    "intensifying": "#0570b0",
+    "persistent": "#3690c0",
+    "diminishing": "#74a9cf",
+    "sporadic": "#a6bddb",
+    "oscillating": "#d0d1e6",
+    "historical": "#ece7f2",
+}
+_DESCRIPTIONS: Final[dict[str, str]] = {
+    "new": "{sign} in the final period only",
+    "consecutive": "one unbroken run of {sign} periods ending now (at least two), under 90 % of "
+    "periods",
+    "intensifying": "{sign} in at least 90 % of periods including now, getting stronger",
+    "persistent": "{sign} in at least 90 % of periods including now, no trend",
+    "diminishing": "{sign} in at least 90 % of periods including now, getting weaker",
+    "sporadic": "{sign} now and on and off before (under 90 % of periods), never {other}",
+    "oscillating": "{sign} now, {other} in an earlier period, under 90 % of periods",
+    "historical": "{sign} in at least 90 % of periods, but not now",
+}
+
+
+def _styles() -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for kind, colours, sign, other in (
+        ("hot spot", _HOT_COLOURS, "significant hot spot", "cold"),
+        ("cold spot", _COLD_COLOURS, "significant cold spot", "hot"),
+    ):
+        for pattern in PATTERNS:
+            out[f"{pattern} {kind}"] = {
+                "colour": colours[pattern],
+                "description": _DESCRIPTIONS[pattern].format(sign=sign, other=other).capitalize(),
+            }
+    out[NO_PATTERN] = {
+        "colour": "#f0f0f0",
+        "description": "None of the hot or cold patterns (not significant in the final period "
+        "nor in 90 % of periods)",
+    }
+    return out
+
+
+#: Legend of the categories: ``{category: {"colour": "#rrggbb", "description": text}}``, in the
+#: order of :data:`CATEGORIES` (hot reds, cold blues, darkest = most recent).
+CATEGORY_STYLES: Final[dict[str, dict[str, str]]] = _styles()
+
+
+class MannKendall:
+    """Mann-Kendall trend test along the last axis, computed on construction (esda style).
+
+    Parameters
+    ----------
+    values : array-like, shape (n,) or (m, n)
+        One series, or ``m`` series of ``n`` time steps (in time order).
+    alternative : {"two-sided", "greater", "less"}
+        Alternative for ``p``.
+
+    Attributes
+    ----------
+    n : int
+        Series length.
+    s : numpy.ndarray
+        ``S = sum_{i<j} sign(x_j - x_i)``.
+    var_s : numpy.ndarray
+        Variance of S under no trend, with the ties correction.
+    z : numpy.ndarray
+        ``(S - sign(S)) / sqrt(var_s)`` (0 where ``var_s`` is 0).
+    p : numpy.ndarray
+        Normal p-value of ``z``.
+    tau : numpy.ndarray
+        Kendall's tau-a, ``S / (n (n - 1) / 2)``.
+
+    Examples
+    --------
+    A hand-checkable series: of the 6 pairs 5 rise and 1 is tied (one tie group of size 2).
+
+    >>> mk = MannKendall([1, 2, 2, 4])
+    >>> int(mk.s), float(mk.var_s)  # (4*3*13 - 2*1*9) / 18
+    (5, 7.666666666666667)
+    >>> round(float(mk.z), 4), round(float(mk.p), 4)  # (5 - 1) / sqrt(7.667)
+    (1.4446, 0.1486)
+    """
+
+    def __init__(self, values: ArrayLike, *, alternative: str = "two-sided") -> None:
+        x = np.asarray(values, dtype=float)
+        if x.ndim not in (1, 2):
+            raise ParameterError("Mann-Kendall needs one series or a 2-D array of series")
+        if not np.all(np.isfinite(x)):
+            raise ParameterError("Mann-Kendall values must be finite")
+        x2 = x.reshape(1, -1) if x.ndim == 1 else x
+        n = x2.shape[1]
+        if n < 2:
+            raise ParameterError("Mann-Kendall needs at least two time steps")
+        self.n = n
+        iu, ju = np.triu_indices(n, k=1)
+        s = np.empty(x2.shape[0])
+        ties = np.empty(x2.shape[0])
+        block = max(1, 2_000_000 // max(1, iu.size))
+        for lo in range(0, x2.shape[0], block):
+            xb = x2[lo : lo + block]
+            s[lo : lo + block] = np.sign(xb[:, ju] - xb[:, iu]).sum(axis=1)
+            # sum over tie groups of t(t-1)(2t+5) == sum over elements of (c-1)(2c+5), c = size
+            c = (xb[:, :, None] == xb[:, None, :]).sum(axis=2).astype(float)
+            ties[lo : lo + block] = ((c - 1.0) * (2.0 * c + 5.0)).sum(axis=1)
+        var_s = (n * (n - 1) * (2 * n + 5) - ties) / 18.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(var_s > 0, (s - np.sign(s)) / np.sqrt(var_s), 0.0)
+        shape = x.shape[:-1]
+        self.s = s.reshape(shape)
+        self.var_s = var_s.reshape(shape)
+        self.z = np.asarray(z, dtype=float).reshape(shape)
+        self.p = p_from_z(self.z, alternative=alternative)
+        self.tau = self.s / (n * (n - 1) / 2.0)
+
+    def trend(self, *, alpha: float = 0.05) -> NDArray[np.int64]:
+        """``+1`` significant upward trend, ``-1`` downward, ``0`` none (at ``alpha``).
+
+        Examples
+        --------
+        >>> MannKendall([[1, 2, 3, 4, 5, 6, 7, 8], [3, 1, 2, 3, 1, 2, 3, 1]]).trend().tolist()
+        [1, 0]
+        """
+        if not 0.0 < alpha < 1.0:
+            raise ParameterError(f"alpha must be between 0 and 1, got {alpha}")
+        sig = self.p <= alpha
+        return np.where(sig, np.sign(self.z), 0).astype(np.int64)
+
+
+class SpaceTimeGiStar:
+    """Space-time Gi* over a whole cube, computed on construction.
+
+    Parameters
+    ----------
+    cube : SpaceTimeCube
+        Counts per (step, cell).
+    band : float
+        Spatial distance band in metres (between unclipped cell centres, self included).
+    steps : int
+        Neighbourhood time steps ``k``.
+    time_window : {"backward", "both"}
+        Same step and ``k`` previous ones, or ``k`` previous and ``k`` next ones.
+    alternative : {"two-sided", "greater", "less"}
+        Alternative for the p-values.
+
+    Attributes
+    ----------
+    z, p, q, g : numpy.ndarray, shape (n_steps, n_cells)
+        Gi* z, normal p, Benjamini-Hochberg q over the whole cube, and G*.
+    window_events : numpy.ndarray, shape (n_steps, n_cells)
+        Events inside each bin's space-time window.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from analysis.grid import fishnet
+    >>> cells = fishnet(shapely.box(0, 0, 300, 300), cell_size=100)
+    >>> counts = np.zeros((3, 9)); counts[:, 4] = [1, 2, 9]
+    >>> cube = SpaceTimeCube(cells, pd.period_range("2025-01", periods=3, freq="M"), counts,
+    ...     "month", 12, 0, 0, 0)
+    >>> st = SpaceTimeGiStar(cube, band=100, steps=1)
+    >>> st.z.shape, st.window_events[:, 4].tolist()  # centre cell: steps t-1 and t
+    ((3, 9), [1.0, 3.0, 11.0])
+    >>> st.z[:, 4].round(2).tolist()
+    [-0.34, -0.33, 1.48]
+    """
+
+    def __init__(
+        self,
+        cube: SpaceTimeCube,
+        *,
+        band: float,
+        steps: int = 1,
+        time_window: str = "backward",
+        alternative: str = "two-sided",
+    ) -> None:
+        coords = cube.cells[["cell_x", "cell_y"]].to_numpy()
+        spatial = band_weights(coords, band=band, self_weight=True)
+        W = spacetime_weights(spatial, n_steps=cube.n_steps, steps=steps, direction=time_window)
+        shape = cube.counts.shape
+        g = GetisOrdGiStar(
+            cube.counts.ravel(), None, band=band, alternative=alternative, weights=W
+        )
+        self.band = float(band)
+        self.steps = int(steps)
+        self.time_window = time_window
+        self.z = g.z.reshape(shape)
+        self.p = g.p_norm.reshape(shape)
+        self.q = g.q.reshape(shape)
+        self.g = np.asarray(g.Gs, dtype=float).reshape(shape)
+        self.window_events = g.window_sum.reshape(shape)
+        self.n_neighbours_mean = float(np.asarray(sp.csr_matrix(spatial).sum(axis=1)).mean())
+
+    def labels(self, *, alpha: float = 0.05, fdr: bool = True) -> NDArray[np.object_]:
+        """``hot`` / ``cold`` / ``not significant`` per bin, shape (n_steps, n_cells)."""
+        return label_significance(self.z, self.q if fdr else self.p, alpha=alpha)
+
+
+def _pattern(sig: NDArray[np.bool_], other: NDArray[np.bool_], trend: int) -> str | None:
+    """The pattern of one sign (``sig``) against the opposite sign (``other``), or None."""
+    n = sig.size
+    n_sig = int(sig.sum())
+    final = bool(sig[-1])
+    if 10 * n_sig >= 9 * n:  # at least PERSISTENT_SHARE (90 %) of the steps, in integers
+        if not final:
+            return "historical"
+        return {1: "intensifying", -1: "diminishing"}.get(trend, "persistent")
+    if not final:
+        return None
+    earlier = sig[:-1]
+    if bool(other[:-1].any()):
+        return "oscillating"
+    if not earlier.any():
+        return "new"
+    run = n - (int(np.nonzero(~sig)[0].max()) + 1) if (~sig).any() else n
+    if run >= 2 and not sig[: n - run].any():
+        return "consecutive"
+    return "sporadic"
+
+
+def classify_location(hot: ArrayLike, cold: ArrayLike, *, trend: int = 0) -> str:
+    """The emerging hot spot category of one location (rules in the module docstring).
+
+    Parameters
+    ----------
+    hot, cold : array-like of bool, shape (n_steps,)
+        Significant hot / cold spot in each step, oldest first.
+    trend : {-1, 0, 1}
+        Significant Mann-Kendall trend of the location's Gi* z series (down, none, up).
+
+    Returns
+    -------
+    str
+        One of :data:`CATEGORIES`.
+
+    Examples
+    --------
+    >>> classify_location([0, 0, 0, 0, 1], [0, 0, 0, 0, 0])
+    'new hot spot'
+    >>> classify_location([0, 1, 0, 1, 1], [0, 0, 0, 0, 0])
+    'sporadic hot spot'
+    >>> classify_location([1] * 10, [0] * 10, trend=-1)
+    'diminishing hot spot'
+    >>> classify_location([1, 0, 0], [0, 0, 1])
+    'oscillating cold spot'
+    """
+    h = np.asarray(hot, dtype=bool).ravel()
+    c = np.asarray(cold, dtype=bool).ravel()
+    if h.shape != c.shape or h.size == 0:
+        raise ParameterError("hot and cold must be series of the same, non-zero length")
+    if bool((h & c).any()):
+        raise ParameterError("a step cannot be both a hot and a cold spot")
+    if trend not in (-1, 0, 1):
+        raise ParameterError(f"trend must be -1, 0 or 1, got {trend!r}")
+    # the final step's sign decides first; otherwise the >= 90 % (historical) rules
+    order = [(h, c, trend, "hot"), (c, h, -trend, "cold")]
+    if c[-1]:
+        order.reverse()
+    for sig, other, tr, kind in order:
+        pattern = _pattern(sig, other, tr)
+        if pattern is not None:
+            return f"{pattern} {kind} spot"
+    return NO_PATTERN
+
+
+def classify_locations(
+    hot: ArrayLike, cold: ArrayLike, *, trend: ArrayLike
+) -> NDArray[np.object_]:
+    """:func:`classify_location` for every location.
+
+    Parameters
+    ----------
+    hot, cold : array-like of bool, shape (n_steps, n_locations)
+        Significance per step (rows, oldest first) and location (columns).
+    trend : array-like of int, shape (n_locations,)
+        Mann-Kendall trend per location.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of categories, one per location.
+
+    Examples
+    --------
+    >>> classify_locations([[0, 1], [1, 1]], [[0, 0], [0, 0]], trend=[0, 0]).tolist()
+    ['new hot spot', 'persistent hot spot']
+    """
+    h = np.asarray(hot, dtype=bool)
+    c = np.asarray(cold, dtype=bool)
+    tr = np.asarray(trend, dtype=np.int64).ravel()
+    if h.ndim != 2 or h.shape != c.shape or tr.size != h.shape[1]:
+        raise ParameterError("hot/cold must be (n_steps, n_locations) and trend (n_locations,)")
+    out = np.full(h.shape[1], NO_PATTERN, dtype=object)
+    active = np.nonzero(h.any(axis=0) | c.any(axis=0))[0]
+    for j in active:
+        out[j] = classify_location(h[:, j], c[:, j], trend=int(tr[j]))
+    return out
+
+
+def _points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if not isinstance(points, gpd.GeoDataFrame):
+        raise ParameterError("points must be a GeoDataFrame in EPSG:27700")
+    if points.crs is not None and points.crs.to_epsg() != BNG_EPSG:
+        raise ParameterError(f"points must be in EPSG:{BNG_EPSG}, got {points.crs}")
+    geoms = points.geometry
+    return points.loc[~(geoms.isna() | geoms.is_empty).to_numpy()]
+
+
+def emerging_hotspots(
+    points: gpd.GeoDataFrame,
+    *,
+    study_area: BaseGeometry,
+    cell_size: float | str = "auto",
+    band: float | str = "auto",
+    shape: str = "square",
+    time_column: str = "reported_date",
+    time_step: str = "month",
+    neighbourhood_steps: int = 1,
+    time_window: str = "backward",
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    alpha: float = 0.05,
+    fdr: bool = True,
+) -> gpd.GeoDataFrame:
+    """Emerging hot and cold spots per grid cell (ArcGIS EHSA; rules in the module docstring).
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Events in EPSG:27700 with a date column (null geometries are ignored).
+    study_area : shapely Polygon or MultiPolygon
+        Area in EPSG:27700.
+    cell_size, band : float or "auto"
+        Metres; ``"auto"`` as :func:`analysis.scale.choose_scale` (from all events pooled).
+    shape : {"square", "hex"}
+        Cell shape.
+    time_column : str
+        Date column (``reported_date`` for concerns).
+    time_step : {"month", "quarter", "week"}
+        Length of a time step.
+    neighbourhood_steps : int
+        ``k``: time steps in a bin's neighbourhood besides its own (ArcGIS default 1).
+    time_window : {"backward", "both"}
+        ``backward`` (ArcGIS): the ``k`` previous steps; ``both``: previous and next.
+    start, end : date-like, optional
+        Period range of the cube (default: first to last event).
+    alpha : float
+        Significance level for bins (on q-values when ``fdr``) and for the Mann-Kendall trend.
+    fdr : bool
+        Benjamini-Hochberg over all bins of the cube (default on).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per cell (index = cell index), standard columns for the final step plus
+        ``category`` and the history columns listed in the module docstring.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> rng = np.random.default_rng(0)
+    >>> n = 600
+    >>> xy = rng.uniform(0, 3000, (n, 2))
+    >>> days = rng.integers(0, 365, n)
+    >>> late = rng.normal(1500, 60, (60, 2))  # a cluster in the final two months only
+    >>> xy = np.vstack([xy, late])
+    >>> days = np.concatenate([days, rng.integers(305, 365, 60)])
+    >>> pts = gpd.GeoDataFrame(
+    ...     {"reported_date": pd.Timestamp("2025-01-01") + pd.to_timedelta(days, unit="D")},
+    ...     geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
+    >>> res = emerging_hotspots(pts, study_area=shapely.box(0, 0, 3000, 3000), cell_size=250,
+    ...     band=300)
+    >>> centre = res.loc[(res["cell_x"] == 1625) & (res["cell_y"] == 1625), "category"].item()
+    >>> centre in ("new hot spot", "consecutive hot spot")
+    True
+    """
+    if shape not in SHAPES:
+        raise ParameterError(f"shape must be one of {SHAPES}, got {shape!r}")
+    if time_window not in TIME_WINDOWS:
+        raise ParameterError(f"time_window must be one of {TIME_WINDOWS}, got {time_window!r}")
+    if not isinstance(neighbourhood_steps, int | np.integer) or neighbourhood_steps < 0:
+        raise ParameterError(
+            f"neighbourhood_steps must be an integer >= 0, got {neighbourhood_steps!r}"
+        )
+    if not 0.0 < alpha < 1.0:
+        raise ParameterError(f"alpha must be between 0 and 1, got {alpha}")
+    pts = _points(points)
+    if time_column not in pts.columns:
+        raise ParameterError(
+            f"points have no {time_column!r} column; emerging hot spots need a date per event"
+        )
+    dated = pts.loc[pd.to_datetime(pts[time_column], errors="coerce").notna().to_numpy()]
+    xy = np.column_stack([dated.geometry.x.to_numpy(), dated.geometry.y.to_numpy()])
+    chosen = scale.choose_scale(
+        xy, study_area=study_area, cell_size=cell_size, band=band, shape=shape
+    )
+    cube = build_cube(
+        pts,
+        cells=chosen.cells,
+        time_column=time_column,
+        time_step=time_step,
+        start=start,
+        end=end,
+    )
+    if cube.n_steps < 2:
+        raise ParameterError(
+            f"the data cover a single {time_step}; emerging hot spots need at least two time steps"
+        )
+    st = SpaceTimeGiStar(
+        cube, band=chosen.band, steps=int(neighbourhood_steps), time_window=time_window
+    )
+    bin_labels = st.labels(alpha=alpha, fdr=fdr)
+    hot = bin_labels == HOT
+    cold = bin_labels == COLD
+    mk = MannKendall(np.round(st.z.T, 10))
+    mk_counts = MannKendall(cube.counts.T)
+    category = classify_locations(hot, cold, trend=mk.trend(alpha=alpha))
+
+    out = cube.cells.copy()
+    counts = cube.counts
+    out["label"] = bin_labels[-1]
+    out["n_events"] = counts.sum(axis=0)
+    out["statistic"] = st.g[-1]
+    out["z"] = st.z[-1]
+    out["p_value"] = st.p[-1]
+    out["q_value"] = st.q[-1]
+    out["category"] = category
+    out["mk_z"] = mk.z
+    out["mk_p"] = mk.p
+    out["mk_s"] = mk.s
+    out["n_hot_steps"] = hot.sum(axis=0).astype(np.int64)
+    out["n_cold_steps"] = cold.sum(axis=0).astype(np.int64)
+    out["count_mk_z"] = mk_counts.z
+    out["count_mk_p"] = mk_counts.p
+    out["n_final_step"] = counts[-1]
+    out["mean_per_step"] = counts.mean(axis=0)
+    out["max_per_step"] = counts.max(axis=0)
+    out["window_events"] = st.window_events[-1]
+    out["step_counts"] = [col.astype(int).tolist() for col in counts.T]
+    out.index = pd.RangeIndex(len(out))
+    cats = pd.Series(category).value_counts()
+    params: dict[str, Any] = {
+        "cell_size": chosen.cell_size,
+        "band": chosen.band,
+        "shape": shape,
+        "time_column": time_column,
+        "time_step": time_step,
+        "neighbourhood_steps": int(neighbourhood_steps),
+        "time_window": time_window,
+        "alpha": alpha,
+        "fdr": fdr,
+        "fdr_scope": "all bins of the cube",
+        "alternative": "two-sided",
+        "adjustment": "none",
+        "n_points": int(len(points)),
+        "n_counted": cube.n_counted,
+        "n_no_time": cube.n_no_time,
+        "n_outside_period": cube.n_outside_period,
+        "n_outside": cube.n_outside_area,
+        "n_cells": cube.n_cells,
+        "n_steps": cube.n_steps,
+        "n_bins": cube.n_cells * cube.n_steps,
+        "periods": cube.period_labels(),
+        "first_period": str(cube.periods[0]),
+        "final_period": str(cube.periods[-1]),
+        "automatic": chosen.automatic,
+        "scale_method": chosen.notes,
+        "statistic": "space-time Getis-Ord Gi* (binary band incl. self x time window, analytic z,"
+        " whole cube); Mann-Kendall trend of each location's z series",
+        "persistent_share": PERSISTENT_SHARE,
+        "category_counts": {k: int(v) for k, v in cats.items()},
+        "n_hot": int((out["label"] == HOT).sum()),
+        "n_cold": int((out["label"] == COLD).sum()),
+    }
+    if cube.n_steps < 10:
+        params["warning"] = (
+            f"only {cube.n_steps} time steps: ArcGIS advises at least 10 for trends and the "
+            "90 % rules"
+        )
+    return finalise(out, method="emerging", params=params)
