@@ -33,6 +33,7 @@ METHODS: Final[dict[str, str]] = {
     "hdbscan": "analysis.clusters:hdbscan_hotspots",
     "repeat": "analysis.repeat:repeat_hotspots",
     "scan": "analysis.scan:scan_hotspots",
+    "emerging": "analysis.emerging:emerging_hotspots",
 }
 #: Methods that produce a regular grid of every study-area cell.
 GRID_METHODS: Final[tuple[str, ...]] = ("gi", "kde", "dual-kde")
