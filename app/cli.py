@@ -25,7 +25,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.disruption",
     "app.commands.assess",
     "app.commands.retention",
-    "app.commands.retention",
     "app.commands.spacetime",
     "app.commands.policeuk",
 )
