@@ -8,16 +8,14 @@ import pytest
 import shapely
 from scipy.stats import binom
 
-from analysis.grid import fishnet
 from analysis.result import STANDARD_COLUMNS
 from analysis.scan import (
     PoissonScan,
     SpaceTimePermutationScan,
-    _windows,
     poisson_llr,
-    population_in_cells,
     scan_hotspots,
 )
+from analysis.scan_core import _windows
 from geo.errors import ParameterError
 
 
@@ -118,18 +116,6 @@ def test_space_time_expected_sums_to_margins() -> None:
     assert row["n_events"] == cases[locs, t0 : t1 + 1].sum()
 
 
-def test_population_in_cells_conserves_total() -> None:
-    cells = fishnet(shapely.box(0, 0, 300, 300), cell_size=100)
-    pop = gpd.GeoDataFrame(
-        {"n": [90.0, 30.0]},
-        geometry=[shapely.box(0, 0, 300, 150), shapely.box(0, 150, 300, 300)],
-        crs=27700,
-    )
-    out = population_in_cells(cells, pop, column="n")
-    assert out.sum() == pytest.approx(120.0)
-    assert out.max() == pytest.approx(20.0)  # bottom row: 90 * (100 * 100) / (300 * 150)
-
-
 def test_scan_hotspots_standard_result_real_geography() -> None:
     from geo.boundaries import load_area
 
@@ -166,3 +152,34 @@ def test_parameter_errors() -> None:
             study_area=shapely.box(0, 0, 10, 10),
             model="elliptic",
         )
+
+
+def test_dispatcher_runs_space_time_scan() -> None:
+    import pandas as pd
+
+    from analysis.hotspots import run
+
+    rng = np.random.default_rng(9)
+    xy = rng.uniform(0, 3000, (400, 2))
+    months = pd.period_range("2024-01", periods=8, freq="M")
+    month = months[rng.integers(0, 8, 400)].to_timestamp()
+    burst = rng.normal(800, 60, (40, 2))
+    pts = gpd.GeoDataFrame(
+        {"month": np.r_[month, [pd.Timestamp("2024-06-01")] * 40]},
+        geometry=gpd.points_from_xy(np.r_[xy[:, 0], burst[:, 0]], np.r_[xy[:, 1], burst[:, 1]]),
+        crs=27700,
+    )
+    out = run(
+        pts,
+        method="scan",
+        study_area=shapely.box(0, 0, 3000, 3000),
+        model="space-time-permutation",
+        cell_size=250,
+        permutations=99,
+        seed=1,
+    )
+    top = out.iloc[0]
+    assert top["label"] == "cluster"
+    assert top["time_start"] <= "2024-06" <= top["time_end"]
+    assert top.geometry.contains(shapely.Point(800, 800))
+    assert out.attrs["csmap_params"]["model"] == "space-time-permutation"
