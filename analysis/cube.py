@@ -155,7 +155,7 @@ def time_steps(
     ok = when.notna().to_numpy()
     ordinal = np.zeros(len(when), dtype=np.int64)
     if ok.any():
-        ordinal[ok] = when.loc[ok].dt.to_period(freq).array.asi8
+        ordinal[ok] = pd.PeriodIndex(when.loc[ok].dt.to_period(freq)).asi8
     try:
         first = pd.Period(pd.Timestamp(start), freq=freq) if start is not None else None
         last = pd.Period(pd.Timestamp(end), freq=freq) if end is not None else None

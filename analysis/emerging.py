@@ -293,9 +293,7 @@ class SpaceTimeGiStar:
         spatial = band_weights(coords, band=band, self_weight=True)
         W = spacetime_weights(spatial, n_steps=cube.n_steps, steps=steps, direction=time_window)
         shape = cube.counts.shape
-        g = GetisOrdGiStar(
-            cube.counts.ravel(), None, band=band, alternative=alternative, weights=W
-        )
+        g = GetisOrdGiStar(cube.counts.ravel(), None, band=band, alternative=alternative, weights=W)
         self.band = float(band)
         self.steps = int(steps)
         self.time_window = time_window
@@ -378,9 +376,7 @@ def classify_location(hot: ArrayLike, cold: ArrayLike, *, trend: int = 0) -> str
     return NO_PATTERN
 
 
-def classify_locations(
-    hot: ArrayLike, cold: ArrayLike, *, trend: ArrayLike
-) -> NDArray[np.object_]:
+def classify_locations(hot: ArrayLike, cold: ArrayLike, *, trend: ArrayLike) -> NDArray[np.object_]:
     """:func:`classify_location` for every location.
 
     Parameters

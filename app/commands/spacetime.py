@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
     """Add the ``spacetime`` sub-command (with ``knox``)."""
     parser = subparsers.add_parser(
         "spacetime",
-        help="space-time statistics (Knox test)",
+        help="space-time statistics (Knox test, emerging hot spots)",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     sub = parser.add_subparsers(dest="spacetime_command", required=True, metavar="TEST")
@@ -37,6 +37,10 @@ def register(subparsers: Any) -> None:
     knox.add_argument("--permutations", type=int, default=999)
     knox.add_argument("--seed", type=int, default=0)
     knox.set_defaults(func=run_knox)
+
+    from app.commands.emerging import add_subcommand as add_emerging  # noqa: PLC0415
+
+    add_emerging(sub)
 
 
 def _pick(frame: Any, given: str | None, candidates: tuple[str, ...], what: str, path: str) -> str:

@@ -1,0 +1,174 @@
+"""``csmap spacetime emerging``: emerging hot spots (space-time Gi* + Mann-Kendall, ArcGIS classes).
+
+INPUT is a CSV (or .xlsx) of records in the canonical columns (or mapped with ``--mapping``),
+validated exactly as ``csmap ingest`` does (quarantined rows are reported on stderr, nothing is
+stored); or use ``--store PATH --kind KIND`` for stored records. One row per grid cell goes to
+``--out`` (``.geojson``, ``.gpkg`` or ``.csv`` + ``.params.json``) with its category (new,
+consecutive, intensifying, persistent, diminishing, sporadic, oscillating, historical hot or cold
+spot, or no pattern), and a JSON summary is printed. Exit status 2 for bad input (one line on
+stderr).
+
+This module is not a top-level command: :mod:`app.commands.spacetime` attaches it to
+``csmap spacetime`` with :func:`add_subcommand`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from geo.errors import CsmapError, ParameterError
+from geo.vocab import POINT_KINDS
+
+#: Date column of each point kind (the cube's time axis).
+TIME_COLUMNS: dict[str, str] = {
+    "concerns": "reported_date",
+    "missing_found": "start",
+    "missing_last_seen": "start",
+    "placements": "start_date",
+}
+#: Stored record kind behind each point kind.
+RECORD_KINDS: dict[str, str] = {
+    "concerns": "concerns",
+    "missing_found": "missing_episodes",
+    "missing_last_seen": "missing_episodes",
+    "placements": "placements",
+}
+PROG = "csmap spacetime emerging"
+
+
+def _scale(text: str) -> float | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected metres or 'auto', got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of metres, got {text!r}")
+    return value
+
+
+def add_subcommand(sub: Any) -> None:
+    """Add ``emerging`` to the sub-parsers of ``csmap spacetime``."""
+    p = sub.add_parser(
+        "emerging",
+        help="emerging hot spots: new, persistent, intensifying, ... per grid cell over months",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    p.add_argument("input", nargs="?", help="CSV/.xlsx of records (omit with --store)")
+    p.add_argument("--store", default=None, help="read records from this store instead of INPUT")
+    p.add_argument("--kind", choices=POINT_KINDS, default="concerns", help="point set")
+    p.add_argument("--mapping", default=None, help="YAML column/value mapping for INPUT")
+    p.add_argument("--area", default="kirklees", help="study area (default kirklees)")
+    p.add_argument("--cell-size", type=_scale, default="auto", help="metres or auto")
+    p.add_argument("--band", type=_scale, default="auto", help="distance band: metres or auto")
+    p.add_argument("--shape", choices=("square", "hex"), default="square", help="cell shape")
+    p.add_argument("--time-step", choices=("month", "quarter", "week"), default="month")
+    p.add_argument(
+        "--neighbourhood-steps",
+        type=int,
+        default=1,
+        help="time steps in a bin's neighbourhood besides its own (default 1)",
+    )
+    p.add_argument(
+        "--time-window",
+        choices=("backward", "both"),
+        default="backward",
+        help="neighbourhood steps before only (ArcGIS) or before and after",
+    )
+    p.add_argument("--from", dest="date_from", default=None, help="cube start (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", default=None, help="cube end (YYYY-MM-DD)")
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--no-fdr", action="store_true", help="do not control the FDR over the cube")
+    p.add_argument("--out", required=True, help="FILE.geojson, FILE.gpkg or FILE.csv")
+    p.set_defaults(func=run)
+
+
+def _load(args: argparse.Namespace, area: Any) -> Any:
+    from geo.store import points as store_points  # noqa: PLC0415
+
+    if args.store and args.input:
+        raise ParameterError("give either INPUT or --store, not both")
+    kind = RECORD_KINDS[args.kind]
+    if args.store:
+        from geo.store import Store  # noqa: PLC0415
+
+        records = Store(args.store).read(kind)
+    elif args.input:
+        from geo.ingest import validate_file  # noqa: PLC0415
+
+        report = validate_file(kind, args.input, mapping=args.mapping, area=area)  # type: ignore[arg-type]
+        if report.rows_quarantined or report.rows_duplicate:
+            print(
+                f"{PROG}: {args.input}: {report.rows_quarantined} row(s) quarantined, "
+                f"{report.rows_duplicate} duplicate(s) skipped, {report.rows_loaded} used",
+                file=sys.stderr,
+            )
+        records = report.records
+    else:
+        raise ParameterError("give an INPUT file or --store PATH")
+    return store_points(records, args.kind)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``csmap spacetime emerging``; return the exit status."""
+    from analysis.hotspots import run as run_method  # noqa: PLC0415
+    from analysis.result import write_hotspots  # noqa: PLC0415
+    from geo.boundaries import load_area  # noqa: PLC0415
+
+    try:
+        if not 0.0 < args.alpha < 1.0:
+            raise ParameterError(f"--alpha must be between 0 and 1, got {args.alpha}")
+        if args.neighbourhood_steps < 0:
+            raise ParameterError("--neighbourhood-steps must be 0 or more")
+        area = load_area(args.area)
+        pts = _load(args, area)
+        if len(pts) == 0:
+            raise ParameterError("no events with a location to analyse")
+        result = run_method(
+            pts,
+            method="emerging",
+            study_area=area,
+            cell_size=args.cell_size,
+            band=args.band,
+            shape=args.shape,
+            time_column=TIME_COLUMNS[args.kind],
+            time_step=args.time_step,
+            neighbourhood_steps=args.neighbourhood_steps,
+            time_window=args.time_window,
+            start=args.date_from,
+            end=args.date_to,
+            alpha=args.alpha,
+            fdr=not args.no_fdr,
+        )
+        out = write_hotspots(result, args.out)
+    except CsmapError as exc:
+        print(f"{PROG}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    params = result.attrs.get("csmap_params", {})
+    summary = {
+        key: params.get(key)
+        for key in (
+            "n_points",
+            "n_counted",
+            "cell_size",
+            "band",
+            "automatic",
+            "time_step",
+            "n_steps",
+            "first_period",
+            "final_period",
+            "neighbourhood_steps",
+            "alpha",
+            "fdr",
+            "category_counts",
+            "warning",
+        )
+        if params.get(key) is not None
+    }
+    summary["out"] = str(out)
+    print(json.dumps(summary, indent=2))
+    return 0
