@@ -44,6 +44,10 @@ VIEWS: Final[dict[str, str]] = {
 }
 
 
+#: Fewest located events for automatic-scale hotspots (the engine's own minimum).
+MIN_HOTSPOT_EVENTS: Final[int] = 30
+
+
 @dataclass(frozen=True)
 class Section:
     """One table of a report, with the note that says how to read it."""
@@ -100,7 +104,7 @@ def _policy(role: str, disclosure: DisclosurePolicy | None) -> DisclosurePolicy 
 
 def _concern_hotspots(concerns: gpd.GeoDataFrame, area: StudyArea) -> gpd.GeoDataFrame | None:
     pts = points(concerns, "concerns") if len(concerns) else concerns
-    if len(pts) < 10:
+    if len(pts) < MIN_HOTSPOT_EVENTS:
         return None
     result = run_hotspots(pts, method="gi", study_area=area)
     return result[result["label"] == "hot"]
@@ -169,7 +173,9 @@ def _placements(
             )
         )
     else:
-        report.notes.append("Too few located concerns to compute hotspots.")
+        report.notes.append(
+            f"Fewer than {MIN_HOTSPOT_EVENTS} located concerns: no hotspots to relate placements to."
+        )
     context = netgain(area.lad_cd)
     homes = homes_per_10k()
     mine = homes[homes["la_code"] == area.lad_cd]

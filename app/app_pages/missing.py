@@ -1,0 +1,63 @@
+"""Missing page: found-location hotspots, repeat missing, duration, distance, return interviews."""
+
+from __future__ import annotations
+
+import os
+
+import altair as alt
+import streamlit as st
+
+from analysis.missing import found_hotspots
+from app import state
+from app.filters import apply_filters
+from app.policy import can
+from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
+from geo.store import points
+
+config = state.config_from_env()
+filters = state.current_filters()
+role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
+
+st.title("Missing episodes")
+if not can(role, "aggregates"):
+    st.error(f"The {role} role cannot open the missing view.")
+    st.stop()
+
+records = apply_filters(state.current_records(config), filters=filters)
+area = state.load_study_area(config.area)
+level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="mis_level")
+report = build_report("missing", records, area=area, role=role, level=level)
+for note in report.notes:
+    st.caption(note)
+
+episodes = records.get("missing_episodes")
+if can(role, "hotspot_polygons") and episodes is not None and len(episodes):
+    found = points(episodes, "missing_found")
+    st.subheader("Found-location hotspots (Gi*, FDR)")
+    if len(found) < MIN_HOTSPOT_EVENTS:
+        st.write(f"Only {len(found)} episodes have a found location: too few for hotspots.")
+    else:
+        result = found_hotspots(episodes, area=area, method="gi")
+        hot = result[result["label"] == "hot"]
+        st.metric("Hot cells", f"{len(hot):,}")
+        outline = area.wards[["ward_nm", "geometry"]].to_crs(4326)
+        base = (
+            alt.Chart(alt.Data(values=outline.__geo_interface__["features"]))
+            .mark_geoshape(fill="#f4f4f4", stroke="#999", strokeWidth=0.5)
+            .project(type="identity", reflectY=True)
+        )
+        layers = base
+        if len(hot):
+            shapes = hot[["n_events", "geometry"]].to_crs(4326)
+            layers = base + (
+                alt.Chart(alt.Data(values=shapes.__geo_interface__["features"]))
+                .mark_geoshape(fill="#d7301f", stroke="#d7301f")
+                .project(type="identity", reflectY=True)
+            )
+        st.altair_chart(layers.properties(height=420), width="stretch")
+
+for section in report.sections:
+    st.subheader(section.title)
+    if section.note:
+        st.caption(section.note)
+    st.dataframe(section.table, hide_index=True, width="stretch")
