@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _app_store import N_CONCERNS, N_MISSING, N_PLACEMENTS, build_store
+from _app_store import N_PLACEMENTS, build_store
 from streamlit.testing.v1 import AppTest
 
 from app.vendor import missing_assets

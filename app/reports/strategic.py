@@ -174,7 +174,8 @@ def _placements(
         )
     else:
         report.notes.append(
-            f"Fewer than {MIN_HOTSPOT_EVENTS} located concerns: no hotspots to relate placements to."
+            f"Fewer than {MIN_HOTSPOT_EVENTS} located concerns: no hotspots to relate "
+            "placements to."
         )
     context = netgain(area.lad_cd)
     homes = homes_per_10k()
