@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from convertbng.cutil import convert_bng, convert_lonlat
 
 from geo.errors import LocationError
@@ -285,7 +286,11 @@ def _numeric(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.
         bad = present & ~np.isfinite(vals)
         return np.where(bad, np.nan, vals), present, bad
     # Fast path: to_numeric accepts surrounding white space; only failures are looked at again.
-    vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    fast = _arrow_floats(s)
+    if fast is not None:
+        vals = fast
+    else:
+        vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     finite = np.isfinite(vals)
     present = finite.copy()
     bad = np.zeros(n, dtype=bool)
@@ -296,6 +301,23 @@ def _numeric(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.
         present[idx[~null]] = True
         bad[idx[~null]] = True
     return np.where(finite, vals, np.nan), present, bad
+
+
+def _arrow_floats(s: pd.Series) -> np.ndarray | None:
+    """Arrow-backed text parsed as float64 in C, or None if any cell is not a plain number.
+
+    Cells are trimmed of ASCII white space (as :func:`pandas.to_numeric` does); empty cells are
+    NaN. Any cell Arrow cannot parse sends the whole column down the pandas path instead.
+    """
+    if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
+        return None
+    try:
+        text = pc.ascii_trim_whitespace(pa.array(s))
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, type=text.type), text)
+        floats = pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return floats.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
 
 def _strings(codes: np.ndarray, categories: list[str], index: pd.Index) -> pd.Series:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 
 from geo.boundaries import StudyArea, assign_areas, load_area
 from geo.coords import resolve_locations
@@ -224,18 +225,21 @@ def _validate(
     records, parts = build_records(kind, canon, raw[extra] if extra else None, mapping=mapping)
     prefixes = MISSING_LOCATION_PREFIXES if kind == "missing_episodes" else ("",)
     any_location = pd.Series(False, index=raw.index)
+    point_geoms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for prefix in prefixes:
         loc = resolve_locations(canon, prefix=prefix, lookups=lookups)
         err = loc["location_error"].fillna("").astype(str)
         parts.append(err.where(err == "", f"{prefix}location: " + err))
         has = loc["location_precision"] != "none"
         any_location |= has
-        points = gpd.GeoDataFrame(
-            geometry=gpd.points_from_xy(loc["easting"], loc["northing"]),
-            index=raw.index,
-            crs=BNG_EPSG,
+        has_point = has.to_numpy(dtype=bool)
+        geoms = np.full(len(raw), None, dtype=object)
+        geoms[has_point] = shapely.points(
+            loc["easting"].to_numpy(dtype=float)[has_point],
+            loc["northing"].to_numpy(dtype=float)[has_point],
         )
-        points.loc[~has.to_numpy(), "geometry"] = None
+        point_geoms[prefix] = (has_point, geoms)
+        points = gpd.GeoDataFrame(geometry=geoms, index=raw.index, crs=BNG_EPSG)
         areas = assign_areas(points, area)
         inside = areas["lad_cd"].notna().to_numpy() & has.to_numpy()
         flags = loc["location_flags"].fillna("").astype(str)
@@ -268,8 +272,13 @@ def _validate(
         fn = records["found_northing"].to_numpy(dtype=float)
         use = ~np.isnan(fe)
         east[use], north[use] = fe[use], fn[use]
-    geometry = gpd.points_from_xy(east, north)
-    geometry[np.isnan(east)] = None
+    has_point, geoms = point_geoms[prefixes[0]]
+    if len(prefixes) == 1 and np.array_equal(has_point, ~np.isnan(east)):
+        geometry = geoms  # the points already made for the area lookup
+    else:
+        geometry = np.full(len(east), None, dtype=object)
+        ok = ~np.isnan(east)
+        geometry[ok] = shapely.points(east[ok], north[ok])
     gdf = gpd.GeoDataFrame(records, geometry=geometry, crs=BNG_EPSG)
 
     id_col = ID_COLUMN[kind]

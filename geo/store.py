@@ -25,6 +25,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 
 from geo.errors import StoreError
@@ -76,13 +77,31 @@ def _fix_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _for_gpkg(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    out = frame.copy()
+    """Columns in types Arrow takes without a per-value scan (text as Arrow-backed ``str``)."""
+    out = frame.copy(deep=False)
     for col in out.columns:
-        if col in _BOOL_COLUMNS or str(out[col].dtype) == "Int64":
-            # GeoPackage has no nullable boolean/integer; store as nullable float-free object.
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
-        elif col != out.geometry.name and out[col].dtype == object:
-            out[col] = out[col].where(out[col].notna(), None)
+        if col == out.geometry.name:
+            continue
+        dtype = out[col].dtype
+        if col in _BOOL_COLUMNS or str(dtype) == "Int64":
+            # GeoPackage has no nullable boolean/integer: null values, and an all-null column is
+            # a null text column (as pyogrio makes of an all-None object column).
+            if out[col].isna().all():
+                out[col] = pd.Series(
+                    pd.arrays.ArrowStringArray(pa.nulls(len(out), type=pa.large_string())),
+                    index=out.index,
+                )
+            elif col in _BOOL_COLUMNS:
+                out[col] = out[col].astype("boolean")
+        elif pd.api.types.is_object_dtype(dtype):
+            # Text (None = null); an all-null column becomes a null text column, as before.
+            values = out[col].to_numpy(dtype=object)
+            try:
+                text = pa.array(values, type=pa.large_string(), from_pandas=True)
+            except (pa.ArrowTypeError, pa.ArrowInvalid, UnicodeEncodeError):
+                out[col] = out[col].where(out[col].notna(), None)  # not all text: pyogrio decides
+                continue
+            out[col] = pd.Series(pd.arrays.ArrowStringArray(text), index=out.index)
     return out
 
 
