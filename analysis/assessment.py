@@ -416,6 +416,8 @@ def assess(
         synthetic=synthetic,
     )
     result.caveats = caveats(result, area=area)
+    if hotspots is not None and hotspots.attrs.get("note"):
+        result.caveats.insert(2, str(hotspots.attrs["note"]))
     return result
 
 
@@ -476,6 +478,9 @@ def period_hotspots(concerns: Any, *, area: Any, start: Any, end: Any) -> gpd.Ge
         return hotspot_areas(empty)
     sel = concerns[((dates > start) & (dates <= end)).fillna(False).to_numpy()]
     pts = points(sel, "concerns")
-    if len(pts) < 3:
-        return hotspot_areas(empty)
-    return hotspot_areas(run_hotspots(pts, method="gi", study_area=area))
+    try:
+        return hotspot_areas(run_hotspots(pts, method="gi", study_area=area))
+    except ParameterError as exc:  # e.g. too few events for an automatic scale
+        out = hotspot_areas(empty)
+        out.attrs["note"] = f"Hotspots not computed: {exc}."
+        return out

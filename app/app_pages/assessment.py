@@ -67,7 +67,7 @@ m[0].metric("Concerns within the radius", f"{result.concerns_total:,}")
 m[1].metric("Missing: found within", f"{result.missing_found:,}")
 m[2].metric("Missing: last seen within", f"{result.missing_last_seen:,}")
 m[3].metric("Hotspots intersecting", f"{len(result.hotspots):,}")
-st.dataframe(summary_table(result), hide_index=True, use_container_width=True)
+st.dataframe(summary_table(result), hide_index=True, width="stretch")
 left, right = st.columns(2)
 with left:
     st.subheader("Concerns by category")
@@ -87,7 +87,7 @@ with right:
     st.subheader("Hotspots intersecting the radius")
     st.dataframe(strip_identifiers(result.hotspots), hide_index=True)
 st.subheader("Venues within the radius")
-st.dataframe(strip_identifiers(result.venues), hide_index=True, use_container_width=True)
+st.dataframe(strip_identifiers(result.venues), hide_index=True, width="stretch")
 st.subheader("Data caveats")
 for line in result.caveats:
     st.caption(line)

@@ -65,11 +65,11 @@ m2.metric(
 m3.metric("Watchlist venues", f"{len(briefing.watchlist):,}")
 
 st.subheader("Hotspots, in priority order")
-st.dataframe(briefing.hotspot_table(), hide_index=True, use_container_width=True)
+st.dataframe(briefing.hotspot_table(), hide_index=True, width="stretch")
 st.subheader("Venues near each hotspot")
-st.dataframe(briefing.nearby, hide_index=True, use_container_width=True)
+st.dataframe(briefing.nearby, hide_index=True, width="stretch")
 st.subheader(f"Venue watchlist (to {briefing.as_of})")
-st.dataframe(briefing.watchlist, hide_index=True, use_container_width=True)
+st.dataframe(briefing.watchlist, hide_index=True, width="stretch")
 
 st.subheader("Exports")
 st.download_button(

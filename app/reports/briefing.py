@@ -32,6 +32,7 @@ from app.policy import export_rules
 from app.reports import figures
 from app.reports.templates import render
 from geo.boundaries import StudyArea
+from geo.errors import ParameterError
 from geo.store import points
 
 #: Columns never put in a report or watchlist export.
@@ -134,11 +135,16 @@ def build_briefing(
     """
     in_period = _period_filter(concerns, start, end)
     pts = points(in_period, "concerns")
+    notes: list[str] = []
+    areas = rank_hotspots(hotspot_areas(gpd.GeoDataFrame(geometry=[], crs=27700)), pts)
     if len(pts):
-        result = run_hotspots(pts, method=method, study_area=area, **params)
-        areas = rank_hotspots(hotspot_areas(result), pts)
+        try:
+            result = run_hotspots(pts, method=method, study_area=area, **params)
+            areas = rank_hotspots(hotspot_areas(result), pts)
+        except ParameterError as exc:  # e.g. too few events for an automatic scale
+            notes.append(f"Hotspots not computed: {exc}.")
     else:
-        areas = rank_hotspots(hotspot_areas(gpd.GeoDataFrame(geometry=[], crs=27700)), pts)
+        notes.append("No concerns with a location in the period: no hotspots.")
     nearby = venues_near_hotspots(areas, venues, radius=radius)
     if len(nearby):
         prio = dict(zip(areas["hotspot_id"], areas["priority"], strict=True))
@@ -154,6 +160,7 @@ def build_briefing(
         f"A distance equal to the radius counts ({radius:g} m to hotspots, {link_radius:g} m "
         "for linking concerns to venues).",
     ]
+    caveats = notes + caveats
     if synthetic:
         caveats.insert(0, "SYNTHETIC DEMO DATA: no real child or event is represented.")
     return Briefing(

@@ -1,0 +1,55 @@
+"""AppTest: the location assessment page on the small app store (tests/_app_store.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _app_store import build_store
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_store(tmp_path_factory.mktemp("ra_app"))
+
+
+@pytest.fixture
+def env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CSMAP_STORE", str(store))
+    monkeypatch.setenv("CSMAP_AREA", "kirklees")
+    monkeypatch.setenv("CSMAP_DEMO", "1")
+    monkeypatch.setenv("CSMAP_ROLE", "practitioner")
+    return store
+
+
+def test_assessment_counts(env: Path) -> None:
+    import datetime as dt
+
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("app_pages/assessment.py").run()
+    assert not at.exception, at.exception
+    assert any("Enter a location" in i.value for i in at.info)
+    at.text_input(key="ra_location").input("53.6458,-1.7850").run()
+    at.date_input(key="ra_as_of").set_value(dt.date(2024, 3, 1)).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.main.metric}
+    # the fixture has 12 concerns in Jan-Feb 2024; those within 500 m of this spot:
+    # rows i = 0 and 6 at (53.6458 + i*0.0005, -1.785): 0 m and ~334 m away; row 1 at
+    # (53.6485, -1.78): ~300 m north and ~330 m east, ~446 m away; row 7 is ~680 m away -> 3
+    assert metrics["Concerns within the radius"] == "3"
+    assert any("exactly on the radius" in c.value for c in at.caption)
+
+
+def test_bad_location_and_role(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("app_pages/assessment.py").run()
+    at.text_input(key="ra_location").input("nowhere at all").run()
+    assert not at.exception
+    assert any("nowhere at all" in e.value for e in at.error)
+    monkeypatch.setenv("CSMAP_ROLE", "partner")
+    at2 = AppTest.from_file(APP, default_timeout=90).run()
+    at2.switch_page("app_pages/assessment.py").run()
+    assert any("cannot open location assessments" in e.value for e in at2.error)

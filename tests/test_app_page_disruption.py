@@ -1,0 +1,48 @@
+"""AppTest: the disruption planner page on the small app store (tests/_app_store.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _app_store import build_store
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_store(tmp_path_factory.mktemp("dis_app"))
+
+
+@pytest.fixture
+def env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CSMAP_STORE", str(store))
+    monkeypatch.setenv("CSMAP_AREA", "kirklees")
+    monkeypatch.setenv("CSMAP_DEMO", "1")
+    monkeypatch.delenv("CSMAP_ROLE", raising=False)
+    return store
+
+
+def test_page_renders_tables_without_identifiers(env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("app_pages/disruption.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Disruption planner"
+    metrics = {m.label: m.value for m in at.main.metric}
+    assert {"Hotspots", "Venues near hotspots", "Watchlist venues"} <= set(metrics)
+    for frame in at.dataframe:
+        cols = set(frame.value.columns)
+        assert not cols & {"child_ref", "record_id", "summary"}
+    # the watchlist table has the window columns
+    assert any("n_3m" in f.value.columns and "change_12m" in f.value.columns for f in at.dataframe)
+
+
+def test_page_refused_for_board(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSMAP_ROLE", "board")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("app_pages/disruption.py").run()
+    assert not at.exception
+    assert any("cannot open the disruption planner" in e.value for e in at.error)
+    assert not at.dataframe
