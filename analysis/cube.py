@@ -38,6 +38,7 @@ from geo.vocab import BNG_EPSG
 
 __all__ = [
     "TIME_STEPS",
+    "as_datetimes",
     "TIME_WINDOWS",
     "SpaceTimeCube",
     "build_cube",
@@ -117,6 +118,24 @@ def _freq(time_step: str) -> str:
     return TIME_STEPS[time_step]
 
 
+def as_datetimes(values: pd.Series) -> pd.Series:
+    """Datetimes (naive) from datetimes or text in any mix of formats; unusable values are NaT.
+
+    Examples
+    --------
+    >>> as_datetimes(pd.Series(["2025-01-01", "2025-03-31 23:59", "no"])).dt.month.tolist()
+    [1.0, 3.0, nan]
+    """
+    series = pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        when = series
+    else:
+        when = pd.to_datetime(series, errors="coerce", format="mixed")
+    if getattr(when.dt, "tz", None) is not None:
+        when = when.dt.tz_localize(None)
+    return when
+
+
 def time_steps(
     times: pd.Series,
     *,
@@ -149,9 +168,7 @@ def time_steps(
     (['2025-01', '2025-02', '2025-03'], [0, 2, -1])
     """
     freq = _freq(time_step)
-    when = pd.to_datetime(pd.Series(times), errors="coerce")
-    if getattr(when.dt, "tz", None) is not None:
-        when = when.dt.tz_localize(None)
+    when = as_datetimes(times)
     ok = when.notna().to_numpy()
     ordinal = np.zeros(len(when), dtype=np.int64)
     if ok.any():
@@ -234,7 +251,7 @@ def build_cube(
             f"the cube would have {n_bins} bins (over {MAX_BINS}); "
             "use a larger cell size or a longer time step"
         )
-    no_time = pd.to_datetime(points[time_column], errors="coerce").isna().to_numpy()
+    no_time = as_datetimes(points[time_column]).isna().to_numpy()
     in_period = step >= 0
     counts = np.zeros((len(periods), len(cells)), dtype=float)
     n_outside_area = 0

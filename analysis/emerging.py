@@ -66,7 +66,13 @@ from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
 from analysis import scale
-from analysis.cube import TIME_WINDOWS, SpaceTimeCube, build_cube, spacetime_weights
+from analysis.cube import (
+    TIME_WINDOWS,
+    SpaceTimeCube,
+    as_datetimes,
+    build_cube,
+    spacetime_weights,
+)
 from analysis.gi import GetisOrdGiStar, band_weights
 from analysis.grid import SHAPES
 from analysis.inference import COLD, HOT, label_significance, p_from_z
@@ -500,7 +506,7 @@ def emerging_hotspots(
         raise ParameterError(
             f"points have no {time_column!r} column; emerging hot spots need a date per event"
         )
-    dated = pts.loc[pd.to_datetime(pts[time_column], errors="coerce").notna().to_numpy()]
+    dated = pts.loc[as_datetimes(pts[time_column]).notna().to_numpy()]
     xy = np.column_stack([dated.geometry.x.to_numpy(), dated.geometry.y.to_numpy()])
     chosen = scale.choose_scale(
         xy, study_area=study_area, cell_size=cell_size, band=band, shape=shape
