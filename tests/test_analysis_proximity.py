@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from analysis.proximity import (
 )
 
 
-def _pts(xy: list[tuple[float, float]], **cols: object) -> gpd.GeoDataFrame:
+def _pts(xy: Sequence[tuple[float, float]], **cols: object) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=[Point(x, y) for x, y in xy], crs=27700)
 
 
@@ -46,9 +48,8 @@ def test_pairs_equal_brute_force(
         _pts([(float(x), float(y)) for x, y in a]),
         _pts([(float(x), float(y)) for x, y in b]),
     )
-    got = {
-        (int(r.left), int(r.right)) for r in pairs_within(left, right, radius=radius).itertuples()
-    }
+    pairs = pairs_within(left, right, radius=radius)
+    got = set(zip(pairs["left"].astype(int), pairs["right"].astype(int), strict=True))
     want = {
         (i, j)
         for i, (x1, y1) in enumerate(a)
