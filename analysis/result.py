@@ -33,6 +33,11 @@ Files (:func:`write_hotspots` / :func:`read_hotspots`) always carry the paramete
 * ``.csv``: geometry as WKT in column ``geometry_wkt``; the parameters in a JSON sidecar
   ``FILE.csv.params.json`` next to it (the CSV itself stays a plain table any spreadsheet opens;
   keep the two files together).
+
+Date/time columns (e.g. ``first_date`` / ``last_date`` of clusters and repeat locations) are ISO
+8601 text in GeoJSON and CSV (``2025-01-02T10:30:00``, missing = null/empty) and native datetimes
+in GeoPackage; the written parameters list them under ``datetime_columns`` and
+:func:`read_hotspots` turns them back into datetime64 columns (and drops that key again).
 """
 
 from __future__ import annotations
@@ -75,6 +80,8 @@ PARAMS_LAYER: Final[str] = "csmap_parameters"
 HOTSPOTS_LAYER: Final[str] = "hotspots"
 WKT_COLUMN: Final[str] = "geometry_wkt"
 SUFFIXES: Final[tuple[str, ...]] = (".geojson", ".gpkg", ".csv")
+#: Parameter key (files only) listing the datetime columns, removed again on reading.
+DATETIME_KEY: Final[str] = "datetime_columns"
 
 
 def csmap_version() -> str:
@@ -191,11 +198,52 @@ def finalise(
     return out
 
 
-def _flatten_for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Make every non-geometry column writable: lists/dicts become JSON text."""
+def datetime_columns(gdf: pd.DataFrame) -> list[str]:
+    """Names of the columns holding dates/times (datetime64, or objects that are all Timestamps).
+
+    Examples
+    --------
+    >>> datetime_columns(pd.DataFrame({"a": pd.to_datetime(["2025-01-02"]), "b": [1]}))
+    ['a']
+    """
+    geom = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
+    out = []
+    for col in gdf.columns:
+        if col == geom:
+            continue
+        series = gdf[col]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out.append(str(col))
+        elif series.dtype == object:
+            values = series.dropna()
+            if len(values) and values.map(lambda v: isinstance(v, dt.datetime)).all():
+                out.append(str(col))
+    return out
+
+
+def _iso_text(series: pd.Series) -> pd.Series:
+    """Datetimes as ISO 8601 text (``2025-01-02T10:30:00``); missing values as None."""
+    values = pd.to_datetime(series)
+    return pd.Series(
+        [None if pd.isna(v) else v.isoformat() for v in values], index=series.index, dtype=object
+    )
+
+
+def _flatten_for_file(gdf: gpd.GeoDataFrame, *, dates_as_text: bool) -> gpd.GeoDataFrame:
+    """Make every non-geometry column writable: lists/dicts become JSON text, datetimes ISO text
+    (when ``dates_as_text``; GeoPackage stores them natively)."""
     out = gdf.copy()
+    dates = set(datetime_columns(out))
     for col in out.columns:
-        if col == out.geometry.name or out[col].dtype != object:
+        if col == out.geometry.name:
+            continue
+        if col in dates:
+            if dates_as_text:
+                out[col] = _iso_text(out[col])
+            elif out[col].dtype == object:
+                out[col] = pd.to_datetime(out[col])
+            continue
+        if out[col].dtype != object:
             continue
         if out[col].map(lambda v: isinstance(v, list | tuple | dict | set | np.ndarray)).any():
             out[col] = out[col].map(lambda v: json.dumps(_json_safe(v)))
@@ -237,7 +285,10 @@ def write_hotspots(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     if suffix not in SUFFIXES:
         raise ParameterError(f"{p}: output must end in one of {SUFFIXES}")
     params = _json_safe(gdf.attrs.get(PARAMS_ATTR, {}))
-    flat = _flatten_for_file(gdf)
+    dates = datetime_columns(gdf)
+    if dates:  # so that read_hotspots restores them (CSV and GeoJSON hold only text)
+        params = {**params, DATETIME_KEY: dates}
+    flat = _flatten_for_file(gdf, dates_as_text=suffix != ".gpkg")
     p.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".geojson":
         doc = json.loads(flat.to_json(na="null", drop_id=True))
@@ -339,5 +390,8 @@ def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
     ):
         if col in gdf and gdf[col].dtype == object:  # all-null columns in GeoJSON
             gdf[col] = pd.to_numeric(gdf[col], errors="coerce").astype(float)
+    for col in params.pop(DATETIME_KEY, None) or []:
+        if col in gdf:
+            gdf[col] = pd.to_datetime(gdf[col], format="ISO8601")
     gdf.attrs = {PARAMS_ATTR: params}
     return gdf

@@ -122,3 +122,47 @@ def test_csv_without_sidecar_warns(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="sidecar"):
         back = read_hotspots(csv)
     assert back.attrs["csmap_params"] == {}
+
+
+def _dated_result() -> gpd.GeoDataFrame:
+    gdf = gpd.GeoDataFrame(
+        {
+            "n_events": [4, 2, 3],
+            "label": ["cluster", "cluster", "cluster"],
+            "n_children": pd.array([2, pd.NA, 1], dtype="Int64"),
+            "first_date": pd.to_datetime(
+                ["2025-01-02 10:30", "2025-03-04", None], format="ISO8601"
+            ),
+            "last_date": pd.to_datetime(
+                ["2025-02-01", "2025-03-05 23:59:59", None], format="ISO8601"
+            ),
+        },
+        geometry=[
+            shapely.box(0, 0, 10, 10),
+            shapely.box(20, 0, 30, 10),
+            shapely.box(40, 0, 50, 10),
+        ],
+        crs=27700,
+    )
+    return finalise(gdf, method="dbscan", params={"eps": 100.0})
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".csv"])
+def test_datetime_columns_round_trip(tmp_path: Path, suffix: str) -> None:
+    res = _dated_result()
+    back = read_hotspots(write_hotspots(res, tmp_path / f"d{suffix}"))
+    assert back.attrs["csmap_params"] == res.attrs["csmap_params"]
+    for col in ("first_date", "last_date"):
+        assert pd.api.types.is_datetime64_any_dtype(back[col]), (suffix, back[col].dtype)
+        assert back[col].iloc[:2].tolist() == res[col].iloc[:2].tolist()
+        assert pd.isna(back[col].iloc[2])
+    assert back["n_children"].iloc[0] == 2 and pd.isna(back["n_children"].iloc[1])
+
+
+def test_datetimes_written_as_iso_text(tmp_path: Path) -> None:
+    doc = json.loads(write_hotspots(_dated_result(), tmp_path / "d.geojson").read_text())
+    props = [f["properties"] for f in doc["features"]]
+    assert props[0]["first_date"] == "2025-01-02T10:30:00"
+    assert props[2]["first_date"] is None
+    frame = pd.read_csv(write_hotspots(_dated_result(), tmp_path / "d.csv"))
+    assert frame["last_date"].iloc[1] == "2025-03-05T23:59:59"

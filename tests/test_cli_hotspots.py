@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.result import read_hotspots
@@ -105,3 +106,33 @@ def test_user_errors_exit_2(demo_csv: Path, tmp_path: Path, capsys) -> None:  # 
     )
     assert "--from" in capsys.readouterr().err
     assert main(["hotspots", "--out", str(tmp_path / "x.geojson")]) == 2
+
+
+METHOD_OPTIONS = {
+    "gi": ["--cell-size", "800", "--band", "1600"],
+    "kde": [],
+    "dual-kde": [],
+    "hdbscan": [],
+    "dbscan": [],
+    "repeat": [],
+}
+
+
+@pytest.mark.parametrize("method", sorted(METHOD_OPTIONS))
+def test_every_method_writes_every_format(demo_csv: Path, tmp_path: Path, method: str) -> None:
+    """Each method's result (datetime columns included) is written and read back in each format."""
+    for suffix in (".geojson", ".gpkg", ".csv"):
+        out = tmp_path / f"{method}{suffix}"
+        argv = ["hotspots", str(demo_csv), "--method", method, *METHOD_OPTIONS[method]]
+        assert main([*argv, "--out", str(out)]) == 0, (method, suffix)
+        back = read_hotspots(out)
+        params = back.attrs["csmap_params"]
+        assert params["method"] == method and "datetime_columns" not in params
+        assert set(back["method"]) <= {method}
+        for col in ("first_date", "last_date"):
+            if col in back and len(back):
+                assert pd.api.types.is_datetime64_any_dtype(back[col]), (method, suffix, col)
+                assert back[col].notna().all()
+        if method in ("dbscan", "hdbscan", "repeat"):
+            assert "first_date" in back and len(back) > 0, (method, suffix)
+            assert (back["first_date"] <= back["last_date"]).all()
