@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.retention",
     "app.commands.spacetime",
     "app.commands.policeuk",
+    "app.commands.evaluate",
 )
 
 
