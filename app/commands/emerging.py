@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from geo.errors import CsmapError, ParameterError
@@ -116,10 +117,12 @@ def _load(args: argparse.Namespace, area: Any) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap spacetime emerging``; return the exit status."""
     from analysis.hotspots import run as run_method  # noqa: PLC0415
-    from analysis.result import write_hotspots  # noqa: PLC0415
+    from analysis.result import SUFFIXES, write_hotspots  # noqa: PLC0415
     from geo.boundaries import load_area  # noqa: PLC0415
 
     try:
+        if Path(args.out).suffix.lower() not in SUFFIXES:
+            raise ParameterError(f"{args.out}: output must end in one of {SUFFIXES}")
         if not 0.0 < args.alpha < 1.0:
             raise ParameterError(f"--alpha must be between 0 and 1, got {args.alpha}")
         if args.neighbourhood_steps < 0:
