@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.spacetime",
     "app.commands.policeuk",
     "app.commands.evaluate",
+    "app.commands.ssda903",
 )
 
 
