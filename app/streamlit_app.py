@@ -69,11 +69,14 @@ if config.demo:
 pages = [
     st.Page(str(PAGES_DIR / "overview.py"), title="Overview", default=True),
     st.Page(str(PAGES_DIR / "map.py"), title="Map", url_path="map"),
+    st.Page(str(PAGES_DIR / "explorer.py"), title="Hotspot explorer", url_path="explorer"),
     st.Page(str(PAGES_DIR / "disruption.py"), title="Disruption planner", url_path="disruption"),
     st.Page(str(PAGES_DIR / "assessment.py"), title="Location assessment", url_path="assessment"),
     st.Page(str(PAGES_DIR / "placements.py"), title="Placements", url_path="placements"),
     st.Page(str(PAGES_DIR / "missing.py"), title="Missing", url_path="missing"),
     st.Page(str(PAGES_DIR / "agencies.py"), title="Who reports", url_path="agencies"),
+    st.Page(str(PAGES_DIR / "evaluation.py"), title="Accuracy", url_path="evaluation"),
+    st.Page(str(PAGES_DIR / "data.py"), title="Data (upload)", url_path="data"),
 ]
 nav = st.navigation(pages)
 nav.run()
