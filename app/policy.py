@@ -93,19 +93,19 @@ MATRIX: Final[dict[str, frozenset[str]]] = {
 DISCLOSURE_ROLES: Final[frozenset[str]] = frozenset({"partner", "board", "practitioner"})
 
 #: App pages (file stem in ``app/app_pages/``) and the capability each needs, in menu order.
+#: Users and retention are managed with the CLI (``csmap users``, ``csmap retention``).
 PAGES: Final[dict[str, str]] = {
     "overview": "aggregates",
     "map": "record_points",
-    "hotspots": "hotspot_polygons",
-    "venues": "venue_watchlists",
+    "explorer": "hotspot_polygons",
+    "data": "record_points",
+    "disruption": "venue_watchlists",
+    "assessment": "location_assessments",
     "placements": "aggregates",
     "missing": "aggregates",
     "agencies": "aggregates",
-    "location_assessment": "location_assessments",
-    "data": "record_points",
+    "evaluation": "record_points",
     "audit": "audit",
-    "users": "users",
-    "retention": "retention",
 }
 
 #: Export kinds :func:`apply_export_policy` understands.
@@ -182,6 +182,8 @@ def allowed_pages(role: str) -> list[str]:
     --------
     >>> allowed_pages("board")
     ['overview', 'placements', 'missing', 'agencies']
+    >>> allowed_pages("practitioner")
+    ['assessment']
     """
     if role not in MATRIX:
         return []

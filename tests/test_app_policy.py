@@ -86,9 +86,17 @@ def test_unknown_role_and_capability() -> None:
 
 
 def test_allowed_pages() -> None:
-    assert allowed_pages("practitioner") == ["location_assessment"]
+    assert allowed_pages("practitioner") == ["assessment"]
     assert allowed_pages("board") == ["overview", "placements", "missing", "agencies"]
-    assert "map" not in allowed_pages("partner") and "hotspots" in allowed_pages("partner")
+    assert "map" not in allowed_pages("partner") and "explorer" in allowed_pages("partner")
+    assert allowed_pages("partner") == [
+        "overview",
+        "explorer",
+        "disruption",
+        "placements",
+        "missing",
+        "agencies",
+    ]
     assert "audit" in allowed_pages("admin") and "audit" not in allowed_pages("analyst")
     assert set(allowed_pages("admin")) == set(policy.PAGES)
     # the existing page files must be known to the policy
