@@ -168,6 +168,15 @@ def _row_hashes_python(raw: pd.DataFrame) -> np.ndarray:
     )
 
 
+def _shared_objects(series: pd.Series) -> np.ndarray:
+    """Object array of a few-valued text column (NA kept), one Python string per distinct value."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = np.asarray(uniques, dtype=object)
+    table[-1] = pd.NA  # code -1 -> NA (as astype(object) gives)
+    return table[codes]
+
+
 def _join_reasons(parts: list[pd.Series], n: int) -> np.ndarray:
     out = np.full(n, "", dtype=object)
     if not parts:
@@ -250,7 +259,7 @@ def _validate(
         records[prefix + "in_study_area"] = inside
         records[prefix + "location_flags"] = flags.to_numpy()
         for col in areas.columns:
-            records[prefix + col] = areas[col].astype(object).to_numpy()
+            records[prefix + col] = _shared_objects(areas[col])
     if kind == "concerns":
         none = ~any_location & (parts[-1] == "")
         parts.append(
@@ -321,7 +330,7 @@ def _finish_records(
     gdf: gpd.GeoDataFrame, mask: np.ndarray, *, source: str, now: pd.Timestamp
 ) -> gpd.GeoDataFrame:
     rows = np.flatnonzero(mask)
-    out = gdf.iloc[rows].copy()
+    out = gdf.iloc[rows]  # a new frame already (no second copy: it would double the peak)
     out["source_file"] = source
     out["source_row"] = (rows + 2).astype("int64")
     out["ingested_at"] = now
@@ -462,6 +471,8 @@ def ingest_file(
                 stamp = now.strftime("%Y%m%dT%H%M%S%f")
                 qfile = st.path.parent / f"{path.stem}_{stamp}_quarantine.csv"
                 _inert(quarantine).to_csv(qfile, index=False, encoding="utf-8-sig")
+        records = _finish_records(v.records, loaded, source=path.name, now=now)
+        v.records = v.records.iloc[:0]  # free every validated row before the write
         report = IngestReport(
             kind=kind,
             file=str(path),
@@ -469,7 +480,7 @@ def ingest_file(
             rows_loaded=int(loaded.sum()),
             rows_quarantined=int(bad.sum()),
             rows_duplicate=int(duplicate.sum()),
-            records=_finish_records(v.records, loaded, source=path.name, now=now),
+            records=records,
             quarantine=quarantine,
             quarantine_file=qfile,
             store=st.path,

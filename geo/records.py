@@ -31,8 +31,15 @@ STORED_DTYPES: dict[str, str] = {
 }
 
 
+def _as_str(series: pd.Series) -> pd.Series:
+    """Text with ``""`` for missing, as ``str`` dtype (no copy when it already is)."""
+    if isinstance(series.dtype, pd.StringDtype) and not series.hasnans:
+        return series.astype(str)  # the readers' Arrow-backed text: no per-value round trip
+    return series.astype(object).fillna("").astype(str)
+
+
 def _text(series: pd.Series) -> pd.Series:
-    text = series.astype(object).fillna("").astype(str).str.strip()
+    text = _as_str(series).str.strip()
     return text.where(text != "", None).astype(object)
 
 
@@ -80,7 +87,7 @@ def build_records(
             if kind_of == "category":
                 out["category_raw"] = pd.Series(None, index=index, dtype=object)
             continue
-        col = canon[name].astype(object).fillna("").astype(str)
+        col = _as_str(canon[name])
         if kind_of in ("id", "text"):
             parsed: pd.Series = _text(col)
             why = pd.Series("", index=index, dtype=object)
