@@ -104,7 +104,7 @@ PAGES: Final[dict[str, str]] = {
     "placements": "aggregates",
     "missing": "aggregates",
     "agencies": "aggregates",
-    "evaluation": "record_points",
+    "evaluation": "hotspot_polygons",
     "audit": "audit",
 }
 

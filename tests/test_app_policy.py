@@ -96,6 +96,7 @@ def test_allowed_pages() -> None:
         "placements",
         "missing",
         "agencies",
+        "evaluation",
     ]
     assert "audit" in allowed_pages("admin") and "audit" not in allowed_pages("analyst")
     assert set(allowed_pages("admin")) == set(policy.PAGES)

@@ -6,7 +6,7 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app import state
+from app import auth, state
 from app.filters import apply_filters
 from app.maps import MAX_POINTS, POINT_STYLES, build_record_map
 from geo.store import points
@@ -20,6 +20,7 @@ POINT_SOURCES: dict[PointKind, str] = {
     "placements": "placements",
 }
 
+auth.page_role("map")  # refuses (and stops) for roles without this page
 config = state.config_from_env()
 filters = state.current_filters()
 records = apply_filters(state.current_records(config), filters=filters)

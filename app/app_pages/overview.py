@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import auth, state
 from app.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
 from app.summaries import (
     missing_shares,
@@ -18,6 +18,7 @@ from app.summaries import (
     top_wards,
 )
 
+auth.page_role("overview")  # refuses (and stops) for roles without this page
 config = state.config_from_env()
 filters = state.current_filters()
 records = apply_filters(state.current_records(config), filters=filters)

@@ -1,0 +1,54 @@
+"""Audit page (admin): verify the hash chain, then read and filter the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from app import auth
+from app.audit import ACTIONS
+from app.policy import ROLES
+
+role = auth.page_role("audit")
+
+st.title("Audit log")
+log = auth.audit_log()
+st.caption(f"Log file: `{log.path}` (append-only; each entry carries the previous entry's hash).")
+
+result = log.verify()
+if result.ok:
+    st.success(f"Chain verified: {result.message}")
+else:
+    st.error(
+        f"Chain BROKEN at entry {result.first_bad_seq}: {result.message}. "
+        "The log has been edited, truncated or reordered; keep a copy and investigate."
+    )
+
+c1, c2, c3 = st.columns(3)
+user = c1.text_input("User", key="aud_user").strip() or None
+role_filter = c2.selectbox("Role", ["(all)", *ROLES], key="aud_role")
+action = c3.selectbox("Action", ["(all)", *ACTIONS], key="aud_action")
+c4, c5, c6 = st.columns(3)
+since = c4.date_input("From", value=None, key="aud_since", format="YYYY-MM-DD")
+until = c5.date_input("To", value=None, key="aud_until", format="YYYY-MM-DD")
+text = c6.text_input("Search details (page, file, reason...)", key="aud_text").strip() or None
+
+entries = log.read(
+    user=user,
+    role=None if role_filter == "(all)" else role_filter,
+    action=None if action == "(all)" else action,
+    since=dt.datetime.combine(since, dt.time.min) if isinstance(since, dt.date) else None,
+    until=dt.datetime.combine(until, dt.time.max) if isinstance(until, dt.date) else None,
+    text=text,
+)
+st.metric("Entries shown", f"{len(entries):,}")
+if entries.empty:
+    st.write("No entries match.")
+else:
+    st.dataframe(
+        entries.sort_values("seq", ascending=False),
+        hide_index=True,
+        width="stretch",
+        column_config={"hash": None},
+    )
