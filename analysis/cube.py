@@ -43,6 +43,7 @@ __all__ = [
     "SpaceTimeCube",
     "build_cube",
     "spacetime_weights",
+    "spacetime_window_sums",
     "time_steps",
 ]
 
@@ -330,3 +331,50 @@ def spacetime_weights(
     """
     T = time_window(n_steps, steps=steps, direction=direction)
     return sp.kron(T, sp.csr_matrix(spatial), format="csr")
+
+
+def spacetime_window_sums(
+    counts: NDArray[np.float64],
+    spatial: sp.spmatrix,
+    *,
+    steps: int = 1,
+    direction: str = "backward",
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Sum and number of bins in each bin's space-time window, without building ``kron(T, S)``.
+
+    Equal to ``W @ counts.ravel()`` and ``W.sum(axis=1)`` for ``W`` from
+    :func:`spacetime_weights`, computed as ``T @ (S @ counts.T).T`` (the full matrix would hold
+    ``nnz(T) * nnz(S)`` entries: gigabytes for a fine grid over two years).
+
+    Parameters
+    ----------
+    counts : numpy.ndarray, shape (n_steps, n_cells)
+        Cube counts.
+    spatial : scipy.sparse matrix
+        ``n_cells x n_cells`` spatial weights (diagonal included for Gi*).
+    steps, direction
+        Time window (see :func:`time_window`).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Window sums and window sizes, both shape (n_steps, n_cells).
+
+    Examples
+    --------
+    >>> S = sp.csr_matrix(np.array([[1, 1], [1, 1]]))
+    >>> sums, card = spacetime_window_sums(np.array([[1.0, 0.0], [0.0, 2.0]]), S)
+    >>> sums.tolist(), card.tolist()
+    ([[1.0, 1.0], [3.0, 3.0]], [[2.0, 2.0], [4.0, 4.0]])
+    """
+    y = np.asarray(counts, dtype=float)
+    if y.ndim != 2:
+        raise ParameterError("counts must have shape (n_steps, n_cells)")
+    S = sp.csr_matrix(spatial, dtype=float)
+    if S.shape != (y.shape[1], y.shape[1]):
+        raise ParameterError(f"spatial weights are {S.shape}, the cube has {y.shape[1]} cells")
+    T = time_window(y.shape[0], steps=steps, direction=direction)
+    per_step = np.asarray(S @ y.T, dtype=float).T
+    sums = np.asarray(T @ per_step, dtype=float)
+    card = np.outer(np.asarray(T.sum(axis=1)).ravel(), np.asarray(S.sum(axis=1)).ravel())
+    return sums, card

@@ -61,7 +61,6 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
@@ -71,11 +70,11 @@ from analysis.cube import (
     SpaceTimeCube,
     as_datetimes,
     build_cube,
-    spacetime_weights,
+    spacetime_window_sums,
 )
-from analysis.gi import GetisOrdGiStar, band_weights
+from analysis.gi import band_weights
 from analysis.grid import SHAPES
-from analysis.inference import COLD, HOT, label_significance, p_from_z
+from analysis.inference import COLD, HOT, fdr_bh, label_significance, p_from_z
 from analysis.result import finalise
 from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
@@ -268,8 +267,11 @@ class SpaceTimeGiStar:
     ----------
     z, p, q, g : numpy.ndarray, shape (n_steps, n_cells)
         Gi* z, normal p, Benjamini-Hochberg q over the whole cube, and G*.
-    window_events : numpy.ndarray, shape (n_steps, n_cells)
-        Events inside each bin's space-time window.
+    window_events, cardinality : numpy.ndarray, shape (n_steps, n_cells)
+        Events inside each bin's space-time window, and the window's number of bins. Computed
+        factorised (:func:`analysis.cube.spacetime_window_sums`): the same values as
+        :class:`analysis.gi.GetisOrdGiStar` with ``weights=spacetime_weights(...)``, without
+        building that matrix.
 
     Examples
     --------
@@ -295,20 +297,30 @@ class SpaceTimeGiStar:
         time_window: str = "backward",
         alternative: str = "two-sided",
     ) -> None:
+        if cube.n_steps * cube.n_cells < 2:
+            raise ParameterError("space-time Gi* needs at least two bins")
         coords = cube.cells[["cell_x", "cell_y"]].to_numpy()
         spatial = band_weights(coords, band=band, self_weight=True)
-        W = spacetime_weights(spatial, n_steps=cube.n_steps, steps=steps, direction=time_window)
-        shape = cube.counts.shape
-        g = GetisOrdGiStar(cube.counts.ravel(), None, band=band, alternative=alternative, weights=W)
+        wsum, card = spacetime_window_sums(cube.counts, spatial, steps=steps, direction=time_window)
+        # the Getis-Ord Gi* formulas of analysis.gi.GetisOrdGiStar, over all bins of the cube
+        y = cube.counts
+        n = y.size
+        total = float(y.sum())
+        ybar = total / n
+        s2 = float((y**2).mean()) - ybar**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = wsum / total
+            var_g = card * (n - card) / (n - 1) / n**2 * s2 / ybar**2
+            z = (g - card / n) / np.sqrt(var_g)
         self.band = float(band)
         self.steps = int(steps)
         self.time_window = time_window
-        self.z = g.z.reshape(shape)
-        self.p = g.p_norm.reshape(shape)
-        self.q = g.q.reshape(shape)
-        self.g = np.asarray(g.Gs, dtype=float).reshape(shape)
-        self.window_events = g.window_sum.reshape(shape)
-        self.n_neighbours_mean = float(np.asarray(sp.csr_matrix(spatial).sum(axis=1)).mean())
+        self.z = np.where(np.isfinite(z), z, 0.0)
+        self.p = p_from_z(self.z, alternative=alternative)
+        self.q = fdr_bh(self.p.ravel()).reshape(self.p.shape)
+        self.g = np.where(np.isfinite(g), g, 0.0)
+        self.window_events = wsum
+        self.cardinality = card
 
     def labels(self, *, alpha: float = 0.05, fdr: bool = True) -> NDArray[np.object_]:
         """``hot`` / ``cold`` / ``not significant`` per bin, shape (n_steps, n_cells)."""

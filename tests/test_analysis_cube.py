@@ -11,7 +11,13 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.cube import build_cube, spacetime_weights, time_steps, time_window
+from analysis.cube import (
+    build_cube,
+    spacetime_weights,
+    spacetime_window_sums,
+    time_steps,
+    time_window,
+)
 from analysis.gi import band_weights
 from analysis.grid import fishnet
 from geo.errors import ParameterError
@@ -136,3 +142,17 @@ def test_spacetime_weights_match_definition() -> None:
                 expected = (d[c] <= 300) & (t - k <= t2 <= t)
                 assert row[t2].astype(bool).tolist() == expected.tolist()
     assert isinstance(spacetime_weights(S, n_steps=2), sp.csr_matrix)
+
+
+@pytest.mark.parametrize(("k", "direction"), [(0, "backward"), (1, "backward"), (3, "both")])
+def test_window_sums_equal_the_explicit_matrix(k: int, direction: str) -> None:
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 1000, (15, 2))
+    S = band_weights(xy, band=350)
+    counts = rng.poisson(2.0, (6, 15)).astype(float)
+    W = spacetime_weights(S, n_steps=6, steps=k, direction=direction)
+    sums, card = spacetime_window_sums(counts, S, steps=k, direction=direction)
+    np.testing.assert_allclose(sums.ravel(), W @ counts.ravel())
+    np.testing.assert_allclose(card.ravel(), np.asarray(W.sum(axis=1)).ravel())
+    with pytest.raises(ParameterError):
+        spacetime_window_sums(counts[:, :3], S)

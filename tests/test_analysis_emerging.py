@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from analysis.cube import SpaceTimeCube
+from analysis.cube import SpaceTimeCube, spacetime_weights
 from analysis.emerging import (
     CATEGORIES,
     CATEGORY_STYLES,
@@ -27,6 +27,7 @@ from analysis.emerging import (
     classify_locations,
     emerging_hotspots,
 )
+from analysis.gi import GetisOrdGiStar, band_weights
 from analysis.grid import fishnet
 from analysis.hotspots import run
 from analysis.inference import fdr_bh
@@ -233,6 +234,12 @@ def test_spacetime_gi_matches_brute_force(k: int, window: str) -> None:
     expected = _brute_force_gi(counts, xy, 150, k, window == "both")
     np.testing.assert_allclose(gi.z, expected, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gi.q.ravel(), fdr_bh(gi.p.ravel()))  # FDR over the whole cube
+    # same as analysis.gi's statistic with the explicit space-time weights matrix
+    W = spacetime_weights(band_weights(xy, band=150), n_steps=5, steps=k, direction=window)
+    ref = GetisOrdGiStar(counts.ravel(), None, band=150, weights=W)
+    np.testing.assert_allclose(gi.z.ravel(), ref.z, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gi.q.ravel(), ref.q, rtol=1e-10)
+    np.testing.assert_allclose(gi.window_events.ravel(), ref.window_sum)
     assert gi.z.shape == (5, len(cells))
 
 
