@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.assessment import RADII, assess, parse_location, period_bounds, period_hotspots
-from app import state
+from app import auth, state
 from app.policy import can
 from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
 from app.reports.briefing import strip_identifiers
@@ -92,12 +92,15 @@ st.subheader("Data caveats")
 for line in result.caveats:
     st.caption(line)
 
-st.download_button(
+auth.export_download(
     "Assessment (JSON)",
     json.dumps(result.to_json(), indent=2, ensure_ascii=False),
-    "location_assessment.json",
-    "application/json",
+    file_name="location_assessment.json",
+    mime="application/json",
+    what="location_assessment",
+    rows=1,
     key="ra_json",
+    filters={"radius": float(radius), "months": int(months), "as_of": str(as_of)},
 )
 if st.button("Prepare report (HTML and PDF)", key="ra_pack"):
     html = assessment_html(result, area=area, hotspots=hot, venues=venues)
@@ -105,5 +108,17 @@ if st.button("Prepare report (HTML and PDF)", key="ra_pack"):
         pdf = write_assessment_pdf(
             result, Path(tmp) / "assessment.pdf", area=area, hotspots=hot, venues=venues
         ).read_bytes()
-    st.download_button("Report (HTML)", html, "location_assessment.html", "text/html")
-    st.download_button("Report (PDF)", pdf, "location_assessment.pdf", "application/pdf")
+    for label, data, name, mime in (
+        ("Report (HTML)", html, "location_assessment.html", "text/html"),
+        ("Report (PDF)", pdf, "location_assessment.pdf", "application/pdf"),
+    ):
+        auth.export_download(
+            label,
+            data,
+            file_name=name,
+            mime=mime,
+            what="location_assessment",
+            rows=1,
+            key=f"ra_{name}",
+            confirmed=True,
+        )

@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from app import state
+from app import auth, state
 from app.filters import KIND_LABELS
 from app.policy import can
 from app.uploads import (
@@ -100,11 +100,16 @@ if last is not None:
     if report.rows_quarantined:
         st.markdown("**Quarantined rows** (row numbers count the header as row 1)")
         st.dataframe(report.quarantine, hide_index=True, width="stretch")
-        st.download_button(
+        # the user's own uploaded rows handed back (nothing from the store): logged, no reason
+        auth.export_download(
             "Download the quarantine report (CSV)",
-            data=to_csv_bytes(report.quarantine),
+            to_csv_bytes(report.quarantine),
             file_name=safe_filename(f"{Path(report.file).stem}_quarantine", ext="csv"),
             mime="text/csv",
+            what="table",
+            rows=len(report.quarantine),
+            record_level=False,
+            confirmed=True,
             key="data_quarantine_download",
         )
     else:

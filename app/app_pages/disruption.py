@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import state
+from app import auth, state
 from app.policy import can
 from app.reports.briefing import briefing_html, build_briefing, write_briefing_pdf
 from geo.export import to_csv_bytes
@@ -72,16 +72,31 @@ st.subheader(f"Venue watchlist (to {briefing.as_of})")
 st.dataframe(briefing.watchlist, hide_index=True, width="stretch")
 
 st.subheader("Exports")
-st.download_button(
+auth.export_download(
     "Watchlist (CSV)",
-    data=to_csv_bytes(briefing.watchlist),
+    to_csv_bytes(briefing.watchlist),
     file_name="venue_watchlist.csv",
     mime="text/csv",
+    what="venues",
+    rows=len(briefing.watchlist),
     key="dis_csv",
+    filters={"method": str(method), "radius": float(radius), "link": float(link)},
 )
 if st.button("Prepare briefing pack (HTML and PDF)", key="dis_pack"):
     html = briefing_html(briefing)
     with tempfile.TemporaryDirectory() as tmp:
         pdf = write_briefing_pdf(briefing, Path(tmp) / "briefing.pdf").read_bytes()
-    st.download_button("Briefing pack (HTML)", html, "briefing_pack.html", "text/html")
-    st.download_button("Briefing pack (PDF)", pdf, "briefing_pack.pdf", "application/pdf")
+    for label, data, name, mime in (
+        ("Briefing pack (HTML)", html, "briefing_pack.html", "text/html"),
+        ("Briefing pack (PDF)", pdf, "briefing_pack.pdf", "application/pdf"),
+    ):
+        auth.export_download(
+            label,
+            data,
+            file_name=name,
+            mime=mime,
+            what="venues",
+            rows=len(briefing.watchlist),
+            key=f"dis_{name}",
+            confirmed=True,
+        )

@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis import hotspots
-from app import state
+from app import auth, state
 from app.explorer_params import (
     ADJUSTED_METHODS,
     METHOD_NOTES,
@@ -29,7 +29,7 @@ from app.explorer_params import (
     fixed_scale,
     specs,
 )
-from app.exports import hotspot_export, log_export, standalone_map_html, trend_png
+from app.exports import hotspot_export, standalone_map_html, trend_png
 from app.filters import DATE_COLUMNS, filter_kind
 from app.hotspot_detail import (
     ALL_MONTHS,
@@ -444,28 +444,18 @@ else:
             files.append(
                 trend_png(trend_all, title="Events per month", method=method, period=export_period)
             )
-        user = os.environ.get("USER", "app")
         for export in files:
-            record_level = export.file_name.endswith(".html") and bool(draw_pts)
-            try:
-                log_export(
-                    export,
-                    user=user,
-                    role=role,
-                    what="map" if export.file_name.endswith(".html") else "hotspots",
-                    rows=len(export_result),
-                    record_level=record_level,
-                    reason=reason,
-                    filters={"method": method, "period": [str(p) for p in export_period]},
-                )
-            except CsmapError as exc:
-                st.error(f"{export.file_name}: {exc}")
-                continue
-            st.download_button(
+            # through the one export gate: policy check, reason for record points, audit entry
+            auth.export_download(
                 export.file_name,
-                data=export.data,
+                export.data,
                 file_name=export.file_name,
                 mime=export.mime,
-                on_click="ignore",
+                what="hotspots",
+                rows=len(export_result),
+                record_level=export.file_name.endswith(".html") and bool(draw_pts),
+                reason=reason,
+                confirmed=True,
+                filters={"method": method, "period": [str(p) for p in export_period]},
                 key=f"exp_dl_{export.file_name}",
             )
