@@ -83,7 +83,7 @@ def filter_kind(frame: gpd.GeoDataFrame, *, kind: str, filters: Filters) -> gpd.
     keep &= _isin(frame, "reporting_agency", filters.agencies)
     keep &= _isin(frame, "location_type", filters.location_types)
     if filters.age_band is not None and "age" in frame.columns:
-        age = pd.to_numeric(frame["age"], errors="coerce")
+        age = pd.to_numeric(frame["age"], errors="coerce").astype(float)
         keep &= (age >= filters.age_band[0]) & (age <= filters.age_band[1])
     if filters.looked_after is not None and "looked_after" in frame.columns:
         keep &= frame["looked_after"].astype("boolean").eq(filters.looked_after).fillna(False)
