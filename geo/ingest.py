@@ -470,7 +470,11 @@ def ingest_file(
             else:
                 stamp = now.strftime("%Y%m%dT%H%M%S%f")
                 qfile = st.path.parent / f"{path.stem}_{stamp}_quarantine.csv"
-                _inert(quarantine).to_csv(qfile, index=False, encoding="utf-8-sig")
+                # CRLF line ends (RFC 4180): the csv writer then also quotes cells holding a
+                # bare "\r", which readers (pandas, Excel) would otherwise split into two rows.
+                _inert(quarantine).to_csv(
+                    qfile, index=False, encoding="utf-8-sig", lineterminator="\r\n"
+                )
         records = _finish_records(v.records, loaded, source=path.name, now=now)
         v.records = v.records.iloc[:0]  # free every validated row before the write
         report = IngestReport(

@@ -206,8 +206,12 @@ def _parse_csv(text: str, path: Path, *, utf8: bytes | None = None) -> pd.DataFr
             low_memory=False,
         )
     except pd.errors.ParserError:
-        # Ragged rows: the tolerant Python csv module keeps every cell.
-        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+        # Ragged rows: the tolerant Python csv module keeps every cell. ``newline=""`` lets it see
+        # a bare "\r" (old Mac line end) as pandas does, instead of raising on it.
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        except csv.Error as exc:
+            raise UnreadableFileError(f"{path}: not a readable CSV file ({exc})") from exc
         rows = [r for r in rows if any(c.strip() for c in r)]
         width = max(len(r) for r in rows)
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
