@@ -54,7 +54,7 @@ if source == "police_uk" and police_uk is not None:
     events = police_uk[police_uk["crime_type"].isin(chosen)] if chosen else police_uk
     time_col = "month"
     area = hull_area(events) if len(events) >= 3 else None
-    area_note = "study area: convex hull of the events + 500 m"
+    area_note = "study area: convex hull of the events (less the 0.5 % farthest) + 500 m"
 else:
     records = apply_filters(state.current_records(config), filters=filters)
     concerns = records.get("concerns")

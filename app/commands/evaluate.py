@@ -8,7 +8,8 @@ window slides one month at a time (:func:`analysis.evaluation.backtest`). Every 
 to ``--out`` (CSV) and the mean per method and coverage is printed as JSON.
 
 Study area: the bundled ``--area`` for concerns; for police.uk (no force boundary is bundled) the
-convex hull of the events buffered by ``--hull-buffer`` metres (``--area`` overrides it).
+convex hull of the events buffered by ``--hull-buffer`` metres, leaving out the ``--hull-trim``
+share of events farthest from their median centre (``--area`` overrides it).
 Exit status 2 for input or parameter errors (one line on stderr).
 """
 
@@ -90,6 +91,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--crime-type", action="append", default=None, help="police.uk: keep (repeat)")
     p.add_argument("--area", default=None, help="study area (default kirklees; police.uk: hull)")
     p.add_argument("--hull-buffer", type=float, default=500.0, help="police.uk hull buffer (m)")
+    p.add_argument(
+        "--hull-trim",
+        type=float,
+        default=0.005,
+        help="police.uk: share of outlying events left out",
+    )
     p.add_argument("--store", default=None, help="read records from this store instead of INPUT")
     p.add_argument("--kind", choices=("concerns", "police_uk"), default="concerns")
     p.add_argument("--mapping", default=None, help="YAML column/value mapping for a concerns CSV")
@@ -222,8 +229,11 @@ def run(args: argparse.Namespace) -> int:
         if len(events) == 0:
             raise ParameterError("no events left to evaluate after filtering")
         if args.area is None and source == "police_uk":
-            area: Any = hull_area(events, buffer=args.hull_buffer)
-            area_note = f"convex hull of the events + {args.hull_buffer:g} m"
+            area: Any = hull_area(events, buffer=args.hull_buffer, trim=args.hull_trim)
+            area_note = (
+                f"convex hull of the events (less the {args.hull_trim:.1%} farthest from their "
+                f"median centre) + {args.hull_buffer:g} m"
+            )
         else:
             from geo.boundaries import load_area  # noqa: PLC0415
 
