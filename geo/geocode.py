@@ -37,6 +37,7 @@ import pandas as pd
 import yaml
 
 from geo.errors import LookupFileError
+from geo.export import PathEscapeError, resolve_inside
 
 __all__ = [
     "Lookups",
@@ -463,7 +464,15 @@ def _config_paths(config_path: str | os.PathLike[str] | None) -> dict[str, Path]
             value = section.get(key)
             if value:
                 p = Path(str(value)).expanduser()
-                paths[key] = p if p.is_absolute() else cfg.parent / p
+                if p.is_absolute():  # an operator's explicit choice in the server's config
+                    paths[key] = p
+                    continue
+                try:  # relative paths may not leave the YAML file's folder (``..``, symlinks)
+                    paths[key] = resolve_inside(cfg.parent, p)
+                except PathEscapeError as exc:
+                    raise LookupFileError(
+                        f"configuration file {cfg}: lookups.{key}: {exc}"
+                    ) from exc
     for key, env in (("postcode", ENV_POSTCODE), ("uprn", ENV_UPRN)):
         value = os.environ.get(env, "").strip()
         if value:
@@ -478,8 +487,9 @@ def load_lookups(config_path: str | os.PathLike[str] | None = None) -> Lookups:
     ----------
     config_path : str or path-like, optional
         A YAML file with ``lookups: {postcode: PATH, uprn: PATH}`` (relative paths are relative to
-        the YAML file). Default: ``csmap.yaml`` in the working directory, if present. The
-        environment variables ``CSMAP_POSTCODE_LOOKUP`` and ``CSMAP_UPRN_LOOKUP`` override it.
+        the YAML file and may not leave its folder; absolute paths are taken as given). Default:
+        ``csmap.yaml`` in the working directory, if present. The environment variables
+        ``CSMAP_POSTCODE_LOOKUP`` and ``CSMAP_UPRN_LOOKUP`` override it.
 
     Returns
     -------

@@ -267,3 +267,73 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     rows = [r + [""] * (width - len(r)) for r in rows]
     body = pd.DataFrame(rows[1:], columns=range(width), dtype=object)
     return _finish(body, rows[0], path)
+
+
+#: Environment variable holding the upload limit in megabytes (default
+#: :data:`DEFAULT_MAX_UPLOAD_MB`, as ``server.maxUploadSize`` in ``.streamlit/config.toml``).
+MAX_UPLOAD_ENV: Final[str] = "CSMAP_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB: Final[int] = 50
+
+
+class UploadTooLargeError(UnreadableFileError):
+    """An uploaded file is larger than the configured limit (``CSMAP_MAX_UPLOAD_MB``)."""
+
+
+def max_upload_bytes() -> int:
+    """The upload limit in bytes: ``CSMAP_MAX_UPLOAD_MB`` (megabytes, > 0), default 50.
+
+    Raises
+    ------
+    UnreadableFileError
+        The variable is set but is not a positive number.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("CSMAP_MAX_UPLOAD_MB", None) and None
+    >>> max_upload_bytes()
+    52428800
+    """
+    text = os.environ.get(MAX_UPLOAD_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = float("nan")
+    if not megabytes > 0 or megabytes == float("inf"):
+        raise UnreadableFileError(f"{MAX_UPLOAD_ENV}={text!r}: not a positive number of megabytes")
+    return int(megabytes * 1024 * 1024)
+
+
+def check_upload_size(data: bytes | bytearray | memoryview, *, name: str) -> None:
+    """Refuse uploaded bytes larger than :func:`max_upload_bytes` (call before reading them).
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file's content.
+    name : str
+        The file name, for the message.
+
+    Raises
+    ------
+    UploadTooLargeError
+        ``len(data)`` is over the limit; the message names the file, its size and the limit.
+
+    Examples
+    --------
+    >>> check_upload_size(b"id,date\\n", name="c.csv")
+    >>> check_upload_size(b"x" * (51 * 1024 * 1024), name="big.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geo.readers.UploadTooLargeError: big.csv: the file is 51.0 MB; uploads are limited to 50.0 MB...
+    """
+    limit = max_upload_bytes()
+    size = len(data) if not isinstance(data, memoryview) else data.nbytes
+    if size > limit:
+        raise UploadTooLargeError(
+            f"{name}: the file is {size / 1024 / 1024:.1f} MB; uploads are limited to "
+            f"{limit / 1024 / 1024:.1f} MB (set {MAX_UPLOAD_ENV} to change the limit, and "
+            "server.maxUploadSize in .streamlit/config.toml to match)"
+        )
