@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 
 from analysis import adjust as adjust_mod
 from analysis import scale
-from analysis.grid import SHAPES, count_in_cells, points_outside
+from analysis.grid import SHAPES, count_in_cells
 from analysis.inference import fdr_bh, label_significance, p_from_z
 from analysis.result import adjustment_label, finalise
 from geo.errors import ParameterError
@@ -258,8 +258,9 @@ def gi_hotspots(
         xy, study_area=study_area, cell_size=cell_size, band=band, shape=shape
     )
     cells = chosen.cells
-    counts = count_in_cells(cells, pts)
-    n_outside = points_outside(cells, pts)
+    # every point is counted in at most one cell, so the rest are outside (one spatial query)
+    counts = chosen.counts if chosen.counts is not None else count_in_cells(cells, pts)
+    n_outside = int(len(pts) - round(float(counts.sum())))
     coords = cells[["cell_x", "cell_y"]].to_numpy()
     W = band_weights(coords, band=chosen.band, self_weight=True)
     out = cells.copy()
@@ -278,7 +279,13 @@ def gi_hotspots(
         "n_cells": int(len(cells)),
         "automatic": chosen.automatic,
         "scale_method": chosen.notes,
+        "cell_size_capped": chosen.cell_size_capped,
     }
+    if chosen.cell_size_rule is not None:
+        params["cell_size_rule"] = chosen.cell_size_rule
+        params["max_auto_cells"] = scale.MAX_AUTO_CELLS
+    if chosen.cell_size_capped:
+        params["cell_size_cap_reason"] = chosen.cap_reason
     if adjust == "population":
         assert population is not None
         pop = adjust_mod.apportion_population(cells, population, column=population_column)

@@ -48,6 +48,21 @@ def valid_area(polygon: BaseGeometry) -> BaseGeometry:
     return shapely.union_all(parts)
 
 
+def min_cell_size(polygon: BaseGeometry, *, max_cells: int = MAX_CELLS) -> float:
+    """Roughly the smallest cell size (whole metres, rounded up) whose grid over ``polygon``
+    stays within ``max_cells`` (bounding box for :func:`fishnet`'s check).
+
+    Examples
+    --------
+    >>> min_cell_size(shapely.box(0, 0, 10_000, 10_000), max_cells=10_000)
+    100.0
+    """
+    minx, miny, maxx, maxy = polygon.bounds
+    bbox = max((maxx - minx) * (maxy - miny), float(polygon.area))
+    area = max(float(polygon.area), bbox / 4.0)
+    return float(math.ceil(math.sqrt(area / max_cells)))
+
+
 def _check(polygon: BaseGeometry, cell_size: float) -> tuple[float, float, float, float]:
     if polygon.area <= 0:
         raise ParameterError("the study area has no area (is it a polygon in metres?)")
@@ -66,7 +81,8 @@ def _clip(
 ) -> gpd.GeoDataFrame:
     if cells.size > MAX_CELLS:
         raise ParameterError(
-            f"the grid would have {cells.size} cells (over {MAX_CELLS}); use a larger cell size"
+            f"the grid would have {cells.size:,} cells (over {MAX_CELLS:,}); use a larger cell "
+            f"size (at least ~{min_cell_size(polygon):g} m for this area)"
         )
     shapely.prepare(polygon)
     hit = shapely.intersects(polygon, cells)
@@ -116,7 +132,9 @@ def fishnet(polygon: BaseGeometry, *, cell_size: float) -> gpd.GeoDataFrame:
     nrow = max(1, math.ceil((maxy - y0) / cell_size))
     if ncol * nrow > 4 * MAX_CELLS:
         raise ParameterError(
-            f"the grid would have ~{ncol * nrow} cells; use a larger cell size than {cell_size}"
+            f"cell size {cell_size:g} m: the grid would have ~{ncol * nrow:,} cells (over "
+            f"{MAX_CELLS:,}); use a larger cell size (at least ~{min_cell_size(polygon):g} m "
+            "for this area)"
         )
     rr, cc = np.meshgrid(np.arange(nrow), np.arange(ncol), indexing="ij")
     rows, cols = rr.ravel(), cc.ravel()
@@ -175,7 +193,9 @@ def hexgrid(polygon: BaseGeometry, *, cell_size: float) -> gpd.GeoDataFrame:
     nrow = math.ceil((maxy + dy) / dy) - r0 + 1
     if ncol * nrow > 4 * MAX_CELLS:
         raise ParameterError(
-            f"the grid would have ~{ncol * nrow} cells; use a larger cell size than {cell_size}"
+            f"cell size {cell_size:g} m: the grid would have ~{ncol * nrow:,} cells (over "
+            f"{MAX_CELLS:,}); use a larger cell size (at least ~{min_cell_size(polygon):g} m "
+            "for this area)"
         )
     rr, cc = np.meshgrid(np.arange(r0, r0 + nrow), np.arange(c0, c0 + ncol), indexing="ij")
     rows, cols = rr.ravel(), cc.ravel()

@@ -6,7 +6,9 @@ Rules (each overridable by passing a number; what was automatic is recorded in t
 Cell size (``cell_size="auto"``)
     From the nearest-neighbour (NN) distances between *unique* event locations (duplicates, e.g.
     police snap points, would make the median 0): ``max(mean, median) * max(2, mean / median)``,
-    rounded to two significant figures.
+    rounded to two significant figures. With more than :data:`NN_SAMPLE` (100 000) distinct
+    locations, the mean and median (here and for the K-th neighbour band) are estimated from a
+    fixed-seed random sample of that many locations, each queried against all of them.
 Distance band (``band="auto"``)
     Incremental spatial autocorrelation: global Moran's I of the cell counts (binary band weights
     without self, z under the randomisation assumption) for bands of 1, 2, ..., 10 cell sizes. The
@@ -14,9 +16,22 @@ Distance band (``band="auto"``)
     peak: the mean distance from each unique event location to its K-th nearest neighbour,
     K = 5 % of the events clamped to 3-30, capped at the standard distance of the events; never
     below one cell size (so a window always holds the ring of adjacent cells).
+Grid size cap (dense data)
+    The NN rule shrinks with density: ~900 k events over Kirklees give ~13 m cells, a grid of
+    ~2.5 M cells that says more about geocoding precision than about places. An automatic cell size
+    therefore never gives more than :data:`MAX_AUTO_CELLS` (250 000) study-area cells: when the
+    rule's size would, the cell is coarsened to the smallest size (rounded *up* to two significant
+    figures) whose grid stays within the cap. The result records ``cell_size_rule`` (what the
+    NN rule gave), ``cell_size_capped`` (True/False) and ``cell_size_cap_reason``. A cell size
+    *given* by the user is never changed; grids over :data:`analysis.grid.MAX_CELLS` raise a
+    :class:`~geo.errors.ParameterError` naming the smallest usable size.
 Too few events
     With fewer than :data:`MIN_EVENTS` events the automatic rules are unreliable: a
     :class:`~geo.errors.ParameterError` asks for an explicit cell size and band.
+
+Incremental Moran's I on the grid uses the lattice (cell rows/columns): each neighbour offset is
+one shifted-array product, so it costs O(cells x offsets) time and O(cells) memory instead of a
+KD-tree pair list (33 s and 1 GB for 100 k cells and 10 bands).
 """
 
 from __future__ import annotations
@@ -27,18 +42,23 @@ from typing import Final
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
-from analysis.grid import count_in_cells, make_grid
+from analysis.grid import count_in_cells, hex_side, make_grid, valid_area
 from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
 
 MIN_EVENTS: Final[int] = 30
 N_BANDS: Final[int] = 10
 PEAK_Z: Final[float] = 1.96
+#: Most study-area cells an *automatic* cell size may produce (see the module docstring).
+MAX_AUTO_CELLS: Final[int] = 250_000
+#: Above this many distinct locations, neighbour distances are averaged over a fixed-seed sample.
+NN_SAMPLE: Final[int] = 100_000
 
 
 @dataclass(frozen=True)
@@ -143,6 +163,185 @@ def incremental_moran(
     return out
 
 
+def lattice_incremental_moran(
+    values: ArrayLike, index: ArrayLike, *, basis: ArrayLike, bands: ArrayLike
+) -> list[MoranResult]:
+    """Moran's I (binary band weights, no self) per band for values on a regular lattice.
+
+    Gives the same numbers as :func:`incremental_moran` on the cell centres, without a pair list.
+
+    Parameters
+    ----------
+    values : array-like, shape (n,)
+        Value of each present lattice site.
+    index : array-like of int, shape (n, 2)
+        Lattice indices ``(i, j)`` of each site (unique).
+    basis : array-like, shape (2, 2)
+        ``basis[0]`` / ``basis[1]``: the displacement in metres of one step in ``i`` / ``j``.
+    bands : array-like
+        Distance bands in metres.
+
+    Returns
+    -------
+    list of MoranResult
+        One per band, in increasing band order.
+
+    Examples
+    --------
+    >>> ij = [[0, 0], [0, 1], [0, 2], [0, 3]]
+    >>> res = lattice_incremental_moran([1.0, 2, 3, 4], ij, basis=[[0, 1], [1, 0]], bands=[1.0])
+    >>> [round(m.I, 4) for m in res]
+    [0.3333]
+    """
+    y = np.asarray(values, dtype=float).ravel()
+    ij = np.asarray(index, dtype=np.int64).reshape(-1, 2)
+    B = np.asarray(basis, dtype=float).reshape(2, 2)
+    b = np.sort(np.asarray(bands, dtype=float).ravel())
+    n = y.size
+    if n < 4:
+        raise ParameterError("Moran's I needs at least four values")
+    z = y - y.mean()
+    ij = ij - ij.min(axis=0)
+    shape = (int(ij[:, 0].max()) + 1, int(ij[:, 1].max()) + 1)
+    zz = np.zeros(shape)
+    zz[ij[:, 0], ij[:, 1]] = z
+    mm = np.zeros(shape, dtype=bool)
+    mm[ij[:, 0], ij[:, 1]] = True
+    if mm.sum() != n:
+        raise ParameterError("lattice indices must be unique")
+    smin = float(np.linalg.svd(B, compute_uv=False).min())
+    if smin <= 0:
+        raise ParameterError("the lattice basis must have two independent vectors")
+    reach = int(math.ceil(float(b[-1]) * (1 + 1e-9) / smin)) + 1
+    offsets = []
+    for di in range(0, reach + 1):
+        for dj in range(-reach, reach + 1):
+            if di == 0 and dj <= 0:
+                continue
+            d = float(np.hypot(*(di * B[0] + dj * B[1])))
+            if d <= b[-1] * (1 + 1e-9):
+                offsets.append((d, di, dj))
+    offsets.sort()
+    card = np.zeros(shape, dtype=np.int64)
+    cross = 0.0
+    pairs = 0
+    out: list[MoranResult] = []
+    k = 0
+    for band in b:
+        while k < len(offsets) and offsets[k][0] <= band * (1 + 1e-9):
+            _, di, dj = offsets[k]
+            k += 1
+            n0, n1 = shape
+            if di >= n0 or abs(dj) >= n1:
+                continue
+            a = (slice(0, n0 - di), slice(max(0, -dj), n1 - max(0, dj)))
+            c = (slice(di, n0), slice(max(0, dj), n1 - max(0, -dj)))
+            both = mm[a] & mm[c]
+            cross += float((zz[a] * zz[c]).sum())
+            pairs += int(both.sum())
+            card[a] += both
+            card[c] += both
+        s0 = 2.0 * pairs
+        out.append(
+            _moran_from_sums(
+                n=n,
+                z=z,
+                cross=2.0 * cross,
+                s0=s0,
+                s1=2.0 * s0,
+                s2=float(((2.0 * card[mm]) ** 2).sum()),
+            )
+        )
+    return out
+
+
+def grid_lattice(
+    cells: gpd.GeoDataFrame, *, cell_size: float, shape: str
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Lattice indices and basis of a :func:`analysis.grid.make_grid` grid (rows/columns).
+
+    Square cells: ``(row, col)`` with steps of ``cell_size`` north / east. Flat-topped hexagons
+    (odd columns shifted up half a row): axial ``(col, row - (col - col % 2) / 2)``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> cells = make_grid(shapely.box(0, 0, 300, 200), cell_size=100, shape="square")
+    >>> ij, basis = grid_lattice(cells, cell_size=100, shape="square")
+    >>> ij[:2].tolist(), basis.tolist()
+    ([[0, 0], [0, 1]], [[0.0, 100.0], [100.0, 0.0]])
+    """
+    row = cells["row"].to_numpy(dtype=np.int64)
+    col = cells["col"].to_numpy(dtype=np.int64)
+    if shape == "square":
+        return np.column_stack([row, col]), np.array([[0.0, cell_size], [cell_size, 0.0]])
+    if shape == "hex":
+        s = hex_side(cell_size)
+        dy = math.sqrt(3.0) * s
+        axial_r = row - (col - col % 2) // 2
+        return np.column_stack([col, axial_r]), np.array([[1.5 * s, dy / 2], [0.0, dy]])
+    raise ParameterError(f"shape must be 'square' or 'hex', got {shape!r}")
+
+
+def round_up_sig(x: float, *, digits: int = 2) -> float:
+    """Round *up* to ``digits`` significant figures.
+
+    Examples
+    --------
+    >>> round_up_sig(40.01), round_up_sig(1201.0)
+    (41.0, 1300.0)
+    """
+    if x <= 0 or not math.isfinite(x):
+        raise ParameterError(f"cannot round {x!r} to a scale")
+    mag = math.floor(math.log10(x)) - digits + 1
+    return float(math.ceil(x / 10**mag - 1e-9) * 10**mag)
+
+
+def capped_grid(
+    study_area: BaseGeometry,
+    *,
+    cell_size: float,
+    shape: str = "square",
+    max_cells: int = MAX_AUTO_CELLS,
+) -> tuple[float, gpd.GeoDataFrame, str]:
+    """The grid of ``cell_size``, coarsened when it would have more than ``max_cells`` cells.
+
+    Returns
+    -------
+    cell_size : float
+        ``cell_size``, or the smallest two-significant-figure size within the cap.
+    cells : geopandas.GeoDataFrame
+        The grid.
+    reason : str
+        Empty when not coarsened, else why.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> size, cells, why = capped_grid(shapely.box(0, 0, 1000, 1000), cell_size=10, max_cells=400)
+    >>> size, len(cells) <= 400, bool(why)
+    (50.0, True, True)
+    """
+    area = float(valid_area(study_area).area)
+    size = float(cell_size)
+    if area / (size * size) <= max_cells:
+        cells = make_grid(study_area, cell_size=size, shape=shape)
+        if len(cells) <= max_cells:
+            return size, cells, ""
+    size = max(size, round_up_sig(math.sqrt(area / max_cells)))
+    while True:
+        cells = make_grid(study_area, cell_size=size, shape=shape)
+        if len(cells) <= max_cells:
+            break
+        size = round_up_sig(size * 1.02)
+    reason = (
+        f"the nearest-neighbour rule gave {cell_size:g} m cells, a grid of about "
+        f"{area / cell_size**2:,.0f} cells; coarsened to {size:g} m so the grid keeps at most "
+        f"{max_cells:,} cells ({len(cells):,})"
+    )
+    return size, cells, reason
+
+
 def round_sig(x: float, *, digits: int = 2) -> float:
     """Round to ``digits`` significant figures.
 
@@ -158,7 +357,19 @@ def round_sig(x: float, *, digits: int = 2) -> float:
 
 
 def _unique_xy(xy: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.unique(np.round(xy, 3), axis=0)
+    """Distinct locations (millimetre rounding), by hashing (``np.unique(axis=0)`` sorts: slow)."""
+    rounded = np.round(np.asarray(xy, dtype=float).reshape(-1, 2), 3)
+    return pd.DataFrame(rounded).drop_duplicates().to_numpy(dtype=float)
+
+
+def _query_sample(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The locations whose neighbour distances are averaged: all of them, or a fixed-seed random
+    sample of :data:`NN_SAMPLE` when there are more (queried against *all* locations, so the
+    mean and median are unbiased estimates)."""
+    if len(u) <= NN_SAMPLE:
+        return u
+    rng = np.random.default_rng(0)
+    return u[rng.choice(len(u), NN_SAMPLE, replace=False)]
 
 
 def auto_cell_size(xy: ArrayLike) -> float:
@@ -175,7 +386,7 @@ def auto_cell_size(xy: ArrayLike) -> float:
         raise ParameterError(
             "need at least two distinct event locations for an automatic cell size"
         )
-    d, _ = cKDTree(u).query(u, k=2)
+    d, _ = cKDTree(u).query(_query_sample(u), k=2)
     nn = d[:, 1]
     mean, median = float(nn.mean()), float(np.median(nn))
     ratio = mean / median if median > 0 else 2.0
@@ -198,7 +409,7 @@ def k_neighbour_band(xy: ArrayLike) -> float:
     k = min(k, len(u) - 1)
     if k < 1:
         raise ParameterError("need at least two distinct event locations for an automatic band")
-    d, _ = cKDTree(u).query(u, k=k + 1)
+    d, _ = cKDTree(u).query(_query_sample(u), k=k + 1)
     kth = float(d[:, k].mean())
     sd = float(np.sqrt(((pts - pts.mean(axis=0)) ** 2).sum(axis=1).mean()))
     return min(kth, sd) if sd > 0 else kth
@@ -214,6 +425,10 @@ class ScaleChoice:
     automatic: list[str] = field(default_factory=list)
     notes: str = ""
     moran_z: list[float] = field(default_factory=list)
+    counts: NDArray[np.float64] | None = None
+    cell_size_rule: float | None = None
+    cell_size_capped: bool = False
+    cap_reason: str = ""
 
 
 def _number(value: float | str, name: str) -> float | None:
@@ -261,12 +476,21 @@ def choose_scale(
             f"only {len(pts)} events: automatic scale needs at least {MIN_EVENTS}; "
             "give both a cell size and a band in metres"
         )
+    rule: float | None = None
+    cap_reason = ""
     if cs is None:
-        cs = auto_cell_size(pts)
+        rule = auto_cell_size(pts)
         automatic.append("cell_size")
         notes.append("cell size from nearest-neighbour distances (OHSA rule)")
-    cells = make_grid(study_area, cell_size=cs, shape=shape)
+        cs, cells, cap_reason = capped_grid(
+            study_area, cell_size=rule, shape=shape, max_cells=MAX_AUTO_CELLS
+        )
+        if cap_reason:
+            notes.append(f"cell size capped at {MAX_AUTO_CELLS:,} cells")
+    else:
+        cells = make_grid(study_area, cell_size=cs, shape=shape)
     moran_z: list[float] = []
+    counts: NDArray[np.float64] | None = None
     if bd is None:
         automatic.append("band")
         if shape == "hex":
@@ -276,8 +500,12 @@ def choose_scale(
         bands = step * np.arange(1, N_BANDS + 1)
         pgdf = gpd.GeoDataFrame(geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]), crs=BNG_EPSG)
         counts = count_in_cells(cells, pgdf)
-        coords = cells[["cell_x", "cell_y"]].to_numpy()
-        res = incremental_moran(counts, coords, bands=bands) if len(cells) >= 4 else []
+        ij, basis = grid_lattice(cells, cell_size=cs, shape=shape)
+        res = (
+            lattice_incremental_moran(counts, ij, basis=basis, bands=bands)
+            if len(cells) >= 4
+            else []
+        )
         moran_z = [r.z_rand for r in res]
         zs = np.nan_to_num(np.asarray(moran_z, dtype=float), nan=-np.inf)
         peak = next(
@@ -302,4 +530,8 @@ def choose_scale(
         automatic=automatic,
         notes="; ".join(notes) or "cell size and band given",
         moran_z=moran_z,
+        counts=counts,
+        cell_size_rule=rule,
+        cell_size_capped=bool(cap_reason),
+        cap_reason=cap_reason,
     )

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import warnings
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
-from analysis.gi import band_weights
+from analysis import scale
+from analysis.gi import band_weights, gi_hotspots
+from analysis.grid import make_grid
 from analysis.scale import (
     MIN_EVENTS,
     auto_cell_size,
+    capped_grid,
     choose_scale,
+    grid_lattice,
     incremental_moran,
     k_neighbour_band,
+    lattice_incremental_moran,
     morans_i,
     round_sig,
+    round_up_sig,
 )
 from geo.errors import ParameterError
 
@@ -120,3 +127,61 @@ def test_bad_values() -> None:
         choose_scale(xy, study_area=area, cell_size="big", band=10)
     with pytest.raises(ParameterError):
         choose_scale(xy, study_area=area, cell_size=-5, band=10)
+
+
+@pytest.mark.parametrize("shape", ["square", "hex"])
+def test_lattice_moran_equals_pairwise(shape: str) -> None:
+    area = shapely.Point(1000, 1000).buffer(700).union(shapely.box(1500, 200, 2600, 600))
+    cells = make_grid(area, cell_size=70, shape=shape)
+    y = np.random.default_rng(11).poisson(2.0, len(cells)).astype(float)
+    step = 70.0 if shape == "square" else 70.0 * np.sqrt(3) * np.sqrt(2 / (3 * np.sqrt(3)))
+    bands = step * np.arange(1, 11)
+    ref = incremental_moran(y, cells[["cell_x", "cell_y"]].to_numpy(), bands=bands)
+    ij, basis = grid_lattice(cells, cell_size=70, shape=shape)
+    got = lattice_incremental_moran(y, ij, basis=basis, bands=bands)
+    assert [g.I for g in got] == pytest.approx([r.I for r in ref], abs=1e-12)
+    assert [g.z_rand for g in got] == pytest.approx([r.z_rand for r in ref], abs=1e-9)
+    assert [g.z_norm for g in got] == pytest.approx([r.z_norm for r in ref], abs=1e-9)
+
+
+def test_round_up_sig() -> None:
+    assert round_up_sig(40.01) == 41.0
+    assert round_up_sig(41.0) == 41.0
+    assert round_up_sig(0.123) == pytest.approx(0.13)
+
+
+def test_capped_grid_keeps_small_grids_and_coarsens_large() -> None:
+    area = shapely.box(0, 0, 2000, 2000)
+    size, cells, why = capped_grid(area, cell_size=100, max_cells=400)
+    assert (size, len(cells), why) == (100.0, 400, "")
+    size, cells, why = capped_grid(area, cell_size=20, max_cells=400)
+    assert size == 100.0 and len(cells) == 400 and "20 m" in why
+
+
+def _pts(xy: np.ndarray) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
+
+
+def test_dense_data_auto_cell_size_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    area = shapely.box(0, 0, 10_000, 10_000)
+    rng = np.random.default_rng(6)
+    xy = np.vstack([rng.uniform(0, 10_000, (20_000, 2)), rng.normal(3000, 200, (2000, 2))])
+    free = gi_hotspots(_pts(xy), study_area=area)
+    fp = free.attrs["csmap_params"]
+    assert fp["cell_size_capped"] is False and fp["cell_size"] == fp["cell_size_rule"]
+    assert "cell_size_cap_reason" not in fp
+    monkeypatch.setattr(scale, "MAX_AUTO_CELLS", 1500)
+    res = gi_hotspots(_pts(xy), study_area=area)
+    p = res.attrs["csmap_params"]
+    assert p["cell_size_capped"] is True and p["max_auto_cells"] == 1500
+    assert p["cell_size_rule"] == fp["cell_size_rule"] and p["cell_size"] > p["cell_size_rule"]
+    assert len(res) == p["n_cells"] <= 1500
+    assert "coarsened" in p["cell_size_cap_reason"] and "capped" in p["scale_method"]
+    assert (res["label"] == "hot").any()
+
+
+def test_given_cell_size_never_capped_and_too_fine_errors() -> None:
+    area = shapely.box(0, 0, 30_000, 30_000)
+    xy = np.random.default_rng(2).uniform(0, 30_000, (200, 2))
+    with pytest.raises(ParameterError, match=r"cell size 10 m.*at least ~\d+ m"):
+        gi_hotspots(_pts(xy), study_area=area, cell_size=10, band=100)
