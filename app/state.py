@@ -76,11 +76,15 @@ def _empty() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=BNG_EPSG))
 
 
-@st.cache_data(max_entries=4, show_spinner="Loading records from the store")
+@st.cache_resource(max_entries=2, show_spinner="Loading records from the store")
 def load_store_records(store_path: str, mtime: float) -> dict[str, gpd.GeoDataFrame]:
     """Every kind's stored records (empty frames for kinds not in the store).
 
-    ``mtime`` is only part of the cache key.
+    ``mtime`` is only part of the cache key. Cached as a shared resource, not with
+    ``st.cache_data``: with a million records ``cache_data`` spent ~4 s unpickling a copy on
+    every rerun (and held a pickled copy besides). The frames are the store's (shared by every
+    session, like the store file itself; never session uploads) and are read-only: callers filter
+    into new frames and never modify them in place.
     """
     del mtime
     from geo.store import Store

@@ -41,6 +41,7 @@ def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CSMAP_DEMO", "1")
     monkeypatch.delenv("CSMAP_ROLE", raising=False)
     monkeypatch.delenv("CSMAP_MAX_UPLOAD_MB", raising=False)
+    monkeypatch.setenv("CSMAP_AUDIT_LOG", str(store.parent / "audit.jsonl"))
     return store
 
 
@@ -123,7 +124,7 @@ def test_oversized_upload_is_refused_with_a_clear_message(
 def test_board_role_cannot_upload(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CSMAP_ROLE", "board")
     at = _data_page(AppTest.from_file(APP, default_timeout=60))
-    assert any("cannot upload" in e.value for e in at.main.error)
+    assert any("cannot open this page" in e.value for e in at.main.error)
     assert len(at.file_uploader) == 0
 
 

@@ -10,7 +10,6 @@ store and nothing is shared with other sessions.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ import streamlit as st
 
 from app import auth, state
 from app.filters import KIND_LABELS
-from app.policy import can
 from app.uploads import (
     UPLOAD_TYPES,
     max_upload_mb,
@@ -33,13 +31,10 @@ from geo.vocab import KINDS
 #: session_state key of the last validation: ``{"file_id", "kind", "report", "added"}``.
 REPORT_KEY = "csmap_upload_report"
 
+auth.page_role("data")  # refuses (and stops) for roles without record-level access
 config = state.config_from_env()
-role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
 
 st.title("Data")
-if not can(role, "record_points"):
-    st.error(f"The {role} role cannot upload record-level data.")
-    st.stop()
 
 try:
     limit_mb = max_upload_mb()

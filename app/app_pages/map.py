@@ -6,7 +6,8 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app import auth, state
+from app import auth, map_data, state
+from app.deck import DEFAULT_CELL, build_count_deck
 from app.filters import apply_filters
 from app.maps import MAX_POINTS, POINT_STYLES, build_record_map
 from geo.store import points
@@ -23,7 +24,6 @@ POINT_SOURCES: dict[PointKind, str] = {
 auth.page_role("map")  # refuses (and stops) for roles without this page
 config = state.config_from_env()
 filters = state.current_filters()
-records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
 
 st.title("Map")
@@ -34,41 +34,72 @@ chosen = st.multiselect(
     format_func=lambda k: POINT_STYLES[k][0],
     key="map_layers",
 )
-point_sets: dict[str, gpd.GeoDataFrame] = {}
-for point_kind in chosen:
-    frame = records.get(POINT_SOURCES[point_kind])
-    if frame is not None and len(frame):
-        point_sets[point_kind] = points(frame, point_kind)
-
-tiles = bool(st.session_state.get(state.KEY_TILES, False))
-built = build_record_map(point_sets, area=area, tiles=tiles, max_points=MAX_POINTS)
-
-cols = st.columns(max(len(built.counts), 1))
-for col, (kind, n) in zip(cols, built.counts.items(), strict=False):
-    col.metric(POINT_STYLES[kind][0], f"{n:,}")
-unplaced = {
-    kind: len(records[src]) - built.counts.get(kind, 0)
-    for kind, src in POINT_SOURCES.items()
-    if kind in built.counts and src in records
+# Counts first, from cached per-store indexes (fast at a million records); above MAX_POINTS the
+# map is drawn from server-side cell counts (pydeck), never one marker per record.
+cell = float(st.session_state.get("map_cell", DEFAULT_CELL))
+summaries = {
+    kind: map_data.point_summary(
+        config, point_kind=kind, filters=filters, cell=cell, uploads=state.uploaded_records()
+    )
+    for kind in chosen
 }
-if built.mode == "heatmap":
+summaries = {k: v for k, v in summaries.items() if v.n_records}
+if sum(s.n_points for s in summaries.values()) > MAX_POINTS:
+    cols = st.columns(max(len(summaries), 1))
+    for col, (pkind, summary) in zip(cols, summaries.items(), strict=False):
+        col.metric(POINT_STYLES[pkind][0], f"{summary.n_points:,}")
     st.caption(
-        f"More than {MAX_POINTS:,} points: layers are drawn as heat maps (aggregated), "
-        "not as individual markers."
+        f"More than {MAX_POINTS:,} points: each layer is drawn as counts per grid cell "
+        "(aggregated on the server; darker = more records), not as individual markers."
     )
-missing_loc = {k: v for k, v in unplaced.items() if v > 0}
-if missing_loc:
-    st.caption(
-        "Without a usable location (not drawn): "
-        + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items())
+    missing_loc = {k: s.n_records - s.n_points for k, s in summaries.items()}
+    if any(missing_loc.values()):
+        st.caption(
+            "Without a usable location (not drawn): "
+            + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items() if v)
+        )
+    st.select_slider(
+        "Cell size (m)", options=[100.0, 200.0, 500.0, 1000.0], value=cell, key="map_cell"
     )
+    deck = build_count_deck({k: s.cells for k, s in summaries.items()}, area=area, cell=cell)
+    st.pydeck_chart(deck, height=640, key="record_deck")
+else:
+    records = apply_filters(state.current_records(config), filters=filters)
+    point_sets: dict[str, gpd.GeoDataFrame] = {}
+    for point_kind in chosen:
+        frame = records.get(POINT_SOURCES[point_kind])
+        if frame is not None and len(frame):
+            point_sets[point_kind] = points(frame, point_kind)
 
-st_folium(
-    built.fmap,
-    height=640,
-    use_container_width=True,
-    returned_objects=[],
-    key="record_map",
-)
-if tiles:
-    st.caption("Map tiles © OpenStreetMap contributors (loaded from tile.openstreetmap.org).")
+    tiles = bool(st.session_state.get(state.KEY_TILES, False))
+    built = build_record_map(point_sets, area=area, tiles=tiles, max_points=MAX_POINTS)
+
+    cols = st.columns(max(len(built.counts), 1))
+    for col, (kind, n) in zip(cols, built.counts.items(), strict=False):
+        col.metric(POINT_STYLES[kind][0], f"{n:,}")
+    unplaced = {
+        kind: len(records[src]) - built.counts.get(kind, 0)
+        for kind, src in POINT_SOURCES.items()
+        if kind in built.counts and src in records
+    }
+    if built.mode == "heatmap":
+        st.caption(
+            f"More than {MAX_POINTS:,} points: layers are drawn as heat maps (aggregated), "
+            "not as individual markers."
+        )
+    missing_loc = {k: v for k, v in unplaced.items() if v > 0}
+    if missing_loc:
+        st.caption(
+            "Without a usable location (not drawn): "
+            + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items())
+        )
+
+    st_folium(
+        built.fmap,
+        height=640,
+        use_container_width=True,
+        returned_objects=[],
+        key="record_map",
+    )
+    if tiles:
+        st.caption("Map tiles © OpenStreetMap contributors (loaded from tile.openstreetmap.org).")
