@@ -166,8 +166,9 @@ def _secret_findings(text: str) -> list[str]:
 
 
 def test_secret_scanner_catches_real_looking_values() -> None:
-    assert _secret_findings('cookie_secret = "8f2b1c9e4d7a6b3c0e5f"')
-    assert _secret_findings("client_secret: Qx8~vT2pLm9RfK3aZ")
+    # Built by concatenation so this file itself does not hold a secret-looking line.
+    assert _secret_findings("cookie_secret" + ' = "8f2b1c9e4d7a6b3c0e5f"')
+    assert _secret_findings("client_secret" + ": Qx8~vT2pLm9RfK3aZ")
     assert _secret_findings("-----BEGIN RSA " + _KEY + "-----\nMIIB")
     assert _secret_findings("AKIA" + "ABCDEFGHIJKLMNOP")
     assert not _secret_findings('cookie_secret = "<long random string>"')
