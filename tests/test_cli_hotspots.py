@@ -136,3 +136,87 @@ def test_every_method_writes_every_format(demo_csv: Path, tmp_path: Path, method
         if method in ("dbscan", "hdbscan", "repeat"):
             assert "first_date" in back and len(back) > 0, (method, suffix)
             assert (back["first_date"] <= back["last_date"]).all()
+
+
+@pytest.mark.parametrize(
+    ("method", "options", "expected"),
+    [
+        ("kde", ["--bandwidth", "700", "--top", "0.1"], {"bandwidth": 700.0, "top": 0.1}),
+        ("dbscan", ["--eps", "250", "--min-samples", "4"], {"eps": 250.0, "min_samples": 4}),
+        (
+            "hdbscan",
+            ["--min-cluster-size", "8", "--min-samples", "3"],
+            {"min_cluster_size": 8, "min_samples": 3},
+        ),
+        ("repeat", ["--radius", "30", "--min-events", "3"], {"radius": 30.0, "min_events": 3}),
+        ("gi", ["--shape", "hex", "--cell-size", "900", "--band", "2000"], {"shape": "hex"}),
+    ],
+)
+def test_method_options_reach_the_result(  # type: ignore[no-untyped-def]
+    demo_csv: Path, tmp_path: Path, method: str, options: list[str], expected: dict, capsys
+) -> None:
+    out = tmp_path / f"{method}.geojson"
+    status = main(["hotspots", str(demo_csv), "--method", method, *options, "--out", str(out)])
+    assert status == 0, capsys.readouterr().err
+    params = read_hotspots(out).attrs["csmap_params"]
+    assert {k: params[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "option"),
+    [
+        ("gi", ["--eps", "100"]),
+        ("gi", ["--bandwidth", "300"]),
+        ("kde", ["--band", "500"]),
+        ("kde", ["--min-samples", "5"]),
+        ("dbscan", ["--min-cluster-size", "5"]),
+        ("hdbscan", ["--radius", "10"]),
+        ("repeat", ["--cell-size", "200"]),
+        ("repeat", ["--no-fdr"]),
+        ("dual-kde", ["--top", "0.1"]),
+        ("kde", ["--seed", "1"]),
+    ],
+)
+def test_option_of_another_method_is_an_error(  # type: ignore[no-untyped-def]
+    demo_csv: Path, tmp_path: Path, method: str, option: list[str], capsys
+) -> None:
+    out = tmp_path / "x.geojson"
+    assert main(["hotspots", str(demo_csv), "--method", method, *option, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert option[0] in err and f"--method {method}" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("method", ["kde", "hdbscan", "dbscan", "repeat"])
+def test_adjust_population_refused_where_meaningless(  # type: ignore[no-untyped-def]
+    demo_csv: Path, tmp_path: Path, method: str, capsys
+) -> None:
+    out = tmp_path / "x.geojson"
+    argv = ["hotspots", str(demo_csv), "--method", method, "--adjust", "population"]
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--adjust population" in err and method in err and "dual-kde" in err
+
+
+def test_dual_kde_accepts_adjust_population(demo_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "d.geojson"
+    argv = ["hotspots", str(demo_csv), "--method", "dual-kde", "--adjust", "population"]
+    assert main([*argv, "--min-events", "3", "--out", str(out)]) == 0
+    params = read_hotspots(out).attrs["csmap_params"]
+    assert params["adjustment"] == "population-adjusted" and params["min_events"] == 3
+
+
+def test_scan_seed_recorded(demo_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.geojson"
+    argv = ["hotspots", str(demo_csv), "--method", "scan", "--seed", "5", "--cell-size", "1500"]
+    assert main([*argv, "--out", str(out)]) == 0
+    params = read_hotspots(out).attrs["csmap_params"]
+    assert params["seed"] == 5 and params["cell_size"] == 1500
+
+
+def test_bad_option_values_rejected(demo_csv: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "x.geojson")
+    for bad in (["--method", "dbscan", "--eps", "-3"], ["--method", "kde", "--top", "1.5"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["hotspots", str(demo_csv), *bad, "--out", out])
+        assert exc.value.code == 2

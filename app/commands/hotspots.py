@@ -1,5 +1,8 @@
 """``csmap hotspots``: find hotspots in a CSV or the store and write them with their parameters.
 
+Method options (``--bandwidth``, ``--eps``, ``--min-cluster-size``, ...) are validated per method:
+an option that does not apply to the chosen method is an error naming it.
+
 INPUT is a CSV (or .xlsx) in the canonical columns (or mapped with ``--mapping``), validated exactly
 as ``csmap ingest`` does (quarantined rows are reported on stderr, nothing is stored); or use
 ``--store PATH --kind KIND`` to analyse stored records. The result goes to ``--out``
@@ -18,7 +21,24 @@ import pandas as pd
 from geo.errors import CsmapError, ParameterError
 from geo.vocab import POINT_KINDS
 
-METHOD_CHOICES = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat")
+METHOD_CHOICES = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat", "scan")
+#: Method-specific options: argparse dest -> (flag, methods it applies to, parameter name).
+#: Giving one to another method is an error naming it (validated before any work).
+METHOD_OPTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "cell_size": ("--cell-size", ("gi", "kde", "dual-kde", "scan"), "cell_size"),
+    "band": ("--band", ("gi",), "band"),
+    "shape": ("--shape", ("gi",), "shape"),
+    "alpha": ("--alpha", ("gi", "scan"), "alpha"),
+    "no_fdr": ("--no-fdr", ("gi",), "fdr"),
+    "bandwidth": ("--bandwidth", ("kde", "dual-kde"), "bandwidth"),
+    "top": ("--top", ("kde",), "top"),
+    "eps": ("--eps", ("dbscan",), "eps"),
+    "min_samples": ("--min-samples", ("dbscan", "hdbscan"), "min_samples"),
+    "min_cluster_size": ("--min-cluster-size", ("hdbscan",), "min_cluster_size"),
+    "radius": ("--radius", ("repeat",), "radius"),
+    "min_events": ("--min-events", ("repeat", "dual-kde"), "min_events"),
+    "seed": ("--seed", ("scan",), "seed"),
+}
 #: Date column used by --from/--to for each point kind.
 DATE_COLUMNS = {
     "concerns": "reported_date",
@@ -46,6 +66,43 @@ def _scale(text: str) -> float | str:
     return value
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _share(text: str) -> float:
+    value = _positive(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {text!r}")
+    return value
+
+
 def register(subparsers: Any) -> None:
     """Add the ``hotspots`` sub-command."""
     p = subparsers.add_parser(
@@ -55,12 +112,25 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("input", nargs="?", help="CSV/.xlsx of records (omit with --store)")
     p.add_argument("--method", choices=METHOD_CHOICES, default="gi")
-    p.add_argument("--adjust", choices=("none", "population"), default="none")
-    p.add_argument("--cell-size", type=_scale, default="auto", help="metres or auto")
-    p.add_argument("--band", type=_scale, default="auto", help="Gi* distance band: metres or auto")
-    p.add_argument("--shape", choices=("square", "hex"), default="square", help="Gi* cells")
-    p.add_argument("--alpha", type=float, default=0.05)
-    p.add_argument("--no-fdr", action="store_true", help="Gi*: do not control the FDR")
+    p.add_argument(
+        "--adjust",
+        choices=("none", "population"),
+        default="none",
+        help="population: gi (Poisson excess risk); dual-kde is population-adjusted anyway",
+    )
+    p.add_argument("--cell-size", type=_scale, default=None, help="gi/kde/dual-kde/scan: metres")
+    p.add_argument("--band", type=_scale, default=None, help="gi distance band: metres or auto")
+    p.add_argument("--shape", choices=("square", "hex"), default=None, help="gi cells")
+    p.add_argument("--alpha", type=_share, default=None, help="gi/scan: significance level")
+    p.add_argument("--no-fdr", action="store_true", default=None, help="gi: no FDR control")
+    p.add_argument("--bandwidth", type=_scale, default=None, help="kde/dual-kde: metres or auto")
+    p.add_argument("--top", type=_share, default=None, help="kde: share of cells in contours")
+    p.add_argument("--eps", type=_positive, default=None, help="dbscan: radius in metres")
+    p.add_argument("--min-samples", type=_count, default=None, help="dbscan/hdbscan: events")
+    p.add_argument("--min-cluster-size", type=_count, default=None, help="hdbscan: events")
+    p.add_argument("--radius", type=_positive, default=None, help="repeat: metres")
+    p.add_argument("--min-events", type=_count, default=None, help="repeat/dual-kde: events")
+    p.add_argument("--seed", type=_seed, default=None, help="scan: Monte Carlo seed")
     p.add_argument("--from", dest="date_from", default=None, help="first date (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", default=None, help="last date (YYYY-MM-DD)")
     p.add_argument("--category", action="append", default=None, help="keep only these (repeat)")
@@ -128,20 +198,28 @@ def _filter(pts: Any, args: argparse.Namespace) -> Any:
 
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
-    if args.method == "gi":
-        return {
-            "cell_size": args.cell_size,
-            "band": args.band,
-            "shape": args.shape,
-            "adjust": args.adjust,
-            "alpha": args.alpha,
-            "fdr": not args.no_fdr,
-        }
+    """Method parameters from the options given; an option of another method is an error."""
+    method = args.method
     out: dict[str, Any] = {}
-    if args.method in ("kde", "dual-kde") and args.cell_size != "auto":
-        out["cell_size"] = args.cell_size
-    if args.adjust != "none" and args.method != "dual-kde":
-        raise ParameterError(f"--adjust population applies to gi (and dual-kde), not {args.method}")
+    for dest, (flag, methods, name) in METHOD_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if method not in methods:
+            raise ParameterError(
+                f"{flag} does not apply to --method {method} (it applies to {', '.join(methods)})"
+            )
+        out[name] = (not value) if dest == "no_fdr" else value
+    if method == "scan" and out.get("cell_size") == "auto":
+        raise ParameterError("--cell-size auto is not available for --method scan; give metres")
+    if args.adjust == "population":
+        if method == "gi":
+            out["adjust"] = "population"
+        elif method not in ("dual-kde", "scan"):  # both are population-based by construction
+            raise ParameterError(
+                f"--adjust population does not apply to --method {method}: use gi (Poisson "
+                "excess risk), dual-kde or scan (always relative to resident children)"
+            )
     return out
 
 
