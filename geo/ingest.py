@@ -44,7 +44,7 @@ from geo.coords import resolve_locations
 from geo.errors import UnreadableFileError
 from geo.geocode import Lookups, load_lookups
 from geo.readers import read_table
-from geo.records import build_records
+from geo.records import build_records, reason_column
 from geo.schema import ID_COLUMN, LOCATION_INPUTS, REQUIRED, Mapping, load_mapping, match_columns
 from geo.store import Store
 from geo.vocab import BNG_EPSG, KINDS, MISSING_LOCATION_PREFIXES, Kind
@@ -130,6 +130,9 @@ def _mapping(mapping: Mapping | str | os.PathLike[str] | None) -> Mapping | None
 _PY_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
 
+_HASH_BLOCK = 65_536
+
+
 def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
     """sha256 (hex) of each row's cells, each :meth:`str.strip`-ped, joined by U+001F."""
     if raw.shape[1] == 0 or len(raw) == 0:
@@ -142,6 +145,7 @@ def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
         joined = pc.binary_join_element_wise(*trimmed, pa.scalar("\x1f", type=pa.large_string()))
     except (pa.ArrowException, TypeError, ValueError):
         return _row_hashes_python(raw)  # e.g. lone surrogates, which Arrow cannot hold
+    del cells, trimmed
     joined = joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
     _, offsets_buf, data_buf = joined.buffers()
     offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
@@ -149,11 +153,13 @@ def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
     ]
     data = memoryview(data_buf) if data_buf is not None else memoryview(b"")
     sha = hashlib.sha256
-    bounds = offsets.tolist()
-    return np.array(
-        [sha(data[a:b]).hexdigest() for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
-        dtype=object,
-    )
+    out = np.empty(len(joined), dtype=object)
+    for start in range(0, len(joined), _HASH_BLOCK):  # blocks: no million-int list at once
+        bounds = offsets[start : start + _HASH_BLOCK + 1].tolist()
+        out[start : start + len(bounds) - 1] = [
+            sha(data[a:b]).hexdigest() for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+    return out
 
 
 def _row_hashes_python(raw: pd.DataFrame) -> np.ndarray:
@@ -263,13 +269,10 @@ def _validate(
     if kind == "concerns":
         none = ~any_location & (parts[-1] == "")
         parts.append(
-            pd.Series(
-                np.where(
-                    none,
-                    "location: no location given (latitude/longitude, "
-                    "easting/northing, grid_ref, uprn or postcode)",
-                    "",
-                ),
+            reason_column(
+                none.to_numpy(dtype=bool),
+                "location: no location given (latitude/longitude, "
+                "easting/northing, grid_ref, uprn or postcode)",
                 index=raw.index,
             )
         )

@@ -31,6 +31,22 @@ STORED_DTYPES: dict[str, str] = {
 }
 
 
+def reason_column(mask: np.ndarray, text: str, *, index: pd.Index) -> pd.Series:
+    """Reason ``text`` where ``mask`` holds, else ``""`` (object dtype, one shared string each).
+
+    Unlike ``np.where(mask, text, "")``, no fixed-width unicode array of ``len(mask) * len(text)``
+    characters is made (380 MB for a long reason over a million rows).
+
+    Examples
+    --------
+    >>> reason_column(np.array([True, False]), "age: missing", index=pd.RangeIndex(2)).tolist()
+    ['age: missing', '']
+    """
+    out = np.full(len(mask), "", dtype=object)
+    out[np.asarray(mask, dtype=bool)] = text
+    return pd.Series(out, index=index, dtype=object)
+
+
 def _as_str(series: pd.Series) -> pd.Series:
     """Text with ``""`` for missing, as ``str`` dtype (no copy when it already is)."""
     if isinstance(series.dtype, pd.StringDtype) and not series.hasnans:
@@ -114,19 +130,15 @@ def build_records(
         if name in REQUIRED[kind]:
             empty = col.str.strip() == ""
             reasons.append(
-                pd.Series(
-                    np.where(empty, f"{name}: required value is missing", ""),
-                    index=index,
-                    dtype=object,
+                reason_column(
+                    empty.to_numpy(dtype=bool), f"{name}: required value is missing", index=index
                 )
             )
     for early, late in DATE_ORDER[kind]:
         a, b = out[early], out[late]
         assert isinstance(a, pd.Series) and isinstance(b, pd.Series)
         wrong = (a.notna() & b.notna() & (b < a)).to_numpy()
-        reasons.append(
-            pd.Series(np.where(wrong, f"{late}: before {early}", ""), index=index, dtype=object)
-        )
+        reasons.append(reason_column(wrong, f"{late}: before {early}", index=index))
     prefixes = MISSING_LOCATION_PREFIXES if kind == "missing_episodes" else ("",)
     for prefix in prefixes:
         for name in LOCATION_TEXT_INPUTS:

@@ -166,3 +166,12 @@ def test_store_column_types_round_trip(tmp_path: Path) -> None:
     assert back["looked_after"].tolist()[0] is True and pd.isna(back["looked_after"].iloc[1])
     assert pd.isna(back["summary"].iloc[0]) and back["summary"].iloc[1] == "<b>x</b>"
     assert back.geometry.iloc[1] is None
+
+
+def test_row_hashes_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import geo.ingest
+
+    monkeypatch.setattr(geo.ingest, "_HASH_BLOCK", 3)
+    raw = pd.DataFrame({"a": [str(i) for i in range(10)], "b": [" x"] * 10}, dtype=str)
+    assert _row_hashes(raw).tolist() == _row_hashes_python(raw).tolist()
+    assert _row_hashes(raw.iloc[2:]).tolist() == _row_hashes_python(raw.iloc[2:]).tolist()
