@@ -243,6 +243,8 @@ for name, slot in auto_slots.items():
     slot.caption(f"automatic: {value:,.0f} m" if isinstance(value, int | float) else "automatic")
 
 # ---------------------------------------------------------------- result summary
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Events analysed", f"{n_points:,}")
 if result is not None:
     adjustment = str(used.get("adjustment", "count"))
     if adjustment == "population-adjusted" or method in ADJUSTED_METHODS:
@@ -253,8 +255,6 @@ if result is not None:
     else:
         st.info("**Count result**: places with many events, whatever their population.")
     labels = result["label"].value_counts()
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Events analysed", f"{n_points:,}")
     c2.metric("Hot", f"{int(labels.get('hot', 0)):,}")
     c3.metric("Cold", f"{int(labels.get('cold', 0)):,}")
     c4.metric("Clusters", f"{int(labels.get('cluster', 0)):,}")
