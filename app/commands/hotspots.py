@@ -234,6 +234,11 @@ def summary(result: Any, *, method: str, n_points: int) -> str:
         if params.get(key) is not None:
             auto = " (automatic)" if key in params.get("automatic", []) else ""
             scale.append(f"{key.replace('_', ' ')} {params[key]:g} m{auto}")
+    if params.get("cell_size_capped"):
+        scale.append(
+            f"cell size coarsened from the nearest-neighbour rule's {params['cell_size_rule']:g} m "
+            f"to keep the grid within {params.get('max_auto_cells', 0):,} cells"
+        )
     found = f"{n_hot} hot and {n_cold} cold"
     if n_cluster:
         found += f", {n_cluster} cluster(s)"
