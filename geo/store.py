@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
+import shapely
 
 from geo.errors import StoreError
 from geo.schema import COLUMNS, ID_COLUMN
@@ -103,6 +104,44 @@ def _for_gpkg(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 continue
             out[col] = pd.Series(pd.arrays.ArrowStringArray(text), index=out.index)
     return out
+
+
+_BATCH_ROWS = 131_072
+
+
+def _arrow_batch(
+    data: gpd.GeoDataFrame, start: int, stop: int, schema: pa.Schema | None
+) -> pa.Table:
+    geom = data.geometry.name
+    part = pd.DataFrame(data.iloc[start:stop].drop(columns=geom), copy=False)
+    table = pa.Table.from_pandas(part, preserve_index=False)
+    wkb = shapely.to_wkb(np.asarray(data.geometry.values[start:stop]))
+    table = table.append_column(geom, pa.array(wkb, type=pa.binary()))
+    if schema is None:  # GDAL has no null type: all-null columns are text (as in pyogrio)
+        for i, field in enumerate(table.schema):
+            if pa.types.is_null(field.type):
+                table = table.set_column(
+                    i, field.with_type(pa.string()), table.column(i).cast(pa.string())
+                )
+        return table
+    return table.cast(schema)
+
+
+def _arrow_stream(data: gpd.GeoDataFrame) -> pa.RecordBatchReader | None:
+    """The records as a stream of Arrow batches of ``_BATCH_ROWS`` rows (None if not typable)."""
+    if any(
+        pd.api.types.is_object_dtype(t) for c, t in data.dtypes.items() if c != data.geometry.name
+    ):
+        return None
+    first = _arrow_batch(data, 0, _BATCH_ROWS, None)
+    schema = first.schema
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from first.to_batches()
+        for start in range(_BATCH_ROWS, len(data), _BATCH_ROWS):
+            yield from _arrow_batch(data, start, start + _BATCH_ROWS, schema).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 class Store:
@@ -249,17 +288,32 @@ class Transaction:
         data = _for_gpkg(records)
         if data.crs is None:
             data = data.set_crs(BNG_EPSG)
+        stream = _arrow_stream(data) if len(data) else None
         with _fast_sqlite():
-            pyogrio.write_dataframe(
-                data,
-                self.tmp,
-                layer=kind,
-                driver="GPKG",
-                append=exists,
-                use_arrow=True,
-                geometry_type="Point",
-                promote_to_multi=False,
-            )
+            if stream is None:  # empty, or columns Arrow cannot type up front: pyogrio decides
+                pyogrio.write_dataframe(
+                    data,
+                    self.tmp,
+                    layer=kind,
+                    driver="GPKG",
+                    append=exists,
+                    use_arrow=True,
+                    geometry_type="Point",
+                    promote_to_multi=False,
+                )
+            else:
+                # One layer write fed batch by batch: the layer (and its spatial index, built
+                # once at the end) is written in one go, but only one batch is held as Arrow.
+                pyogrio.write_arrow(
+                    stream,
+                    self.tmp,
+                    layer=kind,
+                    driver="GPKG",
+                    geometry_name=data.geometry.name,
+                    geometry_type="Point",
+                    crs=f"EPSG:{data.crs.to_epsg()}",
+                    append=exists,
+                )
 
     def log(self, entry: dict[str, Any]) -> None:
         """Append one row to the ingest log of the temporary copy."""

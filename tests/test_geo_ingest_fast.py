@@ -175,3 +175,38 @@ def test_row_hashes_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = pd.DataFrame({"a": [str(i) for i in range(10)], "b": [" x"] * 10}, dtype=str)
     assert _row_hashes(raw).tolist() == _row_hashes_python(raw).tolist()
     assert _row_hashes(raw.iloc[2:]).tolist() == _row_hashes_python(raw.iloc[2:]).tolist()
+
+
+def test_store_batched_write_equals_one_frame_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyogrio
+
+    import geo.store
+
+    n = 25
+    records = gpd.GeoDataFrame(
+        {
+            "record_id": pd.Series([f"R{i}" for i in range(n)], dtype=object),
+            "reported_date": pd.to_datetime(["2024-03-05"] * n).astype("datetime64[ms]"),
+            "place_name": pd.Series([None] * 10 + ["x"] * (n - 10), dtype=object),
+            "age": pd.array([pd.NA] * 12 + [14] * (n - 12), dtype="Int64"),
+            "in_study_area": np.arange(n) % 2 == 0,
+        },
+        geometry=[Point(414400 + i, 416400) if i % 5 else None for i in range(n)],
+        crs=27700,
+    )
+    monkeypatch.setattr(geo.store, "_BATCH_ROWS", 4)  # first batches all-null in two columns
+    batched = Store(tmp_path / "a.gpkg")
+    with batched.transaction() as tx:
+        tx.append("concerns", records)
+    monkeypatch.setattr(geo.store, "_arrow_stream", lambda data: None)
+    whole = Store(tmp_path / "b.gpkg")
+    with whole.transaction() as tx:
+        tx.append("concerns", records)
+    info_a = pyogrio.read_info(batched.path, layer="concerns")
+    info_b = pyogrio.read_info(whole.path, layer="concerns")
+    assert list(info_a["fields"]) == list(info_b["fields"])
+    assert list(info_a["dtypes"]) == list(info_b["dtypes"])
+    pd.testing.assert_frame_equal(batched.read("concerns"), whole.read("concerns"))
+    assert batched.read("concerns")["place_name"].iloc[-1] == "x"
