@@ -3,8 +3,13 @@
 Two events form a *spatial pair* when they are at most ``delta`` metres apart and a *temporal pair*
 when their times differ by at most ``tau`` (days or months). Knox's statistic is the number of
 pairs that are both. Without space-time interaction it is expected to equal
-``NS * NT / (n (n - 1) / 2)`` (the 2x2 margins). Inference is analytic (Poisson, as pointpats) and
-by Monte Carlo: times are permuted among events with an explicit ``seed``.
+``NS * NT / (n (n - 1) / 2)`` (the 2x2 margins). Inference is analytic (Poisson) and by Monte
+Carlo: times are permuted among events with an explicit ``seed``.
+
+Two analytic p-values are reported. ``p_poisson_inclusive`` is the usual one-sided p,
+``P(X >= NST)``, and is the one to quote. ``p_poisson`` is ``P(X > NST)``, pointpats'
+convention, kept only to reproduce pointpats; it excludes the observed count itself, so it is
+smaller and overstates significance (on Burkitt, delta 20, tau 5: 0.146 against 0.222).
 
 Pairs are found with a KD-tree (:meth:`scipy.spatial.cKDTree.query_pairs`) and temporal pairs by
 sorting, so the cost grows with the number of close pairs, not with ``n**2``. Results reproduce
@@ -179,7 +184,12 @@ class Knox:
     observed_table, expected_table : numpy.ndarray
         The 2x2 tables ``[[NST, NS - NST], [NT - NST, rest]]``.
     p_poisson : float
-        ``P(X > NST)`` for ``X ~ Poisson(expected)``, as pointpats computes it.
+        ``P(X > NST)`` for ``X ~ Poisson(expected)``: pointpats-compatible (equals
+        ``pointpats.spacetime.Knox.p_poisson``), kept to reproduce it. It leaves out
+        ``P(X = NST)``, so it is anti-conservative; do not quote it as the p-value.
+    p_poisson_inclusive : float
+        ``P(X >= NST)`` for ``X ~ Poisson(expected)``: the usual one-sided p-value, the one to
+        quote (0.222 on Burkitt with delta 20, tau 5, where ``p_poisson`` is 0.146).
     p_sim : float or None
         Monte Carlo p ``(M + 1) / (R + 1)``, ``M`` = permutations with at least ``NST`` pairs.
 
@@ -191,6 +201,8 @@ class Knox:
     (4, [[4.0, 0.0], [0.0, 11.0]])
     >>> round(k.expected, 4)
     1.0667
+    >>> k.p_poisson_inclusive > k.p_poisson
+    True
     """
 
     def __init__(
@@ -228,6 +240,7 @@ class Knox:
         )
         self.observed_table = self.observed
         self.p_poisson = float(p_poisson_upper(self.nst, self.expected, inclusive=False))
+        self.p_poisson_inclusive = float(p_poisson_upper(self.nst, self.expected, inclusive=True))
         self.sim: NDArray[np.float64] | None = None
         self.p_sim: float | None = None
         if self.permutations > 0:
@@ -245,6 +258,9 @@ class Knox:
     def summary(self) -> dict[str, float | int | str | None]:
         """The headline numbers as a JSON-ready dict.
 
+        ``p_poisson_inclusive`` (``P(X >= NST)``) is the p-value to quote; ``p_poisson``
+        (``P(X > NST)``) is pointpats' convention, included for comparison with pointpats.
+
         Examples
         --------
         >>> Knox([[0, 0], [1, 1], [9, 9]], [0, 1, 5], delta=2, tau=1, permutations=0).summary()[
@@ -260,6 +276,7 @@ class Knox:
             "statistic": self.statistic,
             "expected": self.expected,
             "p_poisson": self.p_poisson,
+            "p_poisson_inclusive": self.p_poisson_inclusive,
             "p_sim": self.p_sim,
             "permutations": self.permutations,
             "seed": self.seed,

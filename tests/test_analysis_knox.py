@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import geopandas as gpd
 import libpysal
 import numpy as np
@@ -28,6 +31,42 @@ def test_global_matches_documented_burkitt_values(burkitt: gpd.GeoDataFrame) -> 
     assert k.p_poisson == pytest.approx(0.14625, abs=1e-5)
     assert k.observed.tolist() == [[13, 3416], [39, 14110]]
     assert k.p_sim is None
+
+
+def test_both_poisson_conventions_on_burkitt(burkitt: gpd.GeoDataFrame) -> None:
+    """p_poisson is pointpats' P(X > 13); p_poisson_inclusive is the usual P(X >= 13)."""
+    from scipy.stats import poisson
+
+    k = Knox(burkitt[["X", "Y"]].to_numpy(), burkitt["T"], delta=20, tau=5, permutations=0)
+    mu = k.expected
+    assert k.p_poisson == pytest.approx(poisson.sf(13, mu), rel=1e-12)
+    assert k.p_poisson == pytest.approx(0.14625, abs=1e-5)
+    # reference: 1 - P(X <= 12), summed by hand from the pmf
+    inclusive = 1.0 - sum(poisson.pmf(i, mu) for i in range(13))
+    assert k.p_poisson_inclusive == pytest.approx(inclusive, rel=1e-9)
+    assert k.p_poisson_inclusive == pytest.approx(0.2220, abs=5e-4)
+    assert k.p_poisson_inclusive - k.p_poisson == pytest.approx(poisson.pmf(13, mu), rel=1e-9)
+    summary = k.summary()
+    assert summary["p_poisson"] == k.p_poisson
+    assert summary["p_poisson_inclusive"] == k.p_poisson_inclusive
+
+
+def test_cli_json_has_both_poisson_p(
+    burkitt: gpd.GeoDataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    path = tmp_path / "burkitt.csv"
+    burkitt[["X", "Y", "T"]].to_csv(path, index=False)
+    args = ["spacetime", "knox", str(path), "--delta", "20", "--tau", "5", "--permutations", "0"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["p_poisson"] == pytest.approx(0.14625, abs=1e-5)
+    assert out["p_poisson_inclusive"] == pytest.approx(0.2220, abs=5e-4)
+    with pytest.raises(SystemExit):
+        main(["spacetime", "knox", "--help"])
+    helptext = capsys.readouterr().out
+    assert "p_poisson_inclusive" in helptext and "pointpats" in helptext
 
 
 def test_global_matches_pointpats(burkitt: gpd.GeoDataFrame) -> None:

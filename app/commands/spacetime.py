@@ -3,7 +3,13 @@
 INPUT is either a CSV with x/y (metres, EPSG:27700) and time columns (``--x-col``, ``--y-col``,
 ``--t-col``; times as numbers or dates), or a canonical concerns CSV, validated exactly as
 ``csmap ingest`` does, with times from ``reported_date``. Prints ``statistic``, ``expected``,
-``p_poisson``, ``p_sim`` and the parameters. Exit status 2 for bad input (one line on stderr).
+``p_poisson``, ``p_poisson_inclusive``, ``p_sim`` and the parameters. Exit status 2 for bad input
+(one line on stderr).
+
+``p_poisson_inclusive`` is ``P(X >= statistic)`` for ``X ~ Poisson(expected)``, the usual one-sided
+p-value: quote this one (or ``p_sim``). ``p_poisson`` is ``P(X > statistic)``, pointpats'
+convention, printed only so results can be checked against pointpats; it is smaller than the
+honest p because it leaves out the observed count.
 """
 
 from __future__ import annotations
@@ -25,7 +31,13 @@ def register(subparsers: Any) -> None:
     )
     sub = parser.add_subparsers(dest="spacetime_command", required=True, metavar="TEST")
     knox = sub.add_parser(
-        "knox", help="global Knox test: are events close in space also close in time?"
+        "knox",
+        help="global Knox test: are events close in space also close in time?",
+        description=(
+            "Global Knox test, printed as JSON. Quote p_poisson_inclusive = P(X >= statistic), "
+            "X ~ Poisson(expected) (the usual one-sided p), or p_sim. p_poisson = "
+            "P(X > statistic) is pointpats' convention, shown only for comparison with pointpats."
+        ),
     )
     knox.add_argument("input", help="CSV with x/y/t columns, or a canonical concerns CSV")
     knox.add_argument("--delta", type=float, required=True, help="distance threshold in metres")
