@@ -124,13 +124,15 @@ def hotspot_layer(
     True
     """
     group = folium.FeatureGroup(name=name, show=show)
-    shown = drawn_hotspots(result)
-    if colour_by == "category" and "category" in shown.columns:
-        shown = shown.loc[shown["category"].ne(NO_PATTERN).to_numpy()]
+    if colour_by == "category" and "category" in result.columns:
+        # emerging categories describe every step: a historical hot spot is not significant now
+        keep = result["category"].ne(NO_PATTERN) & result.geometry.notna()
+        shown = result.loc[keep.to_numpy()]
         colours = shown["category"].map(
             lambda c: CATEGORY_STYLES.get(str(c), {}).get("colour", "#999999")
         )
     else:
+        shown = drawn_hotspots(result)
         colours = shown["label"].map(lambda lab: LABEL_COLOURS.get(str(lab), "#999999"))
     if len(shown) == 0:
         return group

@@ -64,7 +64,8 @@ def _folium_scripts(at: AppTest) -> list[str]:
         if type(comp).__name__ == "UnknownElement" and "streamlit_folium" in getattr(
             proto, "component_name", ""
         ):
-            out.append(json.loads(proto.json_args)["script"])
+            args = json.loads(proto.json_args)
+            out.append(args["script"] + "\n" + (args.get("html") or ""))  # map JS + legend
     return out
 
 
@@ -195,3 +196,30 @@ def test_partner_role_sees_no_record_points(app_env: Path, monkeypatch: pytest.M
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page(PAGE).run()
     assert any("cannot open the hotspot explorer" in e.value for e in at.error)
+
+
+def test_emerging_and_extra_layers(app_env: Path, concerns: gpd.GeoDataFrame) -> None:
+    at = _open()
+    at.multiselect(key="exp_layers").set_value(
+        ["Emerging hot spots", "Venues", "KDE contours"]
+    ).run()
+    assert not at.exception, at.exception
+    script = _folium_scripts(at)[0]
+    assert '"type": "Point"' in script  # venues (records layer is off)
+    assert "KDE contours (count)" in script
+    from analysis.emerging import NO_PATTERN
+
+    ref = hotspots.run(
+        concerns,
+        method="emerging",
+        study_area=load_area("kirklees"),
+        time_column="reported_date",
+        **{
+            k: float(v)
+            for k, v in _params_table(at).set_index("parameter")["used"].items()
+            if k in ("cell_size", "band")
+        },
+    )
+    n_pattern = int((ref["category"] != NO_PATTERN).sum())
+    assert script.count('"category": ') == n_pattern
+    assert ("Emerging: " in script) == (n_pattern > 0)

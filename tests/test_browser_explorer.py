@@ -156,7 +156,10 @@ def test_explorer_runs_gi_and_draws_hot_cells_offline(server: tuple[str, Path]) 
                 timeout=120_000
             )
             frame_loc = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
-            frame_loc.locator(".leaflet-container").wait_for(timeout=180_000)
+            frame_loc.locator(".leaflet-container").wait_for(state="attached", timeout=180_000)
+            page.locator(
+                'iframe[title="streamlit_folium.st_folium"]'
+            ).first.scroll_into_view_if_needed()
             _wait_hot_cells(page, n_hot)
             hot_metric = page.locator('[data-testid="stMetric"]').filter(
                 has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(r"^Hot$"))

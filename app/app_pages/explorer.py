@@ -1,7 +1,7 @@
 """Hotspot explorer: filters, method and parameters (automatic values shown), layers, a month
 slider, hotspot details, two periods side by side, and exports.
 
-Only :func:`analysis.hotspots.run` (and the emerging hot spot analysis) is cached, keyed on a
+Only :func:`analysis.hotspots.run` is cached (emerging hot spots included), keyed on a
 stable hash of the filtered points (:func:`app.hotspot_detail.points_key`).
 """
 
@@ -66,17 +66,6 @@ def run_cached(
     """``analysis.hotspots.run``; ``key`` (hash of the points), method, area and params key it."""
     del key, area_name
     return hotspots.run(_points, method=method, study_area=_area, **json.loads(params_json))
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def emerging_cached(
-    key: str, area_name: str, params_json: str, _points: Any, _area: Any
-) -> gpd.GeoDataFrame:
-    """``analysis.emerging.emerging_hotspots`` (cached like :func:`run_cached`)."""
-    del key, area_name
-    from analysis.emerging import emerging_hotspots
-
-    return emerging_hotspots(_points, study_area=_area.polygon, **json.loads(params_json))
 
 
 def run_method(
@@ -222,16 +211,13 @@ with st.status("Running the hotspot analysis", expanded=False) as status:
                 if (method == "gi" and result is not None)
                 else {}
             )
-            try:
-                emerging = emerging_cached(
-                    key,
-                    area.name,
-                    json.dumps({"time_column": date_col, **used_scale}, sort_keys=True),
-                    pts,
-                    area,
-                )
-            except (CsmapError, ValueError) as exc:
-                st.warning(f"Emerging hot spots: {exc}")
+            emerging = run_method(
+                pts,
+                method="emerging",
+                area=area,
+                key=key,
+                params={"time_column": date_col, **used_scale},
+            )
     status.update(label="Hotspot analysis done", state="complete")
 
 used: dict[str, Any] = dict(result.attrs.get("csmap_params", {})) if result is not None else {}
