@@ -285,6 +285,7 @@ def hdbscan_hotspots(
     buffer: float = 25.0,
     snap: float = 1.0,
     cluster_selection_method: str = "eom",
+    core_dist_n_jobs: int = 1,
 ) -> gpd.GeoDataFrame:
     """HDBSCAN clusters (``hdbscan`` package) on capped-weight unique locations.
 
@@ -301,6 +302,9 @@ def hdbscan_hotspots(
     buffer, snap
         As :func:`dbscan_hotspots`.
     cluster_selection_method : {"eom", "leaf"}
+    core_dist_n_jobs : int
+        Processes for hdbscan's core-distance query (default 1; on a shared 2-core machine 2
+        did not help, see ``benchmarks/RESULTS.md``).
 
     Returns
     -------
@@ -320,6 +324,7 @@ def hdbscan_hotspots(
     import hdbscan
 
     mcs = _count("min_cluster_size", min_cluster_size, minimum=2)
+    core_dist_n_jobs = _count("core_dist_n_jobs", core_dist_n_jobs, minimum=1)
     ms = mcs if min_samples is None else _count("min_samples", min_samples, minimum=1)
     buffer = _positive("buffer", buffer, allow_zero=True)
     if cluster_selection_method not in ("eom", "leaf"):
@@ -333,7 +338,9 @@ def hdbscan_hotspots(
             min_cluster_size=mcs,
             min_samples=ms,
             cluster_selection_method=cluster_selection_method,
-            core_dist_n_jobs=1,
+            algorithm="boruvka_kdtree",
+            approx_min_span_tree=True,
+            core_dist_n_jobs=core_dist_n_jobs,
         )
         labels = model.fit_predict(locations[expanded]).astype(np.int64)
         first = np.r_[0, np.cumsum(copies)[:-1]]
@@ -347,6 +354,7 @@ def hdbscan_hotspots(
         "weights": f"unique locations repeated min(events, {ms + 1}) times; "
         "min_cluster_size re-applied in events",
         "cluster_selection_method": cluster_selection_method,
+        "algorithm": "hdbscan boruvka_kdtree, approximate minimum spanning tree",
         "buffer": buffer,
         "snap": float(snap),
         "n_points": int(ok.sum()),
