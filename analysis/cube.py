@@ -14,6 +14,18 @@ A cube is the input of emerging hot spot analysis (:mod:`analysis.emerging`), as
 Events with no usable date, outside the period range, or in no cell are not counted; how many of
 each is kept on the cube (``n_no_time``, ``n_outside_period``, ``n_outside_area``).
 
+**Partial final step.** Without an explicit ``end``, the last step is the period of the last
+event. An extract taken mid-month makes that step partial: it holds fewer events only because it
+is shorter, which would show every place as cooling down in the final step (false
+"diminishing", "historical" or "new cold" categories). So by default (``drop_partial_step=True``)
+when the data's last date falls before the last day of its step, that step is dropped:
+``dropped_partial_step`` holds its label, its events are not counted and are included in
+``n_outside_period`` (``n_dropped_partial`` says how many). Dates that all fall on the first day of
+a month at midnight are taken as month precision (police.uk's ``month``), covering their whole
+month, so monthly steps of such data are never partial. To keep the final step, pass ``end``
+(for instance the date the extract was taken, or the end of the month when the extract is known
+to be complete) or ``drop_partial_step=False``. A step is never dropped when it is the only one.
+
 Space-time neighbourhoods (:func:`spacetime_weights`) combine a spatial weights matrix between
 cells with a window over time steps: bin ``(t, c)`` neighbours bin ``(t', c')`` when ``c'`` is a
 spatial neighbour of ``c`` (including ``c`` itself) and ``t'`` lies in the window (ArcGIS's
@@ -42,6 +54,7 @@ __all__ = [
     "TIME_WINDOWS",
     "SpaceTimeCube",
     "build_cube",
+    "partial_final_period",
     "spacetime_weights",
     "spacetime_window_sums",
     "time_steps",
@@ -71,6 +84,10 @@ class SpaceTimeCube:
         ``month``, ``quarter`` or ``week``.
     n_points, n_no_time, n_outside_period, n_outside_area : int
         Events given, and how many were not counted for each reason.
+    dropped_partial_step : str or None
+        Label of the partial final step that was dropped (see the module docstring), or None.
+    n_dropped_partial : int
+        Events in that dropped step (also counted in ``n_outside_period``).
     """
 
     cells: gpd.GeoDataFrame
@@ -81,6 +98,8 @@ class SpaceTimeCube:
     n_no_time: int
     n_outside_period: int
     n_outside_area: int
+    dropped_partial_step: str | None = None
+    n_dropped_partial: int = 0
 
     @property
     def n_steps(self) -> int:
@@ -105,7 +124,7 @@ class SpaceTimeCube:
         >>> import shapely
         >>> from analysis.grid import fishnet
         >>> cells = fishnet(shapely.box(0, 0, 100, 100), cell_size=100)
-        >>> pts = gpd.GeoDataFrame({"reported_date": pd.to_datetime(["2025-01-05", "2025-03-01"])},
+        >>> pts = gpd.GeoDataFrame({"reported_date": pd.to_datetime(["2025-01-05", "2025-03-31"])},
         ...     geometry=gpd.points_from_xy([10, 20], [10, 20]), crs=27700)
         >>> build_cube(pts, cells=cells).period_labels()
         ['2025-01', '2025-02', '2025-03']
@@ -195,6 +214,52 @@ def time_steps(
     return periods, step
 
 
+def partial_final_period(times: pd.Series, *, time_step: str = "month") -> pd.Period | None:
+    """The period of the last date when that date is before the period's last day, else None.
+
+    Dates that all fall on the first day of a month at midnight are month precision: each covers
+    its whole month, so the data end on the last day of the latest month.
+
+    Parameters
+    ----------
+    times : pandas.Series
+        Datetimes (or text pandas can parse); unusable values are ignored.
+    time_step : {"month", "quarter", "week"}
+        Length of a step.
+
+    Returns
+    -------
+    pandas.Period or None
+        The partial final period, or None when the last step is complete (or there is no date).
+
+    Examples
+    --------
+    >>> partial_final_period(pd.Series(pd.to_datetime(["2025-01-03", "2025-03-14"])))
+    Period('2025-03', 'M')
+    >>> partial_final_period(pd.Series(["2025-01-03", "2025-03-31 08:00"])) is None
+    True
+    >>> month_precision = pd.Series(pd.to_datetime(["2025-01-01", "2025-03-01"]))
+    >>> partial_final_period(month_precision) is None
+    True
+    >>> partial_final_period(month_precision, time_step="quarter") is None  # Q1 ends in March
+    True
+    >>> partial_final_period(pd.Series(pd.to_datetime(["2025-04-01"])), time_step="quarter")
+    Period('2025Q2', 'Q-DEC')
+    """
+    freq = _freq(time_step)
+    when = as_datetimes(times).dropna()
+    if when.empty:
+        return None
+    last = pd.Timestamp(when.max())
+    month_precision = bool(((when.dt.day == 1) & (when == when.dt.normalize())).all())
+    if month_precision:
+        last = pd.Period(last, freq="M").end_time
+    final = pd.Period(last, freq=freq)
+    if last.normalize() < final.end_time.normalize():
+        return final
+    return None
+
+
 def build_cube(
     points: gpd.GeoDataFrame,
     *,
@@ -203,6 +268,7 @@ def build_cube(
     time_step: str = "month",
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
+    drop_partial_step: bool = True,
 ) -> SpaceTimeCube:
     """Count events per cell and time step (see the module docstring).
 
@@ -217,7 +283,12 @@ def build_cube(
     time_step : {"month", "quarter", "week"}
         Length of a time step.
     start, end : date-like, optional
-        Period range of the cube (default: first to last event).
+        Period range of the cube (default: first to last event). An explicit ``end`` is taken as
+        the end of the data: its step is kept even when partial.
+    drop_partial_step : bool
+        Without ``end``, drop the final step when the data's last date is before the last day of
+        that step (:func:`partial_final_period`); its events count in ``n_outside_period``.
+        Never drops the only step.
 
     Returns
     -------
@@ -231,9 +302,15 @@ def build_cube(
     >>> pts = gpd.GeoDataFrame(
     ...     {"reported_date": pd.to_datetime(["2025-01-02", "2025-01-09", "2025-03-01", None])},
     ...     geometry=gpd.points_from_xy([10, 20, 150, 50], [10, 20, 50, 50]), crs=27700)
-    >>> cube = build_cube(pts, cells=cells)
+    >>> cube = build_cube(pts, cells=cells, end="2025-03-31")
     >>> cube.counts.tolist(), cube.n_no_time
     ([[2.0, 0.0], [0.0, 0.0], [0.0, 1.0]], 1)
+
+    Without ``end`` the data stop on 1 March, so March is partial and dropped:
+
+    >>> cube = build_cube(pts, cells=cells)
+    >>> cube.period_labels(), cube.dropped_partial_step, cube.n_outside_period
+    (['2025-01', '2025-02'], '2025-03', 1)
     """
     if not isinstance(points, gpd.GeoDataFrame):
         raise ParameterError("points must be a GeoDataFrame in EPSG:27700")
@@ -246,6 +323,16 @@ def build_cube(
     if len(cells) == 0:
         raise ParameterError("the grid has no cells")
     periods, step = time_steps(points[time_column], time_step=time_step, start=start, end=end)
+    dropped: str | None = None
+    n_dropped = 0
+    if end is None and drop_partial_step and len(periods) >= 2:
+        partial = partial_final_period(points[time_column], time_step=time_step)
+        if partial is not None and partial == periods[-1]:
+            dropped = str(partial)
+            in_last = step == len(periods) - 1
+            n_dropped = int(in_last.sum())
+            step[in_last] = -1
+            periods = periods[:-1]
     n_bins = len(periods) * len(cells)
     if n_bins > MAX_BINS:
         raise ParameterError(
@@ -270,6 +357,8 @@ def build_cube(
         n_no_time=int(no_time.sum()),
         n_outside_period=int((~in_period & ~no_time).sum()),
         n_outside_area=n_outside_area,
+        dropped_partial_step=dropped,
+        n_dropped_partial=n_dropped,
     )
 
 

@@ -3,7 +3,11 @@
 The method follows ArcGIS Pro's *Emerging Hot Spot Analysis* (EHSA):
 
 1. **Cube.** Events are counted per grid cell and time step (:mod:`analysis.cube`; months by
-   default, every cell and every step kept, zeros included).
+   default, every cell and every step kept, zeros included). A partial final step (the data end
+   before the last day of their final month, e.g. an extract taken mid-month) is dropped unless
+   ``end`` is given: a short final step would look like a fall everywhere and create false
+   diminishing, historical or new cold spots. Parameters record ``dropped_partial_step``,
+   ``dropped_period`` and the events left out (also in ``n_outside_period``).
 2. **Space-time Gi\\*.** Each bin ``(t, c)`` is tested with the Getis-Ord Gi\\* formulas of
    :class:`analysis.gi.GetisOrdGiStar` applied to the *whole cube* (``n`` = cells x steps, mean and
    variance over all bins). Its neighbours are the cells within the distance ``band`` (itself
@@ -286,6 +290,7 @@ def emerging_hotspots(
     time_window: str = "backward",
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
+    drop_partial_step: bool = True,
     alpha: float = 0.05,
     fdr: bool = True,
 ) -> gpd.GeoDataFrame:
@@ -310,7 +315,12 @@ def emerging_hotspots(
     time_window : {"backward", "both"}
         ``backward`` (ArcGIS): the ``k`` previous steps; ``both``: previous and next.
     start, end : date-like, optional
-        Period range of the cube (default: first to last event).
+        Period range of the cube (default: first to last event). Give ``end`` (e.g. the date the
+        extract was taken) to state where the data end; its step is then kept even if partial.
+    drop_partial_step : bool
+        Without ``end``, drop the final step when the data's last date is before that step's last
+        day (:func:`analysis.cube.partial_final_period`), so a partial month does not read as a
+        fall. Default on.
     alpha : float
         Significance level for bins (on q-values when ``fdr``) and for the Mann-Kendall trend.
     fdr : bool
@@ -368,6 +378,7 @@ def emerging_hotspots(
         time_step=time_step,
         start=start,
         end=end,
+        drop_partial_step=drop_partial_step,
     )
     if cube.n_steps < 2:
         raise ParameterError(
@@ -423,6 +434,9 @@ def emerging_hotspots(
         "n_counted": cube.n_counted,
         "n_no_time": cube.n_no_time,
         "n_outside_period": cube.n_outside_period,
+        "dropped_partial_step": cube.dropped_partial_step is not None,
+        "dropped_period": cube.dropped_partial_step,
+        "n_dropped_partial": cube.n_dropped_partial,
         "n_outside": cube.n_outside_area,
         "n_cells": cube.n_cells,
         "n_steps": cube.n_steps,
@@ -439,9 +453,17 @@ def emerging_hotspots(
         "n_hot": int((out["label"] == HOT).sum()),
         "n_cold": int((out["label"] == COLD).sum()),
     }
+    warnings: list[str] = []
+    if cube.dropped_partial_step is not None:
+        warnings.append(
+            f"final {time_step} {cube.dropped_partial_step} is incomplete in the data and was left "
+            f"out ({cube.n_dropped_partial} events not counted); give an end date to keep it"
+        )
     if cube.n_steps < 10:
-        params["warning"] = (
+        warnings.append(
             f"only {cube.n_steps} time steps: ArcGIS advises at least 10 for trends and the "
             "90 % rules"
         )
+    if warnings:
+        params["warning"] = "; ".join(warnings)
     return finalise(out, method="emerging", params=params)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from analysis.cube import (
     build_cube,
+    partial_final_period,
     spacetime_weights,
     spacetime_window_sums,
     time_steps,
@@ -77,6 +78,56 @@ def test_build_cube_hand_counts() -> None:
     assert cube.n_outside_area == 1  # the point at x=900
     assert cube.n_outside_period == 0
     assert cube.n_counted == 5
+
+
+def test_partial_final_month_is_dropped_and_counted() -> None:
+    """An extract taken on 14 March: March is partial, so it is left out and reported."""
+    cells = fishnet(shapely.box(0, 0, 200, 100), cell_size=100)
+    pts = _pts(
+        [10, 20, 150, 150, 50, 150],
+        [10, 20, 50, 50, 50, 50],
+        ["2025-01-03", "2025-02-10", "2025-02-28", "2025-03-02", "2025-03-14 10:00", None],
+    )
+    cube = build_cube(pts, cells=cells)
+    assert cube.period_labels() == ["2025-01", "2025-02"]
+    assert cube.dropped_partial_step == "2025-03"
+    assert cube.n_dropped_partial == 2
+    assert cube.n_outside_period == 2
+    assert cube.counts.tolist() == [[1, 0], [1, 1]]
+    assert cube.n_counted + cube.n_no_time + cube.n_outside_period + cube.n_outside_area == 6
+    # explicit end: the caller states where the data end, the step is kept
+    kept = build_cube(pts, cells=cells, end="2025-03-14")
+    assert kept.period_labels() == ["2025-01", "2025-02", "2025-03"]
+    assert kept.dropped_partial_step is None and kept.n_outside_period == 0
+    assert kept.counts[2].tolist() == [1, 1]
+    off = build_cube(pts, cells=cells, drop_partial_step=False)
+    assert off.n_steps == 3 and off.dropped_partial_step is None
+
+
+def test_complete_final_steps_are_kept() -> None:
+    cells = fishnet(shapely.box(0, 0, 100, 100), cell_size=100)
+    # last event on the last day of March (any time of day): complete
+    cube = build_cube(_pts([10, 10], [10, 10], ["2025-01-03", "2025-03-31 00:00"]), cells=cells)
+    assert cube.n_steps == 3 and cube.dropped_partial_step is None
+    # month-precision dates (police.uk 'month', first of the month) cover their whole month
+    monthly = _pts([10, 10, 10], [10, 10, 10], ["2025-01-01", "2025-02-01", "2025-03-01"])
+    assert build_cube(monthly, cells=cells).n_steps == 3
+    # ... but March alone does not complete the second quarter's April-June
+    quarterly = _pts([10, 10], [10, 10], ["2025-01-01", "2025-04-01"])
+    q = build_cube(quarterly, cells=cells, time_step="quarter")
+    assert q.period_labels() == ["2025Q1"] and q.dropped_partial_step == "2025Q2"
+    # a single (partial) step is never dropped
+    single = build_cube(_pts([10], [10], ["2025-03-14"]), cells=cells)
+    assert single.period_labels() == ["2025-03"] and single.dropped_partial_step is None
+
+
+def test_partial_final_period_weeks_and_quarters() -> None:
+    sunday = pd.Series(["2025-03-03", "2025-03-09 23:00"])  # Mon .. Sun, as text
+    assert partial_final_period(sunday, time_step="week") is None
+    saturday = pd.Series(pd.to_datetime(["2025-03-03", "2025-03-08"]))
+    assert str(partial_final_period(saturday, time_step="week")) == "2025-03-03/2025-03-09"
+    assert str(partial_final_period(saturday, time_step="quarter")) == "2025Q1"
+    assert partial_final_period(pd.Series([None, "nope"])) is None
 
 
 def test_build_cube_requires_date_column_and_bng() -> None:

@@ -327,6 +327,50 @@ def test_run_entry_and_file_roundtrip(tmp_path: Path) -> None:
     assert back.attrs["csmap_params"]["method"] == "emerging"
 
 
+def _with_partial_january() -> gpd.GeoDataFrame:
+    """The planted data plus an extract of 1-5 January 2026 (a partial 13th month)."""
+    rng = np.random.default_rng(7)
+    xy = np.vstack(
+        [
+            rng.uniform(0, 3000, (7, 2)),
+            rng.normal(PERSISTENT_XY, 50, (2, 2)),
+            rng.normal(NEW_XY, 50, (4, 2)),
+        ]
+    )
+    days = rng.integers(0, 5, len(xy))
+    extra = gpd.GeoDataFrame(
+        {"reported_date": pd.Timestamp("2026-01-01") + pd.to_timedelta(days, unit="D")},
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=27700,
+    )
+    return gpd.GeoDataFrame(pd.concat([_planted(), extra], ignore_index=True), crs=27700)
+
+
+def test_partial_final_month_is_dropped_not_read_as_a_fall() -> None:
+    pts = _with_partial_january()
+    res = emerging_hotspots(pts, study_area=AREA, cell_size=250, band=300)
+    p = res.attrs["csmap_params"]
+    assert p["dropped_partial_step"] is True and p["dropped_period"] == "2026-01"
+    assert p["n_dropped_partial"] == 13 and p["n_outside_period"] == 13
+    assert p["final_period"] == "2025-12" and p["n_steps"] == 12
+    assert "2026-01" in p["warning"]
+    assert p["n_counted"] + p["n_outside_period"] == len(pts)
+    # identical to the analysis of the complete months only
+    pd.testing.assert_series_equal(res["category"], _planted_result()["category"])
+    # kept, the five-day month reads as a fall: the planted persistent hot spot is not hot in
+    # the final step any more and turns into a (false) historical hot spot
+    kept = emerging_hotspots(pts, study_area=AREA, cell_size=250, band=300, drop_partial_step=False)
+    assert kept.attrs["csmap_params"]["n_steps"] == 13
+    assert kept.attrs["csmap_params"]["dropped_partial_step"] is False
+    assert _cell(kept, PERSISTENT_XY)["category"] == "historical hot spot"
+    assert (kept["category"] == "historical hot spot").sum() > 0
+    assert (res["category"] == "historical hot spot").sum() == 0
+    # an explicit end keeps the step (the caller vouches for it)
+    ended = emerging_hotspots(pts, study_area=AREA, cell_size=250, band=300, end="2026-01-05")
+    assert ended.attrs["csmap_params"]["n_steps"] == 13
+    assert ended.attrs["csmap_params"]["dropped_period"] is None
+
+
 def test_symmetric_window_option() -> None:
     res = emerging_hotspots(
         _planted(), study_area=AREA, cell_size=250, band=300, time_window="both"

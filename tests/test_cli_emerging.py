@@ -43,12 +43,21 @@ def test_emerging_csv_output_with_categories(
     assert status == 0, captured.err
     summary = json.loads(captured.out)
     assert summary["cell_size"] == 800 and summary["band"] == 1200
-    assert summary["n_steps"] == 24 and summary["time_step"] == "month"
+    # demo data run Nov 2024 - Oct 2026, but their last event is on 30 October: without --to
+    # October counts as partial and is left out, with a warning
+    assert summary["n_steps"] == 23 and summary["time_step"] == "month"
+    assert summary["final_period"] == "2026-09" and "2026-10" in summary["warning"]
     res = read_hotspots(out)
     assert set(res["category"]) <= set(CATEGORIES)
     assert sum(summary["category_counts"].values()) == len(res)
     assert res.attrs["csmap_params"]["method"] == "emerging"
+    assert res.attrs["csmap_params"]["dropped_period"] == "2026-10"
     assert int(res["n_events"].sum()) == summary["n_counted"]
+    # --to states the end of the data: all 24 months
+    args = ["spacetime", "emerging", str(demo_csv), "--cell-size", "800", "--band", "1200"]
+    assert main([*args, "--to", "2026-10-31", "--out", str(tmp_path / "full.csv")]) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert full["n_steps"] == 24 and full["final_period"] == "2026-10"
 
 
 def test_emerging_quarterly_from_to(demo_csv: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
