@@ -51,6 +51,7 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from geo.boundaries_user import BoundaryLevel, load_user_boundaries, load_user_population, to_bng
@@ -388,7 +389,7 @@ def assign_areas(points: gpd.GeoDataFrame, area: StudyArea) -> pd.DataFrame:
     rest = np.flatnonzero(ward_hit < 0)
     ward_hit[rest] = _first_hit(good[rest], area.wards.geometry)
 
-    columns: dict[str, np.ndarray] = {}
+    columns: dict[str, pd.api.extensions.ExtensionArray] = {}
     for layer, hit, cols in (
         (area.lsoas, lsoa_hit, ("lsoa21cd",)),
         (area.wards, ward_hit, ("ward_cd", "ward_nm")),
@@ -401,14 +402,18 @@ def assign_areas(points: gpd.GeoDataFrame, area: StudyArea) -> pd.DataFrame:
             )
             hit[missing[near_pt]] = near_poly
         found = hit >= 0
+        codes = np.full(len(geoms), -1, dtype=np.int64)
+        codes[valid[found]] = hit[found]
         for col in cols:
-            values = np.full(len(geoms), None, dtype=object)
-            values[valid[found]] = layer[col].to_numpy(dtype=object)[hit[found]]
-            columns[col] = values
-    lad = np.full(len(geoms), None, dtype=object)
-    lad[valid[in_la | (lsoa_hit >= 0)]] = area.lad_cd
-    columns["lad_cd"] = lad
-    return pd.DataFrame(
-        {col: pd.array(columns[col], dtype="string") for col in AREA_COLUMNS},
-        index=points.index,
-    )
+            columns[col] = _take_text(layer[col].to_numpy(dtype=object), codes)
+    lad = np.full(len(geoms), -1, dtype=np.int64)
+    lad[valid[in_la | (lsoa_hit >= 0)]] = 0
+    columns["lad_cd"] = _take_text(np.array([area.lad_cd], dtype=object), lad)
+    return pd.DataFrame({col: columns[col] for col in AREA_COLUMNS}, index=points.index)
+
+
+def _take_text(values: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[codes]`` as a ``string`` array (code -1 = missing), without per-row objects."""
+    table = pa.array(values, type=pa.large_string(), from_pandas=True)
+    taken = table.take(pa.array(codes, mask=codes < 0))
+    return pd.arrays.ArrowStringArray(taken)
