@@ -12,9 +12,13 @@ Silent agency
 Risk-level history
     Per ``child_ref``, concerns in date order with a risk level of low/medium/high ("not assessed"
     and empty are skipped); each change is a move ``up`` or ``down`` with its date. The schema has
-    no "reason for change" field, so a move counts as having a recorded reason when the concern
-    that records the new level has a non-empty ``summary`` (``reason_column``; pass another
-    column, e.g. one kept from the input, if the partnership records reasons elsewhere).
+    no "reason for change" field, and a concern's free-text ``summary`` describes the concern, not
+    why the risk level changed, so it is not taken as a reason. A reason is read only from an
+    explicit ``reason_column`` (a column the partnership keeps for it): a move has a recorded
+    reason when the concern recording the new level has a non-empty value there. With no
+    ``reason_column``, or one absent from the data, every move's reason is
+    :data:`NO_REASON_FIELD` and every move counts as lacking a recorded reason
+    (:func:`risk_reason_note` says which applies, for reports).
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ from geo.errors import ParameterError
 from geo.vocab import AGENCIES
 
 __all__ = [
+    "NO_REASON_FIELD",
     "RISK_ORDER",
     "agency_by_area",
     "agency_by_quarter",
     "agency_counts",
     "risk_history",
     "risk_moves_summary",
+    "risk_reason_note",
     "silent_agencies",
 ]
 
@@ -44,6 +50,10 @@ __all__ = [
 RISK_ORDER: Final[dict[str, int]] = {"low": 1, "medium": 2, "high": 3}
 _LEVELS: Final[dict[str, str]] = {"ward": "ward_nm", "lsoa": "lsoa21cd"}
 _NO_AREA: Final[str] = "(outside the area)"
+#: The reason shown for every move when the data have no reason field.
+NO_REASON_FIELD: Final[str] = "not recorded (no reason field in the data)"
+#: The reason shown for a move whose reason field is empty.
+NO_REASON: Final[str] = "not recorded"
 
 
 def _area(concerns: pd.DataFrame, level: str) -> pd.Series:
@@ -216,14 +226,57 @@ def silent_agencies(
     return out.sort_values(["p_value", column, "agency"]).reset_index(drop=True)
 
 
-def risk_history(concerns: pd.DataFrame, *, reason_column: str = "summary") -> pd.DataFrame:
+def _reason_source(concerns: pd.DataFrame, reason_column: str | None) -> str | None:
+    if reason_column is not None and reason_column in concerns.columns:
+        return reason_column
+    return None
+
+
+def risk_reason_note(concerns: pd.DataFrame, *, reason_column: str | None = None) -> str:
+    """One sentence saying where the reasons for risk-level moves come from (for reports).
+
+    Examples
+    --------
+    >>> risk_reason_note(pd.DataFrame({"summary": ["x"]}))[:48]
+    'The data have no reason field (none was given), '
+    >>> risk_reason_note(pd.DataFrame({"why": ["x"]}), reason_column="why")[-22:]
+    "has a non-empty 'why'."
+    """
+    source = _reason_source(concerns, reason_column)
+    if source is not None:
+        return (
+            "A move has a recorded reason when the concern recording the new level has a "
+            f"non-empty {source!r}."
+        )
+    why = (
+        "none was given"
+        if reason_column is None
+        else f"the column {reason_column!r} is not in the data"
+    )
+    return (
+        f"The data have no reason field ({why}), so no move has a recorded reason: all are "
+        "counted as lacking one."
+    )
+
+
+def risk_history(concerns: pd.DataFrame, *, reason_column: str | None = None) -> pd.DataFrame:
     """Moves of each child's risk level, up or down, with dates (analyst view).
+
+    Parameters
+    ----------
+    concerns : DataFrame
+        Stored concerns with ``child_ref``, ``reported_date`` and ``risk_level``.
+    reason_column : str, optional
+        Column holding the reason for a change of risk level. Without it (or when the column is
+        absent) every move's ``reason`` is :data:`NO_REASON_FIELD` and ``reason_recorded`` is
+        False: the free-text ``summary`` is *not* a reason.
 
     Returns
     -------
     pandas.DataFrame
         One row per move: ``child_ref, date, from_level, to_level, direction`` (``up``/``down``),
-        ``record_id`` (the concern recording the new level), ``reason_recorded`` (bool).
+        ``record_id`` (the concern recording the new level), ``reason`` (the recorded text,
+        ``"not recorded"``, or :data:`NO_REASON_FIELD`) and ``reason_recorded`` (bool).
 
     Examples
     --------
@@ -231,9 +284,14 @@ def risk_history(concerns: pd.DataFrame, *, reason_column: str = "summary") -> p
     ...     "reported_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01",
     ...                                      "2024-04-01"]),
     ...     "risk_level": ["low", "high", "not assessed", "medium"],
-    ...     "summary": ["", "seen with older males", "", ""]})
-    >>> risk_history(c)[["direction", "reason_recorded"]].values.tolist()
-    [['up', True], ['down', False]]
+    ...     "summary": ["", "seen with older males", "", ""],
+    ...     "change_reason": ["", "strategy meeting", "", ""]})
+    >>> h = risk_history(c, reason_column="change_reason")
+    >>> h[["direction", "reason", "reason_recorded"]].values.tolist()
+    [['up', 'strategy meeting', True], ['down', 'not recorded', False]]
+    >>> h = risk_history(c)  # no reason field given: the summary is not a reason
+    >>> h["reason"].unique().tolist(), h["reason_recorded"].any()
+    (['not recorded (no reason field in the data)'], np.False_)
     """
     columns = [
         "child_ref",
@@ -242,10 +300,20 @@ def risk_history(concerns: pd.DataFrame, *, reason_column: str = "summary") -> p
         "to_level",
         "direction",
         "record_id",
+        "reason",
         "reason_recorded",
     ]
     if "child_ref" not in concerns.columns or "risk_level" not in concerns.columns:
         return pd.DataFrame(columns=columns)
+    source = _reason_source(concerns, reason_column)
+    if source is None:
+        reason_text = pd.Series(NO_REASON_FIELD, index=concerns.index, dtype=object)
+        recorded = pd.Series(False, index=concerns.index)
+    else:
+        text = concerns[source].astype(object).where(concerns[source].notna(), "")
+        text = text.astype(str).str.strip()
+        recorded = text != ""
+        reason_text = text.where(recorded, NO_REASON).astype(object)
     frame = pd.DataFrame(
         {
             "child_ref": concerns["child_ref"],
@@ -253,11 +321,8 @@ def risk_history(concerns: pd.DataFrame, *, reason_column: str = "summary") -> p
             "level": concerns["risk_level"].map(RISK_ORDER),
             "name": concerns["risk_level"],
             "record_id": concerns.get("record_id", pd.Series(concerns.index, index=concerns.index)),
-            "reason": (
-                concerns[reason_column].fillna("").astype(str).str.strip() != ""
-                if reason_column in concerns.columns
-                else False
-            ),
+            "reason_text": reason_text,
+            "reason": recorded,
         }
     ).dropna(subset=["child_ref", "date", "level"])
     frame = frame.sort_values(["child_ref", "date", "record_id"], kind="stable")
@@ -273,6 +338,7 @@ def risk_history(concerns: pd.DataFrame, *, reason_column: str = "summary") -> p
             "to_level": moves["name"].to_numpy(),
             "direction": np.where(moves["level"] > previous[moved], "up", "down"),
             "record_id": moves["record_id"].to_numpy(),
+            "reason": moves["reason_text"].to_numpy(dtype=object),
             "reason_recorded": moves["reason"].astype(bool).to_numpy(),
         }
     )
@@ -282,16 +348,19 @@ def risk_history(concerns: pd.DataFrame, *, reason_column: str = "summary") -> p
 def risk_moves_summary(
     concerns: pd.DataFrame,
     *,
-    reason_column: str = "summary",
+    reason_column: str | None = None,
     policy: DisclosurePolicy | None = None,
 ) -> Any:
     """Counts of risk-level moves up/down, with and without a recorded reason (with totals).
+
+    ``reason_column`` as in :func:`risk_history`: without a usable one, every move is in
+    ``no reason recorded`` (say so beside the table with :func:`risk_reason_note`).
 
     Examples
     --------
     >>> c = pd.DataFrame({"child_ref": ["A", "A"], "record_id": ["1", "2"],
     ...     "reported_date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
-    ...     "risk_level": ["low", "high"], "summary": ["", ""]})
+    ...     "risk_level": ["low", "high"], "summary": ["", "new intel"]})
     >>> int(risk_moves_summary(c).loc["up", "no reason recorded"])
     1
     """

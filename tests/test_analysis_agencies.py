@@ -90,8 +90,8 @@ def test_silent_agencies_with_missing_and_board() -> None:
     assert shown == {"A": "c", "B": "c", "C": "0"}
 
 
-def test_risk_history_moves_and_reasons() -> None:
-    c = pd.DataFrame(
+def _risk_concerns() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "child_ref": ["X", "X", "X", "X", "Y", "Y"],
             "record_id": ["1", "2", "3", "4", "5", "6"],
@@ -99,17 +99,64 @@ def test_risk_history_moves_and_reasons() -> None:
                 ["2024-01-01", "2024-03-01", "2024-02-01", "2024-04-01", "2024-01-01", "2024-01-02"]
             ),
             "risk_level": ["low", "high", "medium", "high", "medium", "not assessed"],
-            "summary": ["", "", "new intel", "", "", "x"],
+            # the summary describes the concern; it is not a reason for the change of level
+            "summary": ["", "seen with older males", "new intel", "", "", "x"],
+            "change_reason": [None, "", " strategy meeting ", "x", "", ""],
         }
     )
-    h = ag.risk_history(c)
+
+
+def test_risk_history_moves_with_a_reason_column() -> None:
+    c = _risk_concerns()
+    h = ag.risk_history(c, reason_column="change_reason")
     # X in date order: low (1) -> medium (3, reason) -> high (2) -> high (4): two moves up
     assert h[["child_ref", "from_level", "to_level", "direction"]].values.tolist() == [
         ["X", "low", "medium", "up"],
         ["X", "medium", "high", "up"],
     ]
     assert h["reason_recorded"].tolist() == [True, False]
+    assert h["reason"].tolist() == ["strategy meeting", "not recorded"]
     assert h["date"].tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01")]
-    s = ag.risk_moves_summary(c)
+    s = ag.risk_moves_summary(c, reason_column="change_reason")
+    assert int(s.loc["up", "reason recorded"]) == 1
     assert int(s.loc["up", "no reason recorded"]) == 1
     assert int(s.loc["Total", "Total"]) == 2
+    assert "'change_reason'" in ag.risk_reason_note(c, reason_column="change_reason")
+
+
+@pytest.mark.parametrize("reason_column", [None, "no_such_column"])
+def test_risk_history_without_a_reason_field_counts_every_move_as_lacking_one(
+    reason_column: str | None,
+) -> None:
+    """A non-empty summary (record 2 and 3 have one) must not count as a recorded reason."""
+    c = _risk_concerns()
+    h = ag.risk_history(c, reason_column=reason_column)
+    assert len(h) == 2
+    assert h["reason_recorded"].tolist() == [False, False]
+    assert h["reason"].tolist() == [ag.NO_REASON_FIELD] * 2
+    assert ag.NO_REASON_FIELD == "not recorded (no reason field in the data)"
+    s = ag.risk_moves_summary(c, reason_column=reason_column)
+    assert int(s.loc["Total", "reason recorded"]) == 0
+    assert int(s.loc["up", "no reason recorded"]) == 2
+    note = ag.risk_reason_note(c, reason_column=reason_column)
+    assert "no reason field" in note and "all are counted as lacking one" in note
+    if reason_column is not None:
+        assert repr(reason_column) in note
+
+
+def test_agencies_report_says_when_there_is_no_reason_field() -> None:
+    """The strategic report (analyst role) counts every move as lacking a reason, and says why."""
+    import geopandas as gpd
+
+    from app.reports.strategic import Report, _agencies
+
+    c = _risk_concerns().assign(reporting_agency="police", ward_nm="A")
+    report = Report(view="agencies", title="Who reports", role="analyst", level="ward")
+    _agencies(report, {"concerns": gpd.GeoDataFrame(c)}, policy=None, record_level=True)
+    moves = report.section("risk_moves")
+    assert "no reason field" in moves.note
+    table = moves.table.set_index("direction")
+    assert int(table.loc["Total", "reason recorded"]) == 0
+    assert int(table.loc["Total", "no reason recorded"]) == 2
+    history = report.section("risk_history").table
+    assert history["reason"].tolist() == [ag.NO_REASON_FIELD] * 2

@@ -324,8 +324,7 @@ def _agencies(
             "risk_moves",
             "Risk-level moves per child (up/down) and moves lacking a recorded reason",
             ag.risk_moves_summary(concerns, policy=policy).rename_axis("direction").reset_index(),
-            "A move has a recorded reason when the concern recording the new level has a "
-            "non-empty summary (the schema has no reason field).",
+            ag.risk_reason_note(concerns),
         ),
     ]
     if record_level:
