@@ -12,10 +12,23 @@ the study area: where almost nobody lives (moors, industrial estates) the denomi
 that floor instead of ~0, which would make any single event there look like an extreme risk.
 ``log_ratio`` is ``ln(ratio)`` (NaN where the ratio is 0).
 
-Population is **rasterised by area**: each LSOA's ``children_young_people`` is spread evenly over
-the grid cells whose centres fall inside it (area apportionment at cell resolution); an LSOA too
-small to hold a cell centre puts its population in the cell of its representative point. The
-population raster is then smoothed like the events (treating each cell as a weighted point).
+Population is placed on the grid **by cell centre, not by area** (:func:`population_cells`):
+
+* each grid cell is assigned to the LSOA whose polygon strictly contains the cell's *centre*
+  (a centre exactly on an LSOA boundary belongs to none; where polygons overlap, the first match
+  is kept);
+* each LSOA's ``children_young_people`` is divided **equally** among the cells assigned to it, so
+  every one of its cells gets ``population / number of its cells``, whatever share of that cell's
+  area actually lies in the LSOA (a cell straddling two LSOAs gets the full per-cell share of the
+  one holding its centre and nothing from the other). No areal weighting or overlay is done;
+* centres are taken over the whole grid (the study area's bounding box), so cells outside the
+  study area but inside an LSOA receive population too;
+* an LSOA holding no cell centre puts all its population in the cell containing its
+  representative point (:func:`shapely.point_on_surface`), or is dropped when that point is off
+  the grid (``DualKernelDensity.people`` is the population actually placed).
+
+The population raster is then smoothed like the events, each populated cell centre treated as a
+point weighted by its people.
 """
 
 from __future__ import annotations
@@ -34,7 +47,12 @@ POPULATION_COLUMN = "children_young_people"
 def population_cells(
     population: gpd.GeoDataFrame, *, grid: KernelDensity, column: str = POPULATION_COLUMN
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Apportion LSOA population to the cells of ``grid``: ``(cell centres xy, people)``.
+    """Place LSOA population on the cells of ``grid``: ``(cell centres xy, people)``.
+
+    Each LSOA's population is split equally among the grid cells whose centres lie strictly
+    inside it; an LSOA with no such centre puts it all in the cell of its representative point
+    (dropped when off the grid). Not areal apportionment: see the module docstring. Only cells
+    with people are returned.
 
     Examples
     --------
@@ -56,7 +74,7 @@ def population_cells(
     centres = np.column_stack([gx.ravel(), gy.ravel()])
     tree = shapely.STRtree(geoms)
     cell_i, poly_i = tree.query(shapely.points(centres), predicate="within")
-    # a centre on a shared edge may hit two LSOAs: keep the first
+    # a centre inside two overlapping polygons hits both: keep the first
     cell_i, first = np.unique(cell_i, return_index=True)
     poly_i = poly_i[first]
     n_cells = np.bincount(poly_i, minlength=len(geoms))
