@@ -88,12 +88,21 @@ def authority_table() -> dict[str, str]:
     return table
 
 
+def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values (object array); Arrow-backed text is encoded without objects."""
+    if isinstance(series.dtype, pd.StringDtype) and not series.hasnans:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        return np.asarray(codes), np.asarray(uniques, dtype=object)
+    raw_codes, raw_uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    return np.asarray(raw_codes), np.asarray(raw_uniques, dtype=object)
+
+
 def _per_unique(
     series: pd.Series, func: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 ) -> tuple[pd.Series, pd.Series]:
     """Apply ``func`` to the distinct values of ``series`` and broadcast back."""
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
-    values, reasons = func(np.asarray(uniques, dtype=object))
+    codes, uniques = _factorize(series)
+    values, reasons = func(uniques)
     out_values = np.asarray(values, dtype=object)[codes] if len(codes) else np.array([])
     out_reasons = np.asarray(reasons, dtype=object)[codes] if len(codes) else np.array([])
     return (
@@ -325,11 +334,22 @@ def parse_dates(
             reasons[i] = f"{field}: {_show(uniques[i])} is in the future"
         for i in np.flatnonzero(old.to_numpy()):
             reasons[i] = f"{field}: {_show(uniques[i])} is before 1900"
-        return result.to_numpy(dtype=object), reasons
+        return result.to_numpy(dtype="datetime64[ms]", copy=True), reasons
 
-    values, reasons = _per_unique(series, convert)
-    parsed = pd.to_datetime(values.where(reasons == "", None), errors="coerce")
-    return pd.Series(parsed, index=series.index).astype("datetime64[ms]"), reasons
+    # Broadcast datetime64 values by code (no per-row Timestamp objects).
+    codes, uniques = _factorize(series)
+    parsed_u, reasons_u = convert(uniques)
+    parsed_u[reasons_u != ""] = np.datetime64("NaT", "ms")
+    parsed = parsed_u[codes] if len(codes) else np.array([], dtype="datetime64[ms]")
+    if len(codes):
+        parsed[codes < 0] = np.datetime64("NaT", "ms")
+    reasons = np.asarray(reasons_u, dtype=object)[codes] if len(codes) else np.array([], object)
+    if len(codes):
+        reasons[codes < 0] = ""
+    return (
+        pd.Series(parsed, index=series.index, dtype="datetime64[ms]"),
+        pd.Series(reasons, index=series.index, dtype=object),
+    )
 
 
 def _show(value: object, limit: int = 60) -> str:

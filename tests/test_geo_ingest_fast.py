@@ -210,3 +210,16 @@ def test_store_batched_write_equals_one_frame_write(
     assert list(info_a["dtypes"]) == list(info_b["dtypes"])
     pd.testing.assert_frame_equal(batched.read("concerns"), whole.read("concerns"))
     assert batched.read("concerns")["place_name"].iloc[-1] == "x"
+
+
+def test_dates_same_for_arrow_and_object_text() -> None:
+    from geo.values import parse_dates
+
+    raw = ["2024-03-05", "05/03/2024 14:30", "45356", "", "31/02/2024", "2999-01-01", "x"] * 3
+    now = pd.Timestamp("2025-01-01")
+    fast = parse_dates(pd.Series(raw, dtype="str", index=range(5, 26)), field="d", now=now)
+    slow = parse_dates(pd.Series(raw, dtype=object, index=range(5, 26)), field="d", now=now)
+    pd.testing.assert_series_equal(fast[0], slow[0])
+    pd.testing.assert_series_equal(fast[1], slow[1])
+    assert str(fast[0].iloc[1]) == "2024-03-05 14:30:00"
+    assert fast[1].iloc[4] == "d: '31/02/2024' is not a date" and pd.isna(fast[0].iloc[4])
