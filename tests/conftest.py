@@ -1,4 +1,4 @@
-"""Shared test fixtures: paths to bundled and shared data."""
+"""Shared test fixtures: paths to bundled and shared data; a per-test audit log."""
 
 from __future__ import annotations
 
@@ -26,3 +26,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip("../shared/data is not present on this machine")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_per_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point ``CSMAP_AUDIT_LOG`` at a per-test temp file: no test writes the user's audit log.
+
+    A test may still set its own path with ``monkeypatch.setenv``; it must not delete the
+    variable (the app would then fall back to ``~/.local/share/csmap/audit.jsonl``).
+    """
+    path = tmp_path / "csmap-audit.jsonl"
+    monkeypatch.setenv("CSMAP_AUDIT_LOG", str(path))
+    return path

@@ -42,7 +42,6 @@ def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CSMAP_AREA", "kirklees")
     monkeypatch.setenv("CSMAP_DEMO", "1")
     monkeypatch.delenv("CSMAP_ROLE", raising=False)
-    monkeypatch.delenv("CSMAP_AUDIT_LOG", raising=False)
     return store
 
 

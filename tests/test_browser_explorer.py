@@ -98,7 +98,8 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     csmap = Path(sys.executable).with_name("csmap")
     log = (tmp_path_factory.mktemp("log") / "server.log").open("wb")
-    env = {k: v for k, v in os.environ.items() if k not in ("CSMAP_ROLE", "CSMAP_AUDIT_LOG")}
+    env = {k: v for k, v in os.environ.items() if k != "CSMAP_ROLE"}
+    env["CSMAP_AUDIT_LOG"] = str(tmp_path_factory.mktemp("audit") / "audit.jsonl")
     proc = subprocess.Popen(
         [str(csmap), "app", "--store", str(store), "--port", str(port), "--demo"],
         cwd=tmp_path_factory.mktemp("cwd"),
