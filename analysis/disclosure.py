@@ -38,6 +38,7 @@ Displacement (:func:`displace_points`)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
 
@@ -50,6 +51,7 @@ from analysis.disclosure_geo import count_children, displace_points, filter_min_
 from geo.errors import ParameterError
 
 __all__ = [
+    "LOCATION_COLUMNS",
     "DisclosurePolicy",
     "SuppressedTable",
     "count_children",
@@ -63,6 +65,15 @@ __all__ = [
 Zeros = Literal["show", "suppress"]
 Totals = Literal["none", "per_row", "per_column", "both"]
 TOTAL_LABEL = "Total"
+
+#: THE pattern of column names that would reveal an original location (also with a
+#: ``last_seen_`` / ``found_`` prefix), case-insensitive. Used wherever such columns are removed:
+#: :func:`displace_points` and the export policy (:mod:`app.policy`). One pattern, not two.
+LOCATION_COLUMNS = re.compile(
+    r"^(?:last_seen_|found_)?(?:easting|northing|latitude|longitude|lat|lon|lng|x|y|grid_ref|"
+    r"postcode|uprn|address|place_name|location_flags|location_precision|location_error)$",
+    re.IGNORECASE,
+)
 _TOL = 1e-9
 
 

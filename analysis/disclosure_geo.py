@@ -5,8 +5,6 @@ Re-exported by :mod:`analysis.disclosure` (use that module); see its notes for t
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,13 +14,6 @@ from shapely.geometry.base import BaseGeometry
 from geo.errors import ParameterError
 
 __all__ = ["count_children", "displace_points", "filter_min_children"]
-
-#: Column names (after a ``last_seen_`` / ``found_`` prefix) that would reveal an original point.
-_LOCATION_NAMES = re.compile(
-    r"^(?:last_seen_|found_)?(?:easting|northing|latitude|longitude|lat|lon|lng|x|y|grid_ref|"
-    r"postcode|uprn|address|location_flags|location_precision|location_error)$",
-    re.IGNORECASE,
-)
 
 
 def count_children(
@@ -150,8 +141,9 @@ def displace_points(
 
     Directions are uniform and distances are drawn uniform over the annulus *area*
     (``r = sqrt(U (max^2 - min^2) + min^2)``). Columns that would reveal the original location
-    (easting/northing, latitude/longitude, grid reference, postcode, UPRN, address, also with
-    ``last_seen_``/``found_`` prefixes) are dropped; ``easting``/``northing`` and
+    (:data:`analysis.disclosure.LOCATION_COLUMNS`: easting/northing, latitude/longitude, grid
+    reference, postcode, UPRN, address, place name, also with ``last_seen_``/``found_``
+    prefixes) are dropped; ``easting``/``northing`` and
     ``latitude``/``longitude`` are recomputed from the displaced point. Null geometries stay null.
 
     Parameters
@@ -213,7 +205,11 @@ def displace_points(
                 break
             ddx, ddy = draw(int(outside.sum()))
             x[outside], y[outside] = x0[outside] + ddx, y0[outside] + ddy
-    drop = [c for c in points.columns if c != points.geometry.name and _LOCATION_NAMES.match(c)]
+    from analysis.disclosure import LOCATION_COLUMNS  # noqa: PLC0415 (the one pattern; cycle)
+
+    drop = [
+        c for c in points.columns if c != points.geometry.name and LOCATION_COLUMNS.match(str(c))
+    ]
     out = points.drop(columns=drop).copy()
     new_geom = np.full(len(points), None, dtype=object)
     new_geom[present] = shapely.points(x, y)

@@ -36,7 +36,6 @@ issue, which names partner and board).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,7 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
-from analysis.disclosure import DisclosurePolicy
+from analysis.disclosure import LOCATION_COLUMNS, DisclosurePolicy
 from geo.errors import CsmapError
 
 __all__ = [
@@ -120,10 +119,6 @@ EXPORT_KINDS: Final[tuple[str, ...]] = (
 
 _CHILD_COLUMNS: Final[tuple[str, ...]] = ("child_ref", "summary", "age", "place_name")
 _ID_COLUMNS: Final[tuple[str, ...]] = ("record_id", "episode_id", "placement_id", "row_hash")
-_LOCATION = re.compile(
-    r"^(?:last_seen_|found_)?(?:easting|northing|latitude|longitude|grid_ref|postcode|uprn|"
-    r"address|location_flags|location_precision|location_error|place_name)$"
-)
 _HOME_COLUMNS: Final[tuple[str, ...]] = ("ofsted_urn",)
 #: Count columns of hotspot/venue/assessment outputs that get small-count suppression.
 COUNT_COLUMNS: Final[tuple[str, ...]] = (
@@ -262,7 +257,7 @@ def export_rules(role: str, *, disclosure: DisclosurePolicy | None = None) -> Ex
 def _strip(frame: pd.DataFrame, rules: ExportRules) -> pd.DataFrame:
     drop = [c for c in frame.columns if c in rules.drop_columns]
     if not rules.exact_points:
-        drop += [c for c in frame.columns if _LOCATION.match(str(c))]
+        drop += [c for c in frame.columns if LOCATION_COLUMNS.match(str(c))]
     return frame.drop(columns=list(dict.fromkeys(drop)))
 
 
