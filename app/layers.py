@@ -246,6 +246,36 @@ def legend_html(entries: Sequence[tuple[str, str]], *, title: str) -> str:
     )
 
 
+def layer_control_last(fmap: folium.Map) -> None:
+    """Move the map's layer control(s) after every layer, so its script runs last.
+
+    folium writes each child's script in the order the children were added, and a
+    ``LayerControl`` lists, when rendered, every overlay on the map, including those added after
+    it. Its script then refers to layer variables that are declared later (still ``undefined``)
+    and Leaflet throws ``Cannot read properties of undefined (reading 'setZIndex')``: the rest of
+    the map script never runs, so the later layers are not drawn and streamlit-folium never sets
+    the iframe's height (the map is invisible). :func:`app.maps.build_record_map` adds its
+    control before the explorer adds the hotspot layers, hence this step.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        Changed in place.
+
+    Examples
+    --------
+    >>> m = folium.Map(tiles=None)
+    >>> _ = folium.LayerControl().add_to(m)
+    >>> _ = folium.FeatureGroup(name="late").add_to(m)
+    >>> layer_control_last(m)
+    >>> type(list(m._children.values())[-1]).__name__
+    'LayerControl'
+    """
+    children = fmap._children  # branca keeps children in an OrderedDict, in render order
+    for name in [n for n, c in children.items() if isinstance(c, folium.LayerControl)]:
+        children.move_to_end(name)
+
+
 def build_explorer_map(
     points: Mapping[str, gpd.GeoDataFrame],
     *,
@@ -308,6 +338,7 @@ def build_explorer_map(
         built.fmap.get_root().html.add_child(  # type: ignore[attr-defined]
             folium.Element(legend_html(entries or [("no hotspots", "#ffffff")], title="Hotspots"))
         )
+    layer_control_last(built.fmap)  # after every layer, or the map script throws
     assert_offline(built.fmap)
     return built
 
