@@ -21,14 +21,21 @@ def env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CSMAP_STORE", str(store))
     monkeypatch.setenv("CSMAP_AREA", "kirklees")
     monkeypatch.setenv("CSMAP_DEMO", "1")
-    monkeypatch.setenv("CSMAP_ROLE", "practitioner")
+    monkeypatch.delenv("CSMAP_ROLE", raising=False)
     return store
+
+
+def _app(role: str = "practitioner") -> AppTest:
+    """The app signed in through the demo sign-in as ``role`` (as tests/test_app_roles.py does)."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["csmap_demo_role"] = role
+    return at
 
 
 def test_assessment_counts(env: Path) -> None:
     import datetime as dt
 
-    at = AppTest.from_file(APP, default_timeout=90).run()
+    at = _app().run()
     at.switch_page("app_pages/assessment.py").run()
     assert not at.exception, at.exception
     assert any("Enter a location" in i.value for i in at.info)
@@ -43,13 +50,12 @@ def test_assessment_counts(env: Path) -> None:
     assert any("exactly on the radius" in c.value for c in at.caption)
 
 
-def test_bad_location_and_role(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = AppTest.from_file(APP, default_timeout=90).run()
+def test_bad_location_and_role(env: Path) -> None:
+    at = _app().run()
     at.switch_page("app_pages/assessment.py").run()
     at.text_input(key="ra_location").input("nowhere at all").run()
     assert not at.exception
     assert any("nowhere at all" in e.value for e in at.error)
-    monkeypatch.setenv("CSMAP_ROLE", "partner")
-    at2 = AppTest.from_file(APP, default_timeout=90).run()
+    at2 = _app("partner").run()
     at2.switch_page("app_pages/assessment.py").run()
-    assert any("cannot open location assessments" in e.value for e in at2.error)
+    assert any("partner role cannot open this page" in e.value for e in at2.error)

@@ -39,10 +39,11 @@ def test_page_renders_tables_without_identifiers(env: Path) -> None:
     assert any("n_3m" in f.value.columns and "change_12m" in f.value.columns for f in at.dataframe)
 
 
-def test_page_refused_for_board(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CSMAP_ROLE", "board")
-    at = AppTest.from_file(APP, default_timeout=90).run()
+def test_page_refused_for_board(env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["csmap_demo_role"] = "board"
+    at.run()
     at.switch_page("app_pages/disruption.py").run()
     assert not at.exception
-    assert any("cannot open the disruption planner" in e.value for e in at.error)
+    assert any("board role cannot open this page" in e.value for e in at.error)
     assert not at.dataframe

@@ -45,8 +45,10 @@ def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return store
 
 
-def _open() -> AppTest:
+def _open(role: str = "analyst") -> AppTest:
+    """The explorer, signed in through the demo sign-in as ``role``."""
     at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["csmap_demo_role"] = role
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     return at
@@ -185,16 +187,15 @@ def test_compare_periods_and_exports(app_env: Path) -> None:
     assert any(label.endswith(".png") for label in labels)
 
 
-def test_partner_role_sees_no_record_points(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CSMAP_ROLE", "partner")
-    at = _open()
+def test_partner_role_sees_no_record_points(app_env: Path) -> None:
+    at = _open("partner")
     script = _folium_scripts(at)[0]
     assert '"type": "Point"' not in script
     assert '"label": "hot"' in script
-    monkeypatch.setenv("CSMAP_ROLE", "board")
     at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["csmap_demo_role"] = "board"
     at.switch_page(PAGE).run()
-    assert any("cannot open the hotspot explorer" in e.value for e in at.error)
+    assert any("board role cannot open this page" in e.value for e in at.error)
 
 
 def test_emerging_and_extra_layers(app_env: Path, concerns: gpd.GeoDataFrame) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import streamlit as st
 
 from analysis.assessment import RADII, assess, parse_location, period_bounds, period_hotspots
 from app import auth, state
-from app.policy import can
 from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
 from app.reports.briefing import strip_identifiers
 from geo.errors import CsmapError
@@ -21,12 +19,9 @@ from geo.store_meta import read_meta
 from geo.venue_import import all_venues
 
 config = state.config_from_env()
-role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
+role = auth.page_role("assessment")  # the one guard: refuses and stops
 
 st.title("Location assessment (Regulation 46)")
-if not can(role, "location_assessments"):
-    st.error(f"The {role} role cannot open location assessments.")
-    st.stop()
 
 c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
 text = c1.text_input(

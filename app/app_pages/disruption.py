@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
 from app import auth, state
-from app.policy import can
 from app.reports.briefing import briefing_html, build_briefing, write_briefing_pdf
 from geo.export import to_csv_bytes
 from geo.store_meta import read_meta
@@ -19,12 +17,9 @@ METHODS = ("gi", "kde", "dual-kde", "dbscan", "hdbscan", "repeat")
 
 config = state.config_from_env()
 filters = state.current_filters()
-role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
+role = auth.page_role("disruption")  # the one guard: refuses and stops
 
 st.title("Disruption planner")
-if not can(role, "venue_watchlists"):
-    st.error(f"The {role} role cannot open the disruption planner.")
-    st.stop()
 
 records = state.current_records(config)
 concerns = records.get("concerns")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from analysis.evaluation import DEFAULT_METHOD, METHODS, backtest, hull_area, summarise
-from app import state
+from app import auth, state
 from app.filters import apply_filters
-from app.policy import can
 from geo.errors import CsmapError
 from geo.store import points
 
@@ -21,12 +18,9 @@ SOURCES = {"concerns": "Concerns (store and uploads)", "police_uk": "police.uk l
 
 config = state.config_from_env()
 filters = state.current_filters()
-role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
+role = auth.page_role("evaluation")  # the one guard: refuses and stops
 
 st.title("Hotspot accuracy")
-if not can(role, "hotspot_polygons"):
-    st.error(f"The {role} role cannot open the accuracy view.")
-    st.stop()
 st.caption(
     "Train each method on some months, flag the top cells up to a share of the area, and count "
     "how many of the next month's events fall there; slide one month and repeat. "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from typing import Any
 
 import altair as alt
@@ -81,12 +80,9 @@ def run_method(
 
 config = state.config_from_env()
 base_filters = state.current_filters()
-role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
+role = auth.page_role("explorer")  # the one guard: refuses and stops
 
 st.title("Hotspot explorer")
-if not can(role, "hotspot_polygons"):
-    st.error(f"The {role} role cannot open the hotspot explorer.")
-    st.stop()
 records = state.current_records(config)
 area = state.load_study_area(config.area)
 

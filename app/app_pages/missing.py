@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import altair as alt
 import streamlit as st
 
 from analysis.missing import found_hotspots
-from app import state
+from app import auth, state
 from app.filters import apply_filters
 from app.policy import can
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
@@ -16,12 +14,9 @@ from geo.store import points
 
 config = state.config_from_env()
 filters = state.current_filters()
-role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
+role = auth.page_role("missing")  # the one guard: refuses and stops
 
 st.title("Missing episodes")
-if not can(role, "aggregates"):
-    st.error(f"The {role} role cannot open the missing view.")
-    st.stop()
 
 records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)

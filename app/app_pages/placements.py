@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import os
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import auth, state
 from app.filters import apply_filters
-from app.policy import can
 from app.reports.strategic import build_report
 from geo.geocode import Lookups, load_lookups
 
 config = state.config_from_env()
 filters = state.current_filters()
-role = str(st.session_state.get("csmap_role") or os.environ.get("CSMAP_ROLE") or "analyst")
+role = auth.page_role("placements")  # the one guard: refuses and stops
 
 st.title("Placements into the area")
-if not can(role, "aggregates"):
-    st.error(f"The {role} role cannot open the placements view.")
-    st.stop()
 
 records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
