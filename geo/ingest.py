@@ -6,21 +6,25 @@ Every input row ends in exactly one place, and the code asserts
 loaded
     stored in the store layer of its kind, with ``source_file`` (file name), ``source_row``
     (header = row 1, so the first data row is 2; blank lines are not counted), ``row_hash``
-    (sha256 of the row's trimmed cells joined by U+001F) and ``ingested_at`` (UTC).
+    (the content hash: sha256 of ``name=value`` + U+001F for each canonical field with a
+    non-empty trimmed value, in the order of the canonical names; other columns and the
+    provenance do not count) and ``ingested_at`` (UTC).
 quarantined
     written to a CSV beside the store (``<file stem>_<UTC timestamp>_quarantine.csv``) with
     ``source_row``, ``reasons`` (``"; "``-separated, each naming the field) and the original cells.
     Cells starting with ``=``, ``+``, ``@`` or a tab are prefixed with ``'`` there, so a spreadsheet
     never evaluates them (CSV injection); the store keeps them unchanged, as inert text.
 duplicate
-    a row whose id was already stored from a file of the same name, or a repeat, with identical
-    content, of an earlier row of the same file. A repeated id with *different* content in one
-    file is a quarantine reason for every row carrying it (which one is right cannot be known).
+    a row whose id is already stored (from *any* file, e.g. last month's cumulative extract)
+    with the same ``row_hash``, or a repeat, with identical content, of an earlier row of the same
+    file. A repeated id with *different* content in one file is a quarantine reason for every row
+    carrying it (which one is right cannot be known); an id already stored with different content
+    is quarantined with a reason naming the stored file and row (see :mod:`geo.dedupe`).
 
-Re-ingesting a file therefore changes nothing: its rows are duplicates (or quarantined again) and,
-when nothing new is loaded and the same content was ingested before, the store is not rewritten
-and the earlier quarantine file is reported. A file that cannot be read at all raises
-:class:`~geo.errors.UnreadableFileError` and leaves the store untouched.
+Re-ingesting a file (under any name) therefore changes nothing: its rows are duplicates (or
+quarantined again) and, when nothing new is loaded and the same content was ingested before, the
+store is not rewritten and the earlier quarantine file is reported. A file that cannot be read at
+all raises :class:`~geo.errors.UnreadableFileError` and leaves the store untouched.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import shapely
 
 from geo.boundaries import StudyArea, assign_areas, load_area
 from geo.coords import resolve_locations
+from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import UnreadableFileError
 from geo.geocode import Lookups, load_lookups
 from geo.readers import read_table
@@ -146,7 +151,14 @@ def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
     except (pa.ArrowException, TypeError, ValueError):
         return _row_hashes_python(raw)  # e.g. lone surrogates, which Arrow cannot hold
     del cells, trimmed
+    return _sha_of_joined(joined)
+
+
+def _sha_of_joined(joined: Any) -> np.ndarray:
+    """sha256 (hex) of each string of an Arrow (large_)string array."""
     joined = joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+    if joined.type != pa.large_string():
+        joined = joined.cast(pa.large_string())
     _, offsets_buf, data_buf = joined.buffers()
     offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
         joined.offset : joined.offset + len(joined) + 1
@@ -170,6 +182,57 @@ def _row_hashes_python(raw: pd.DataFrame) -> np.ndarray:
             sha("\x1f".join(row).encode("utf-8", "surrogatepass")).hexdigest()
             for row in zip(*cols, strict=True)
         ],
+        dtype=object,
+    )
+
+
+def _content_hashes(canon: pd.DataFrame) -> np.ndarray:
+    """``row_hash``: sha256 of ``name=value`` U+001F for each non-empty canonical field.
+
+    Fields are taken in the order of their canonical names, values :meth:`str.strip`-ped; empty
+    fields are left out, so a file without a column and one with the column empty agree.
+    """
+    names = sorted(canon.columns)
+    if len(canon) == 0:
+        return np.array([], dtype=object)
+    if not names:
+        return np.array([hashlib.sha256(b"").hexdigest()] * len(canon), dtype=object)
+    try:
+        pieces = []
+        for name in names:
+            arr = pa.array(canon[name], type=pa.large_string())
+            if arr.null_count:
+                raise TypeError("null cells")
+            trimmed = pc.utf8_trim(arr, characters=_PY_WHITESPACE)
+            empty = pa.scalar("", type=pa.large_string())
+            piece = pc.binary_join_element_wise(
+                pa.scalar(f"{name}=", type=pa.large_string()),
+                trimmed,
+                pa.scalar("\x1f", type=pa.large_string()),
+                empty,
+            )
+            pieces.append(pc.if_else(pc.equal(trimmed, empty), empty, piece))
+        joined = pc.binary_join_element_wise(*pieces, pa.scalar("", type=pa.large_string()))
+    except (pa.ArrowException, TypeError, ValueError):
+        return _content_hashes_python(canon)
+    return _sha_of_joined(joined)
+
+
+def _content_hashes_python(canon: pd.DataFrame) -> np.ndarray:
+    names = sorted(canon.columns)
+    cols = [[str(v).strip() for v in canon[c].to_numpy(dtype=object)] for c in names]
+    sha = hashlib.sha256
+    return np.array(
+        [
+            sha(
+                "".join(f"{n}={v}\x1f" for n, v in zip(names, row, strict=True) if v).encode(
+                    "utf-8", "surrogatepass"
+                )
+            ).hexdigest()
+            for row in zip(*cols, strict=True)
+        ]
+        if names
+        else [sha(b"").hexdigest()] * len(canon),
         dtype=object,
     )
 
@@ -203,6 +266,8 @@ class _Validated:
     reasons: np.ndarray
     duplicate: np.ndarray  # bool: repeat of an identical earlier row in the file
     ids: np.ndarray
+    hashes: np.ndarray
+    rows: np.ndarray  # physical row number of each row (header = 1)
     encoding: str
     content_hash: str
 
@@ -295,30 +360,16 @@ def _validate(
 
     id_col = ID_COLUMN[kind]
     ids = canon[id_col].astype(str).str.strip().to_numpy(dtype=object)
-    hashes = _row_hashes(raw)
+    hashes = _content_hashes(canon)
     gdf["row_hash"] = hashes
     rows = np.arange(len(raw)) + 2
-    # Repeated ids within the file.
-    repeated = pd.Series(ids).duplicated(keep=False).to_numpy() & (ids != "")
-    duplicate = np.zeros(len(raw), dtype=bool)
-    conflict = np.full(len(raw), "", dtype=object)
-    if repeated.any():
-        sub = pd.DataFrame({"id": ids[repeated], "hash": hashes[repeated], "row": rows[repeated]})
-        distinct = sub.groupby("id")["hash"].nunique()
-        bad_ids = set(distinct[distinct > 1].index)
-        row_lists = sub.groupby("id")["row"].apply(lambda r: ", ".join(map(str, r)))
-        for pos in np.flatnonzero(repeated):
-            if ids[pos] in bad_ids:
-                conflict[pos] = (
-                    f"{id_col}: {ids[pos]!r} repeated in rows {row_lists[ids[pos]]} with "
-                    "different content"
-                )
-        same = repeated & ~np.isin(ids, list(bad_ids))
-        duplicate = same & pd.Series(ids).duplicated(keep="first").to_numpy()
+    duplicate, conflict = repeats_in_file(ids=ids, hashes=hashes, rows=rows, label=id_col)
     parts.append(pd.Series(conflict, index=raw.index, dtype=object))
     reasons = _join_reasons(parts, len(raw))
     reasons[duplicate] = ""
-    return _Validated(raw, gdf, reasons, duplicate, ids, table.encoding, table.content_hash)
+    return _Validated(
+        raw, gdf, reasons, duplicate, ids, hashes, rows, table.encoding, table.content_hash
+    )
 
 
 def _quarantine_frame(raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
@@ -453,14 +504,18 @@ def ingest_file(
         area=resolve_area(area),
     )
     now = pd.Timestamp.now("UTC").tz_localize(None)
-    bad = v.reasons != ""
     with st.transaction() as tx:
-        stored = tx.existing_ids(kind, source_file=path.name)
-        already = (
-            ~bad & ~v.duplicate & np.isin(v.ids, list(stored))
-            if stored
-            else np.zeros(len(v.ids), dtype=bool)
+        stored = stored_keys(st.path, layer=kind, id_column=ID_COLUMN[kind])
+        already, changed = against_store(
+            ids=v.ids,
+            hashes=v.hashes,
+            eligible=(v.reasons == "") & ~v.duplicate,
+            stored=stored,
+            label=ID_COLUMN[kind],
         )
+        del stored
+        v.reasons[changed != ""] = changed[changed != ""]
+        bad = v.reasons != ""
         duplicate = v.duplicate | already
         loaded = ~bad & ~duplicate
         quarantine = _quarantine_frame(v.table_frame, bad, v.reasons)

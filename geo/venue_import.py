@@ -21,8 +21,9 @@ the union. A premises-licence row may carry a ``venue_type`` column with one of
 
 The same rules as record ingest (:mod:`geo.ingest`) hold: every row is loaded, quarantined (with
 ``;``-separated reasons naming the field, written to a formula-safe CSV beside the store) or a
-duplicate (the same licence number from the same file already stored, or repeated with identical
-content), and ``rows_read == rows_loaded + rows_quarantined + rows_duplicate`` is asserted.
+duplicate (the same licence number already stored from any file with the same content, or repeated
+in the file with identical content; the rule of :mod:`geo.dedupe`, shared with record ingest),
+and ``rows_read == rows_loaded + rows_quarantined + rows_duplicate`` is asserted.
 Children's homes are stored with ``restricted = True``: :mod:`app.policy` shows their addresses
 to the analyst and admin roles only, and :func:`read_venues` leaves them out unless asked.
 """
@@ -40,10 +41,11 @@ import pyogrio
 
 from geo.boundaries import StudyArea, assign_areas
 from geo.coords import resolve_locations
+from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import ParameterError, UnreadableFileError
 from geo.export import write_csv
 from geo.geocode import Lookups, load_lookups
-from geo.ingest import IngestReport, _row_hashes, resolve_area
+from geo.ingest import IngestReport, _content_hashes, resolve_area
 from geo.readers import read_table
 from geo.schema import LOCATION_INPUTS, normalise_name
 from geo.store import Store
@@ -273,7 +275,7 @@ def _validate(
     )
     pts.loc[~has, "geometry"] = None
     areas = assign_areas(pts, area)
-    hashes = _row_hashes(raw)
+    hashes = _content_hashes(canon)
     licence = col("licence_number")
     ids = np.where(
         licence != "",
@@ -314,20 +316,15 @@ def _validate(
     )
     gdf = gpd.GeoDataFrame(records, geometry=pts.geometry.to_numpy(), crs=BNG_EPSG)
     # Repeated ids in the file: identical content -> duplicate, else quarantine every copy.
-    dup = np.zeros(n, dtype=bool)
-    sid = pd.Series(venue_id)
-    repeated = sid.duplicated(keep=False).to_numpy()
-    if repeated.any():
-        sub = pd.DataFrame({"id": venue_id[repeated], "hash": hashes[repeated]})
-        conflict = set(sub.groupby("id")["hash"].nunique().loc[lambda s: s > 1].index)
-        for i in np.flatnonzero(repeated).tolist():
-            if venue_id[i] in conflict:
-                reasons[i].append(
-                    f"licence_number: {licence.iloc[i]!r} repeated with different content"
-                )
-        dup = (
-            repeated & ~np.isin(venue_id, list(conflict)) & sid.duplicated(keep="first").to_numpy()
-        )
+    dup, conflict = repeats_in_file(
+        ids=venue_id,
+        hashes=hashes,
+        rows=np.arange(n) + 2,
+        label="licence_number",
+        shown=licence.to_numpy(dtype=object),
+    )
+    for i in np.flatnonzero(conflict != "").tolist():
+        reasons[i].append(conflict[i])
     joined = np.array(["; ".join(r) for r in reasons], dtype=object)
     joined[dup] = ""
     return raw, gdf, joined, dup, table.encoding, table.content_hash
@@ -391,10 +388,17 @@ def import_venues(
     bad = reasons != ""
     st = None if store is None else (store if isinstance(store, Store) else Store(store))
     already = np.zeros(len(raw), dtype=bool)
-    if st is not None and VENUES_LAYER in st._layers():
-        stored = read_venues(st, include_restricted=True)
-        known = set(stored.loc[stored["source_file"] == path.name, "venue_id"].astype(str))
-        already = ~bad & ~dup & np.isin(gdf["venue_id"].to_numpy(dtype=object), list(known))
+    if st is not None:
+        already, changed = against_store(
+            ids=gdf["venue_id"].to_numpy(dtype=object),
+            hashes=gdf["row_hash"].to_numpy(dtype=object),
+            eligible=~bad & ~dup,
+            stored=stored_keys(st.path, layer=VENUES_LAYER, id_column="venue_id"),
+            label="venue_id",
+        )
+        reasons = reasons.copy()
+        reasons[changed != ""] = changed[changed != ""]
+        bad = reasons != ""
     duplicate = dup | already
     loaded = ~bad & ~duplicate
     rows = np.flatnonzero(loaded)

@@ -36,7 +36,8 @@ def test_import_reconciles_and_quarantines_with_reasons(register: Path, tmp_path
     reasons = dict(zip(r.quarantine["source_row"], r.quarantine["reasons"], strict=True))
     assert reasons[4].startswith("location: no location given")
     assert "venue_type: 'spaceport'" in reasons[5]
-    assert "repeated with different content" in reasons[7] and 8 in reasons
+    assert reasons[7] == "licence_number: 'PL/005' repeated in rows 7, 8 with different content"
+    assert reasons[8] == reasons[7]
     stored = read_venues(store)
     assert sorted(stored["name"]) == ["Kebab <script>alert(1)</script>", "The Kings Head"]
     assert set(stored["venue_type"]) == {"licensed premises", "takeaway/food"}
