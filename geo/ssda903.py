@@ -28,8 +28,9 @@ Every other column (``HOME_POST``, ``RNE``, ``LS``, ``CIN``, ``REC``, ``REASON_P
 :func:`analysis.placements.home_distance` can use ``HOME_POST``).
 
 SSDA903 Missing (``CHILD, MISSING, MIS_START, MIS_END``) -> ``missing_episodes``: ``episode_id`` =
-``CHILD/MIS_START/n`` (``n`` counts episodes of the child starting that day: the guidance records
-two same-day episodes as two rows with equal dates), ``episode_type`` from ``MISSING`` (M/A),
+``CHILD/MIS_START/n`` (``n`` counts the *distinct* episodes of the child starting that day, by
+``MIS_END`` and ``MISSING``: identical rows are one episode entered twice and are counted as
+duplicates), ``episode_type`` from ``MISSING`` (M/A),
 ``looked_after`` = true (the return covers looked-after children only). The return has no
 locations, so these episodes are stored with precision ``none``.
 
@@ -218,9 +219,14 @@ def ssda903_episodes(
     return _with_extra(canon, frame, used)
 
 
-def _numbered(keys: pd.Series) -> pd.Series:
-    n = keys.groupby(keys).cumcount() + 1
-    return keys + "/" + n.astype(str)
+def _numbered(keys: pd.Series, content: pd.Series) -> pd.Series:
+    """``key/n``: n numbers the *distinct* contents sharing a key (identical rows share n)."""
+    frame = pd.DataFrame({"key": keys, "content": content})
+    first = ~frame.duplicated(["key", "content"])
+    n = frame[first].groupby("key").cumcount() + 1
+    numbers = frame.join(n.rename("n"))["n"]
+    numbers = numbers.groupby([frame["key"], frame["content"]]).transform("first")
+    return keys + "/" + numbers.astype(int).astype(str)
 
 
 def ssda903_missing(
@@ -237,7 +243,10 @@ def ssda903_missing(
     frame = _read(path, SSDA903_MISSING_COLUMNS[:3], "SSDA903 Missing")
     child = _text(frame, "CHILD")
     start = _text(frame, "MIS_START")
-    ids = _numbered(child + "/" + start).where((child != "") & (start != ""), "")
+    # Identical (CHILD, MIS_START, MIS_END, MISSING) rows get the same id, so ingest counts the
+    # repeats as duplicates; distinct same-day episodes are numbered /1, /2, ...
+    content = _text(frame, "MIS_END") + "\x1f" + _text(frame, "MISSING")
+    ids = _numbered(child + "/" + start, content).where((child != "") & (start != ""), "")
     canon = pd.DataFrame(
         {
             "episode_id": ids,

@@ -76,16 +76,18 @@ def test_postcodes_without_lookup_get_a_clear_reason() -> None:
     assert report.quarantine["reasons"].str.contains("no postcode lookup is configured").sum() == 6
 
 
-def test_missing_table_keeps_same_day_episodes(tmp_path: Path) -> None:
+def test_missing_table_counts_identical_rows_as_duplicates(tmp_path: Path) -> None:
+    # rows 2 and 3 of the fixture are identical (CHILD, MISSING, MIS_START, MIS_END)
     canon = ssda903_missing(FIX / "missing.csv")
-    assert canon["episode_id"].tolist()[:2] == ["SSDA0001/03/05/2023/1", "SSDA0001/03/05/2023/2"]
+    assert canon["episode_id"].tolist()[:2] == ["SSDA0001/03/05/2023/1"] * 2
     report = import_table(
         "ssda903-missing", FIX / "missing.csv", store=tmp_path / "s.gpkg", area="kirklees"
     )
-    assert report.rows_loaded == 6
+    assert (report.rows_read, report.rows_loaded, report.rows_duplicate) == (6, 5, 1)
+    assert report.duplicate_rows == [3]
     stored = Store(tmp_path / "s.gpkg").read("missing_episodes").set_index("episode_id")
     assert stored["episode_type"].value_counts().to_dict() == {
-        "missing": 4,
+        "missing": 3,
         "away without authorisation": 2,
     }
     assert stored["looked_after"].all()
@@ -126,3 +128,19 @@ def test_not_an_ssda903_table(tmp_path: Path) -> None:
         ssda903_episodes(tmp_path / "x.csv")
     with pytest.raises(UnreadableFileError, match="unknown import format"):
         import_table("ssda999", tmp_path / "x.csv")
+
+
+def test_missing_table_numbers_distinct_same_day_episodes(tmp_path: Path) -> None:
+    path = tmp_path / "missing.csv"
+    path.write_text(
+        "CHILD,MISSING,MIS_START,MIS_END\n"
+        "K1,M,03/05/2023,03/05/2023\n"
+        "K1,A,03/05/2023,03/05/2023\n"
+        "K1,M,03/05/2023,03/05/2023\n"
+        "K1,M,03/05/2023,04/05/2023\n",
+        encoding="utf-8",
+    )
+    ids = ssda903_missing(path)["episode_id"].tolist()
+    assert ids == ["K1/03/05/2023/1", "K1/03/05/2023/2", "K1/03/05/2023/1", "K1/03/05/2023/3"]
+    report = import_table("ssda903-missing", path, area="kirklees")
+    assert (report.rows_loaded, report.rows_duplicate, report.rows_quarantined) == (3, 1, 0)
