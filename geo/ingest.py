@@ -52,6 +52,7 @@ from geo.readers import read_table
 from geo.records import build_records, reason_column
 from geo.schema import ID_COLUMN, LOCATION_INPUTS, REQUIRED, Mapping, load_mapping, match_columns
 from geo.store import Store
+from geo.store_meta import clear_demo_marker
 from geo.vocab import BNG_EPSG, KINDS, MISSING_LOCATION_PREFIXES, Kind
 
 AREA_ENV = "CSMAP_AREA"
@@ -555,6 +556,7 @@ def ingest_file(
             return report
         if report.rows_loaded:
             tx.append(kind, report.records)
+            clear_demo_marker(tx.tmp)  # real rows: the store is no longer the synthetic demo
         tx.log(
             {
                 "file": path.name,

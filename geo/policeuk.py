@@ -36,6 +36,7 @@ import pyogrio
 from geo.coords import wgs84_to_bng
 from geo.errors import UnreadableFileError
 from geo.store import Store
+from geo.store_meta import clear_demo_marker
 from geo.vocab import BNG_EPSG
 
 POLICE_UK_COLUMNS: Final[tuple[str, ...]] = (
@@ -294,6 +295,7 @@ def store_police_uk(report: PoliceUkReport, *, store: Store) -> int:
         return 0
     with store.transaction() as tx:
         tx.append(LAYER, new)
+        clear_demo_marker(tx.tmp)
         tx.log(
             {
                 "file": ";".join(report.files),

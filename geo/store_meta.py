@@ -94,6 +94,38 @@ def set_meta(path: str | Path, *, key: str, value: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def clear_demo_marker(path: str | Path) -> None:
+    """Remove the demo marker from the GeoPackage file at ``path``, in place.
+
+    Every ingest or import that loads rows calls this on its transaction's copy of the store
+    (so it lands atomically with the rows): real records must never sit in a store labelled
+    synthetic, where ``csmap app --demo`` would serve them without sign-in. The Makefile's demo
+    target sets the marker again after loading the demo CSVs.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "s.gpkg"
+    >>> sqlite3.connect(p).close()
+    >>> set_meta(p, key="demo", value="true")
+    >>> clear_demo_marker(p)
+    >>> is_demo_store(p)
+    False
+    """
+    store = Path(path)
+    if not store.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(store)) as con, con:
+            exists = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (META_TABLE,)
+            ).fetchone()
+            if exists:
+                con.execute(f"DELETE FROM {META_TABLE} WHERE key = 'demo'")  # noqa: S608
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{store}: not a writable GeoPackage ({exc})") from exc
+
+
 def is_demo_store(path: str | Path) -> bool:
     """True when the store carries the demo marker (``demo=true``).
 

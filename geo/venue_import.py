@@ -49,6 +49,7 @@ from geo.ingest import IngestReport, _content_hashes, resolve_area
 from geo.readers import read_table
 from geo.schema import LOCATION_INPUTS, normalise_name
 from geo.store import Store
+from geo.store_meta import clear_demo_marker
 from geo.venues import VENUE_TYPES
 from geo.vocab import BNG_EPSG
 
@@ -431,6 +432,7 @@ def import_venues(
             write_csv(quarantine, report.quarantine_file, encoding="utf-8-sig")
         if report.rows_loaded:
             tx.append(VENUES_LAYER, records)
+            clear_demo_marker(tx.tmp)
         tx.log(
             {
                 "file": path.name,

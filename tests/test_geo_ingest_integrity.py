@@ -131,3 +131,33 @@ def test_venue_register_under_a_new_name_is_not_stored_twice(tmp_path: Path, are
         area=area,
     )
     assert (again.rows_loaded, again.rows_duplicate, again.rows_quarantined) == (1, 2, 0)
+
+
+def test_ingest_of_real_rows_clears_the_demo_marker(tmp_path: Path, area) -> None:
+    from geo.store_meta import is_demo_store, set_meta
+
+    store = Store(tmp_path / "s.gpkg")
+    ingest_file(
+        "concerns", write(tmp_path / "demo.csv", JAN), store=store, lookups=Lookups(), area=area
+    )
+    set_meta(store.path, key="demo", value="true")  # as `make demo` does after loading
+    assert is_demo_store(store.path)
+    # re-ingesting the same rows loads nothing: the store (and marker) are untouched
+    ingest_file("concerns", tmp_path / "demo.csv", store=store, lookups=Lookups(), area=area)
+    assert is_demo_store(store.path)
+    real = HEADER + "R1,2024-03-02,CSE,53.65,-1.78,high\n"
+    r = ingest_file(
+        "concerns", write(tmp_path / "real.csv", real), store=store, lookups=Lookups(), area=area
+    )
+    assert r.rows_loaded == 1
+    assert not is_demo_store(store.path)
+    # venue registers too
+    set_meta(store.path, key="demo", value="true")
+    import_venues(
+        write(tmp_path / "h.csv", "name,licence no,lat,lon\nInn,H9,53.65,-1.78\n"),
+        kind="hotel",
+        store=store,
+        lookups=Lookups(),
+        area=area,
+    )
+    assert not is_demo_store(store.path)
