@@ -3,7 +3,13 @@
 Launch pattern copied from ``tests/test_browser_map.py``: every request that is not to the app on
 127.0.0.1 is aborted, so the map renders only from the app's own vendored assets. The explorer
 opens with Gi* (automatic scale); the test waits until the hot cells are drawn in the component
-iframe, checks their number against the engine run directly, and saves a screenshot.
+iframe, checks their number against the engine run directly, and saves screenshots.
+
+"Drawn" means seen on screen, not only present in the component's arguments: the iframe has a
+height, the map script raised no error, and inside each hot cell's pixel bounds the map's canvas
+(``prefer_canvas``: polygons are not SVG ``path`` elements) holds pixels of the hot fill colour.
+Issue #4: the layer control's script ran before the hotspot layers were declared and threw, so no
+hot cell was added and streamlit-folium never set the iframe's height.
 """
 
 from __future__ import annotations
@@ -42,32 +48,58 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium"),
 ]
 
-COUNT_HOT_CELLS = """(colour) => {
-  if (!window.map_div) return -1;
-  let n = 0;
+# Hot-fill polygons on the map, and how many of them have hot-coloured pixels on screen: on the
+# canvas renderer, pixels inside the cell's pixel bounds (2 px in from the edge) whose colour is
+# the hot fill (the canvas is transparent elsewhere; record dots, #c0392b, are outside the
+# tolerance); on the SVG renderer, a path with the hot fill and a non-empty box.
+HOT_CELLS_DRAWN = """(colour) => {
+  if (!window.map_div || !window.L) return {n: -1, drawn: -1};
+  const want = [1, 3, 5].map(i => parseInt(colour.slice(i, i + 2), 16));
+  const near = (d, i) => d[i + 3] > 0 && [0, 1, 2].every(k => Math.abs(d[i + k] - want[k]) <= 12);
+  let n = 0, drawn = 0;
   window.map_div.eachLayer(l => {
-    if (l instanceof L.Polygon && l.options && l.options.fillColor === colour) n += 1;
+    if (!(l instanceof L.Polygon) || !l.options || l.options.fillColor !== colour) return;
+    n += 1;
+    const r = l._renderer;
+    if (r instanceof L.Canvas && l._pxBounds) {
+      const canvas = r._container, dpr = L.Browser.retina ? 2 : 1, min = r._bounds.min;
+      const x0 = Math.max(0, Math.floor((l._pxBounds.min.x - min.x + 2) * dpr));
+      const y0 = Math.max(0, Math.floor((l._pxBounds.min.y - min.y + 2) * dpr));
+      const x1 = Math.min(canvas.width, Math.ceil((l._pxBounds.max.x - min.x - 2) * dpr));
+      const y1 = Math.min(canvas.height, Math.ceil((l._pxBounds.max.y - min.y - 2) * dpr));
+      if (x1 <= x0 || y1 <= y0) return;
+      const d = canvas.getContext("2d").getImageData(x0, y0, x1 - x0, y1 - y0).data;
+      for (let i = 0; i < d.length; i += 4) { if (near(d, i)) { drawn += 1; break; } }
+    } else if (l._path) {
+      const b = l._path.getBoundingClientRect();
+      if (l._path.getAttribute("fill") === colour && b.width > 0 && b.height > 0) drawn += 1;
+    }
   });
-  return n;
+  return {n, drawn};
 }"""
 
 
-def _wait_hot_cells(page, expected: int, *, timeout: float = 180) -> None:
+def _wait_hot_cells(page, expected: int, errors: list[str], *, timeout: float = 180) -> dict:
+    """Poll the component iframe until ``expected`` hot cells are on the map and drawn."""
     deadline = time.monotonic() + timeout
-    seen = None
+    seen: object = None
     while time.monotonic() < deadline:
         for frame in page.frames:
             if "streamlit_folium" not in frame.url:
                 continue
             try:
-                seen = frame.evaluate(COUNT_HOT_CELLS, HOT_COLOUR)
+                seen = frame.evaluate(HOT_CELLS_DRAWN, HOT_COLOUR)
             except Exception as exc:  # detached or still loading; try again
                 seen = f"error: {str(exc)[:200]}"
-            if seen == expected:
-                return
+            if seen == {"n": expected, "drawn": expected}:
+                return seen
         time.sleep(0.25)
     page.screenshot(path=str(ARTIFACTS / "browser_explorer_failure.png"), full_page=True)
-    raise AssertionError(f"map shows {seen} hot cells, expected {expected}")
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+    raise AssertionError(
+        f"map shows {seen} hot cells (n on the map, drawn on screen), expected {expected}; "
+        f"iframe box {box}; page errors {errors[:5]}"
+    )
 
 
 def _free_port() -> int:
@@ -152,16 +184,23 @@ def test_explorer_runs_gi_and_draws_hot_cells_offline(server: tuple[str, Path]) 
             ctx = browser.new_context(viewport={"width": 1400, "height": 1100})
             ctx.route(lambda u: not LOOPBACK.match(u), block)
             page = ctx.new_page()
+            errors: list[str] = []  # uncaught exceptions, the component iframe's included
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(url + "/explorer", wait_until="domcontentloaded")
             expect(page.get_by_role("heading", name="Hotspot explorer")).to_be_visible(
                 timeout=120_000
             )
             frame_loc = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
             frame_loc.locator(".leaflet-container").wait_for(state="attached", timeout=180_000)
-            page.locator(
-                'iframe[title="streamlit_folium.st_folium"]'
-            ).first.scroll_into_view_if_needed()
-            _wait_hot_cells(page, n_hot)
+            iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+            iframe.scroll_into_view_if_needed()
+            _wait_hot_cells(page, n_hot, errors)
+            # the map is visible: the iframe has its height (set by the component's script)
+            expect(iframe).to_be_visible()
+            box = iframe.bounding_box()
+            assert box is not None and box["height"] >= 600 and box["width"] > 300, box
+            expect(frame_loc.locator(".leaflet-container")).to_be_visible()
+            assert errors == [], errors
             hot_metric = page.locator('[data-testid="stMetric"]').filter(
                 has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(r"^Hot$"))
             )
@@ -170,7 +209,9 @@ def test_explorer_runs_gi_and_draws_hot_cells_offline(server: tuple[str, Path]) 
             )
             # the legend names the layer and says it is a count result
             expect(frame_loc.locator(".csmap-hotspot-legend")).to_contain_text("Gi* cells (count)")
-            page.screenshot(path=str(ARTIFACTS / "browser_explorer_gi.png"), full_page=True)
+            iframe.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "browser_explorer_gi.png"))
+            iframe.screenshot(path=str(ARTIFACTS / "browser_explorer_gi_map.png"))
         finally:
             browser.close()
     assert not [u for u in blocked if "leaflet" in u or "jquery" in u or "bootstrap" in u]
