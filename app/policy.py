@@ -36,6 +36,7 @@ issue, which names partner and board).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,8 @@ from geo.errors import CsmapError
 
 __all__ = [
     "CAPABILITIES",
+    "COUNT_COLUMNS",
+    "COUNT_PATTERN",
     "DISCLOSURE_ROLES",
     "MATRIX",
     "PAGES",
@@ -60,6 +63,7 @@ __all__ = [
     "allowed_pages",
     "apply_export_policy",
     "can",
+    "is_count_column",
     "disclosure_policy_from_config",
     "export_rules",
     "require",
@@ -120,15 +124,26 @@ EXPORT_KINDS: Final[tuple[str, ...]] = (
 _CHILD_COLUMNS: Final[tuple[str, ...]] = ("child_ref", "summary", "age", "place_name")
 _ID_COLUMNS: Final[tuple[str, ...]] = ("record_id", "episode_id", "placement_id", "row_hash")
 _HOME_COLUMNS: Final[tuple[str, ...]] = ("ofsted_urn",)
-#: Count columns of hotspot/venue/assessment outputs that get small-count suppression.
-COUNT_COLUMNS: Final[tuple[str, ...]] = (
-    "n_events",
-    "n_concerns",
-    "n_children",
-    "n_missing",
-    "n_placements",
-    "count",
-)
+#: Count columns of hotspot/venue/assessment outputs that get small-count suppression: these
+#: exact names, and every column matching :data:`COUNT_PATTERN` (``n_*``, ``prev_*``,
+#: ``change_*``, ``cat_*``, e.g. the venue watchlist's ``n_3m``, ``prev_3m``, ``change_3m``,
+#: ``cat_CSE``), except :data:`NOT_COUNTS`.
+COUNT_COLUMNS: Final[tuple[str, ...]] = ("count", "events", "records", "concerns")
+COUNT_PATTERN: Final[re.Pattern[str]] = re.compile(r"^(?:n|prev|change|cat)_")
+#: Matched by the pattern but not counts of events or children (grid cells of a hotspot).
+NOT_COUNTS: Final[frozenset[str]] = frozenset({"n_cells"})
+
+
+def is_count_column(name: object) -> bool:
+    """Whether a column holds counts that disclosure control suppresses.
+
+    Examples
+    --------
+    >>> [is_count_column(c) for c in ("n_3m", "prev_12m", "change_3m", "cat_CSE", "z", "n_cells")]
+    [True, True, True, True, False, False]
+    """
+    text = str(name)
+    return text not in NOT_COUNTS and (text in COUNT_COLUMNS or bool(COUNT_PATTERN.match(text)))
 
 
 class PermissionDenied(CsmapError):  # noqa: N818 (name fixed by the shared contract)
@@ -262,11 +277,39 @@ def _strip(frame: pd.DataFrame, rules: ExportRules) -> pd.DataFrame:
 
 
 def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+    """Suppress every count column; ``change_<w>`` is hidden when ``n_<w>`` or ``prev_<w>`` is.
+
+    ``cat_*`` columns (a breakdown of the row's events) are suppressed together, with secondary
+    suppression against their per-row total, so one hidden category cannot be recovered by
+    subtracting the shown ones from the row's count.
+    """
     out = frame.copy()
-    for column in COUNT_COLUMNS:
-        if column in out.columns:
-            counts = pd.to_numeric(out[column], errors="coerce").fillna(0).astype("int64")
-            out[column] = policy.table(counts, totals="none").display.to_numpy()
+    hidden: dict[str, pd.Series] = {}
+    columns = [c for c in out.columns if is_count_column(c)]
+    changes = [c for c in columns if str(c).startswith("change_")]
+    cats = [c for c in columns if str(c).startswith("cat_")]
+    for column in columns:
+        if column in changes or column in cats:
+            continue
+        counts = pd.to_numeric(out[column], errors="coerce").fillna(0)
+        if (counts < 0).any() or (counts != counts.round()).any():
+            continue  # not a count
+        table = policy.table(counts.astype("int64"), totals="none")
+        out[column] = table.display.to_numpy()
+        hidden[str(column)] = pd.Series(table.suppressed.to_numpy(), index=out.index)
+    if cats:
+        block = out[cats].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64")
+        table = policy.table(block, totals="per_row")
+        out[cats] = table.display[cats].to_numpy()
+    for column in changes:
+        window = str(column).removeprefix("change_")
+        mask = pd.Series(False, index=out.index)
+        for part in (f"n_{window}", f"prev_{window}"):
+            if part in hidden:
+                mask |= hidden[part]
+        values = out[column].astype(object)
+        values[mask.to_numpy()] = policy.primary_marker
+        out[column] = values.astype(str)
     return out
 
 

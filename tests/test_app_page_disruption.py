@@ -47,3 +47,31 @@ def test_page_refused_for_board(env: Path) -> None:
     assert not at.exception
     assert any("board role cannot open this page" in e.value for e in at.error)
     assert not at.dataframe
+
+
+def _count_cells(at: AppTest) -> list[tuple[str, str]]:
+    cells = []
+    for frame in at.dataframe:
+        table = frame.value
+        for col in table.columns:
+            if str(col).startswith(("n_", "prev_", "cat_")) and str(col) != "n_cells":
+                cells += [(str(col), str(v)) for v in table[col]]
+    return cells
+
+
+def test_partner_tables_are_disclosure_controlled(env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["csmap_demo_role"] = "analyst"
+    at.run()
+    at.switch_page("app_pages/disruption.py").run()
+    raw = _count_cells(at)
+    assert {v for _, v in raw} & {"1", "2", "3", "4"}, "analyst sees small counts (not blind)"
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["csmap_demo_role"] = "partner"
+    at.run()
+    at.switch_page("app_pages/disruption.py").run()
+    assert not at.exception, at.exception
+    shown = _count_cells(at)
+    assert shown and not {v for _, v in shown} & {"1", "2", "3", "4"}
+    assert ("n_12m", "c") in shown or ("n_3m", "c") in shown
+    assert any("Disclosure control (partner)" in c.value for c in at.caption)

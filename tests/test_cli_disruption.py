@@ -71,3 +71,32 @@ def test_bad_input(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "--out" in capsys.readouterr().err
     assert main(["disruption", "--store", str(tmp_path / "none.gpkg"), "--out", "a.csv"]) == 2
     assert "store not found" in capsys.readouterr().err
+
+
+def _small_counts(rows: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return [
+        (k, v)
+        for row in rows
+        for k, v in row.items()
+        if k.startswith(("n_", "prev_", "cat_")) and v in {"1", "2", "3", "4"}
+    ]
+
+
+def test_watchlist_partner_by_default_analyst_on_request(store: Path, tmp_path: Path) -> None:
+    base = ["disruption", "--store", str(store), "--method", "repeat"]
+    partner, analyst = tmp_path / "p.csv", tmp_path / "a.csv"
+    assert main([*base, "--out", str(partner)]) == 0
+    assert main([*base, "--role", "analyst", "--out", str(analyst)]) == 0
+    raw = list(csv.DictReader(analyst.open(encoding="utf-8")))
+    shown = list(csv.DictReader(partner.open(encoding="utf-8")))
+    assert _small_counts(raw), "the demo watchlist has small counts (else this test is blind)"
+    assert not _small_counts(shown)
+    assert len(shown) == len(raw)
+    for row in shown:
+        for key in row:
+            if key.startswith("change_"):
+                window = key.removeprefix("change_")
+                if "c" in (row[f"n_{window}"], row[f"prev_{window}"]):
+                    assert row[key] == "c", (key, row)
+    with pytest.raises(SystemExit):  # argparse refuses other roles
+        main([*base, "--role", "board", "--out", str(partner)])

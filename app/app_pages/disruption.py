@@ -8,7 +8,12 @@ from pathlib import Path
 import streamlit as st
 
 from app import auth, state
-from app.reports.briefing import briefing_html, build_briefing, write_briefing_pdf
+from app.reports.briefing import (
+    briefing_for_role,
+    briefing_html,
+    build_briefing,
+    write_briefing_pdf,
+)
 from geo.export import to_csv_bytes
 from geo.store_meta import read_meta
 from geo.venue_import import all_venues
@@ -50,6 +55,11 @@ briefing = build_briefing(
     link_radius=float(link),
     synthetic=synthetic,
 )
+# partners: min distinct children per hotspot, counts suppressed (page tables and every export)
+briefing = briefing_for_role(briefing, role=role, events=concerns)
+for line in briefing.caveats[:1]:
+    if line.startswith("Disclosure control"):
+        st.caption(line)
 
 m1, m2, m3 = st.columns(3)
 m1.metric("Hotspots", f"{len(briefing.hotspots):,}")

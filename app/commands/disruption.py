@@ -1,9 +1,15 @@
 """``csmap disruption``: hotspots, venues near them and the venue watchlist for an operation.
 
 ``csmap disruption --store PATH [--from DATE --to DATE] [--radius 250] [--link-radius 50]
-[--method gi] --out FILE.csv|FILE.html|FILE.pdf``. ``.csv`` writes the watchlist (formula-safe);
-``.html`` and ``.pdf`` write the briefing pack (map plus tables). None carries child identifiers.
-Restricted venues (children's homes) are never included.
+[--method gi] [--role partner|analyst] --out FILE.csv|FILE.html|FILE.pdf``. ``.csv`` writes the
+watchlist (formula-safe); ``.html`` and ``.pdf`` write the briefing pack (map plus tables). None
+carries child identifiers. Restricted venues (children's homes) are never included.
+
+``--role`` defaults to ``partner`` (the police/licensing role the pack is for, and the least
+privileged one that may have it): disclosure control applies as on the app's page (hotspots with
+fewer than ``min_children`` distinct children are dropped with their venues; watchlist, venue and
+hotspot counts 1-4 are shown as ``c``, and a change wherever either of its counts is hidden).
+``--role analyst`` writes the unsuppressed pack for analysts.
 """
 
 from __future__ import annotations
@@ -54,6 +60,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--method", choices=METHODS, default="gi")
     p.add_argument("--area", default=None, help="study area (default $CSMAP_AREA or kirklees)")
     p.add_argument("--out", required=True, help="FILE.csv (watchlist), FILE.html or FILE.pdf")
+    p.add_argument(
+        "--role",
+        choices=("partner", "analyst"),
+        default="partner",
+        help="whose view to write (default partner, the least-privileged role the planner is "
+        "for: hotspots with fewer than 5 distinct children dropped, counts 1-4 shown as 'c'; "
+        "analyst: unsuppressed counts)",
+    )
     p.set_defaults(func=run)
 
 
@@ -67,7 +81,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from app.reports.briefing import briefing_html, build_briefing, write_briefing_pdf
+    from app.reports.briefing import (
+        briefing_for_role,
+        briefing_html,
+        build_briefing,
+        write_briefing_pdf,
+    )
     from geo.export import write_csv
     from geo.ingest import resolve_area
     from geo.store import Store, default_store_path
@@ -98,6 +117,7 @@ def _run(args: argparse.Namespace) -> int:
         link_radius=args.link_radius,
         synthetic=synthetic,
     )
+    briefing = briefing_for_role(briefing, role=args.role, events=concerns)
     suffix = out.suffix.lower()
     if suffix == ".csv":
         write_csv(briefing.watchlist, out)
@@ -116,6 +136,7 @@ def _run(args: argparse.Namespace) -> int:
                 "watchlist_venues": len(briefing.watchlist),
                 "as_of": briefing.as_of,
                 "method": args.method,
+                "role": args.role,
             },
             indent=2,
         )

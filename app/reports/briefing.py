@@ -9,6 +9,7 @@ location column of individual records.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 
+from analysis.disclosure import DisclosurePolicy
 from analysis.hotspots import run as run_hotspots
 from analysis.proximity import (
     HOTSPOT_RADIUS,
@@ -28,7 +30,7 @@ from analysis.proximity import (
     venues_near_hotspots,
     watchlist,
 )
-from app.policy import export_rules
+from app.policy import DISCLOSURE_ROLES, apply_export_policy, export_rules
 from app.reports import figures
 from app.reports.templates import render
 from geo.boundaries import StudyArea
@@ -176,6 +178,56 @@ def build_briefing(
         as_of=str(watch.attrs.get("as_of", "")),
         synthetic=synthetic,
         caveats=caveats,
+    )
+
+
+def briefing_for_role(
+    b: Briefing,
+    *,
+    role: str,
+    events: gpd.GeoDataFrame | None = None,
+    disclosure: DisclosurePolicy | None = None,
+) -> Briefing:
+    """The briefing as ``role`` may see it (the page tables and every export are built from it).
+
+    For disclosure roles (partner, ...) everything goes through
+    :func:`app.policy.apply_export_policy`: hotspots with fewer than ``min_children`` distinct
+    children (counted from ``events``, the concern points with ``child_ref``) are dropped, with
+    the venues near them; every count column (``n_*``, ``prev_*``, ``cat_*``) of the hotspot,
+    nearby-venue and watchlist tables is small-count suppressed, and a ``change_*`` column is
+    hidden wherever either of its counts is. Other roles get ``b`` unchanged.
+
+    Raises
+    ------
+    PermissionDenied
+        The role may not see venue watchlists.
+    """
+    rules = export_rules(role, disclosure=disclosure)
+    if "venues" not in rules.kinds or "hotspots" not in rules.kinds:
+        from app.policy import PermissionDenied  # noqa: PLC0415
+
+        raise PermissionDenied(f"role {role!r} may not see the disruption briefing")
+    if role not in DISCLOSURE_ROLES:
+        return b
+    pts = None if events is None else points(events, "concerns")
+    hot = apply_export_policy(
+        b.hotspots, role=role, kind="hotspots", events=pts, disclosure=disclosure
+    )
+    hot = gpd.GeoDataFrame(hot, geometry="geometry", crs=b.hotspots.crs)
+    nearby = b.nearby
+    if len(nearby) and "hotspot_id" in nearby.columns:
+        nearby = nearby[nearby["hotspot_id"].isin(set(hot["hotspot_id"]))]
+    nearby = apply_export_policy(
+        nearby.reset_index(drop=True), role=role, kind="venues", disclosure=disclosure
+    )
+    watch = apply_export_policy(b.watchlist, role=role, kind="venues", disclosure=disclosure)
+    dropped = len(b.hotspots) - len(hot)
+    note = (
+        f"Disclosure control ({role}): counts below the threshold are shown as 'c'; "
+        f"{dropped} hotspot(s) with too few distinct children are not shown."
+    )
+    return dataclasses.replace(
+        b, hotspots=hot, nearby=nearby, watchlist=watch, caveats=[note, *b.caveats]
     )
 
 
