@@ -5,7 +5,9 @@ Every input row ends in exactly one place, and the code asserts
 
 loaded
     stored in the store layer of its kind, with ``source_file`` (file name), ``source_row``
-    (header = row 1, so the first data row is 2; blank lines are not counted), ``row_hash``
+    (the physical row a person finds in Excel or a text editor: header = row 1, so the first data
+    row is 2, and blank lines *are* counted in the numbering, though a completely empty record is
+    not a record and not counted in ``rows_read``; see :mod:`geo.readers`), ``row_hash``
     (the content hash: sha256 of ``name=value`` + U+001F for each canonical field with a
     non-empty trimmed value, in the order of the canonical names; other columns and the
     provenance do not count) and ``ingested_at`` (UTC).
@@ -363,7 +365,7 @@ def _validate(
     ids = canon[id_col].astype(str).str.strip().to_numpy(dtype=object)
     hashes = _content_hashes(canon)
     gdf["row_hash"] = hashes
-    rows = np.arange(len(raw)) + 2
+    rows = table.row_numbers()
     duplicate, conflict = repeats_in_file(ids=ids, hashes=hashes, rows=rows, label=id_col)
     parts.append(pd.Series(conflict, index=raw.index, dtype=object))
     reasons = _join_reasons(parts, len(raw))
@@ -373,21 +375,28 @@ def _validate(
     )
 
 
-def _quarantine_frame(raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
+def _quarantine_frame(
+    raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray, numbers: np.ndarray
+) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
     out = raw.iloc[rows].copy()
     out.insert(0, "reasons", reasons[rows])
-    out.insert(0, "source_row", rows + 2)
+    out.insert(0, "source_row", numbers[rows])
     return out.reset_index(drop=True)
 
 
 def _finish_records(
-    gdf: gpd.GeoDataFrame, mask: np.ndarray, *, source: str, now: pd.Timestamp
+    gdf: gpd.GeoDataFrame,
+    mask: np.ndarray,
+    *,
+    source: str,
+    now: pd.Timestamp,
+    numbers: np.ndarray,
 ) -> gpd.GeoDataFrame:
     rows = np.flatnonzero(mask)
     out = gdf.iloc[rows]  # a new frame already (no second copy: it would double the peak)
     out["source_file"] = source
-    out["source_row"] = (rows + 2).astype("int64")
+    out["source_row"] = numbers[rows].astype("int64")
     out["ingested_at"] = now
     out["ingested_at"] = out["ingested_at"].astype("datetime64[ms]")
     return out.reset_index(drop=True)
@@ -449,11 +458,11 @@ def validate_file(
         rows_loaded=int(loaded.sum()),
         rows_quarantined=int(bad.sum()),
         rows_duplicate=int(v.duplicate.sum()),
-        records=_finish_records(v.records, loaded, source=path.name, now=now),
-        quarantine=_quarantine_frame(v.table_frame, bad, v.reasons),
+        records=_finish_records(v.records, loaded, source=path.name, now=now, numbers=v.rows),
+        quarantine=_quarantine_frame(v.table_frame, bad, v.reasons, v.rows),
         encoding=v.encoding,
         content_hash=v.content_hash,
-        duplicate_rows=(np.flatnonzero(v.duplicate) + 2).tolist(),
+        duplicate_rows=v.rows[v.duplicate].tolist(),
     )
 
 
@@ -519,7 +528,7 @@ def ingest_file(
         bad = v.reasons != ""
         duplicate = v.duplicate | already
         loaded = ~bad & ~duplicate
-        quarantine = _quarantine_frame(v.table_frame, bad, v.reasons)
+        quarantine = _quarantine_frame(v.table_frame, bad, v.reasons, v.rows)
         previous = tx.previous_ingest(kind, v.content_hash)
         qfile: Path | None = None
         if bad.any():
@@ -534,7 +543,7 @@ def ingest_file(
                 _inert(quarantine).to_csv(
                     qfile, index=False, encoding="utf-8-sig", lineterminator="\r\n"
                 )
-        records = _finish_records(v.records, loaded, source=path.name, now=now)
+        records = _finish_records(v.records, loaded, source=path.name, now=now, numbers=v.rows)
         v.records = v.records.iloc[:0]  # free every validated row before the write
         report = IngestReport(
             kind=kind,
@@ -549,7 +558,7 @@ def ingest_file(
             store=st.path,
             encoding=v.encoding,
             content_hash=v.content_hash,
-            duplicate_rows=(np.flatnonzero(duplicate) + 2).tolist(),
+            duplicate_rows=v.rows[duplicate].tolist(),
         )
         if report.rows_loaded == 0 and previous:
             tx.rollback()  # nothing new: leave the store byte-identical

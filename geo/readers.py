@@ -5,7 +5,17 @@ CSV encodings are tried in a strict cascade: UTF-8 (with or without a byte-order
 Windows-1252, then Latin-1 (which always decodes). NUL bytes inside a text file are replaced by
 U+FFFD (the replacement character) so they can be stored; a file that looks binary is refused.
 ``.xlsx`` files are read with openpyxl (``read_only``; formulas are read as their *text*, never
-evaluated, since the workbook is opened with ``data_only=False``).
+evaluated, since the workbook is opened with ``data_only=False``). A workbook with more than one
+non-empty worksheet is refused with an error naming the sheets (rows on a second sheet would
+otherwise be silently ignored): save each sheet as its own file.
+
+Rows and row numbers: a completely empty record (a blank line, a line of only white space or
+only separators such as ``,,,``, an empty worksheet row) is not a record and is not counted in
+``rows_read``, by every reader path; but row numbers still count it. :attr:`RawTable.rows` holds,
+for each record, its *physical* row number: the row a person finds in Excel, or the line in a
+text editor (the header line is row 1 when it is the first line). A cell holding a line break
+makes a text editor's line numbers run ahead of Excel's rows; the number is then Excel's (the
+record count, blank lines included).
 """
 
 from __future__ import annotations
@@ -15,10 +25,12 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -51,11 +63,31 @@ class RawTable:
         The encoding used (``"xlsx"`` for Excel).
     content_hash : str
         sha256 of the file's bytes.
+    rows : numpy.ndarray or None
+        Physical row number of each record of ``frame`` (see the module notes); ``None`` means
+        ``2, 3, ...`` (no blank lines before or among the records). Use :meth:`row_numbers`.
     """
 
     frame: pd.DataFrame
     encoding: str
     content_hash: str
+    rows: np.ndarray | None = None
+
+    def row_numbers(self) -> np.ndarray:
+        """Physical row number of each record (header = 1 when it is the first line).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
+        >>> _ = p.write_text("id,x\\n1,a\\n\\n,\\n2,b\\n")
+        >>> t = read_table(p)
+        >>> t.frame["id"].tolist(), t.row_numbers().tolist()
+        (['1', '2'], [2, 5])
+        """
+        if self.rows is not None:
+            return self.rows
+        return np.arange(len(self.frame), dtype=np.int64) + 2
 
 
 def read_table(path: str | os.PathLike[str]) -> RawTable:
@@ -98,7 +130,8 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     if data[:4] == b"PK\x03\x04":
         if path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise UnreadableFileError(f"{path}: a zip archive, not a CSV or .xlsx file")
-        return RawTable(_read_xlsx(path), "xlsx", digest)
+        frame, rows = _read_xlsx(path)
+        return RawTable(frame, "xlsx", digest, rows)
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
             raise UnreadableFileError(f"{path}: {what}, not a CSV or Excel file")
@@ -113,7 +146,63 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
         utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     else:
         utf8 = text.encode("utf-8", "surrogatepass")
-    return RawTable(_parse_csv(text, path, utf8=utf8), encoding, digest)
+    if _has_blank_lines(text):
+        frame, rows = _parse_csv_numbered(text, path)
+        return RawTable(frame, encoding, digest, rows)
+    frame = _parse_csv(text, path, utf8=utf8)
+    frame, kept = _drop_empty(frame, np.arange(len(frame), dtype=np.int64) + 2)
+    return RawTable(frame, encoding, digest, kept)
+
+
+_BLANK_LINE = re.compile(r"(?:\A|\n)[ \t\r\f\v]*(?:\n|\Z)")
+
+
+def _has_blank_lines(text: str) -> bool:
+    """Blank lines before the last record (they shift physical row numbers), or bare-CR lines."""
+    body = text.rstrip()
+    return bool(_BLANK_LINE.search(body)) or ("\r" in body and "\n" not in body)
+
+
+def _drop_empty(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Drop completely empty records (every cell white space); keep the others' row numbers."""
+    if frame.empty or frame.shape[1] == 0:
+        return frame, None
+    empty = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:
+        empty &= (frame[col].str.strip() == "").to_numpy(dtype=bool)
+        if not empty.any():
+            return frame, None
+    keep = ~empty
+    return frame[keep].reset_index(drop=True), rows[keep]
+
+
+def _parse_csv_numbered(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """The csv-module reader, counting every record (blank ones too) for physical row numbers."""
+    end = text.find("\n")
+    first_line = (text if end < 0 else text[:end]).strip() or text.strip().splitlines()[0]
+    try:
+        sep = csv.Sniffer().sniff(first_line, delimiters=",;\t|").delimiter
+    except csv.Error:
+        sep = ","
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    try:
+        for number, row in enumerate(
+            csv.reader(io.StringIO(text, newline=""), delimiter=sep), start=1
+        ):
+            if any(c.strip() for c in row):
+                records.append(row)
+                numbers.append(number)
+    except csv.Error as exc:
+        raise UnreadableFileError(f"{path}: not a readable CSV file ({exc})") from exc
+    if not records:
+        raise UnreadableFileError(f"{path}: the file is empty (no header row)")
+    width = max(len(r) for r in records)
+    body = pd.DataFrame([r + [""] * (width - len(r)) for r in records[1:]], dtype=object)
+    if body.shape[1] == 0:
+        body = pd.DataFrame(columns=range(width), dtype=object)
+    frame = _finish(body, records[0] + [""] * (width - len(records[0])), path)
+    return frame, np.asarray(numbers[1:], dtype=np.int64)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -212,7 +301,7 @@ def _parse_csv(text: str, path: Path, *, utf8: bytes | None = None) -> pd.DataFr
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
         except csv.Error as exc:
             raise UnreadableFileError(f"{path}: not a readable CSV file ({exc})") from exc
-        rows = [r for r in rows if any(c.strip() for c in r)]
+        rows = [r for r in rows if r]  # all-empty records are dropped (numbered) by read_table
         width = max(len(r) for r in rows)
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     except pd.errors.EmptyDataError as exc:
@@ -248,25 +337,40 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     import openpyxl  # noqa: PLC0415  (only needed for Excel input)
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise UnreadableFileError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+    sheets: list[tuple[str, list[list[str]], list[int]]] = []
     try:
-        sheet = book.worksheets[0]
-        rows = [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        for sheet in book.worksheets:
+            rows: list[list[str]] = []
+            numbers: list[int] = []
+            for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+                cells = [_cell_text(c) for c in row]
+                if any(c.strip() for c in cells):
+                    rows.append(cells)
+                    numbers.append(number)
+            if rows:
+                sheets.append((sheet.title, rows, numbers))
     finally:
         book.close()
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise UnreadableFileError(f"{path}: the first worksheet is empty (no header row)")
+    if not sheets:
+        raise UnreadableFileError(f"{path}: the workbook is empty (no header row)")
+    if len(sheets) > 1:
+        names = ", ".join(repr(name) for name, _, _ in sheets)
+        raise UnreadableFileError(
+            f"{path}: the workbook has {len(sheets)} worksheets with data ({names}); "
+            "csmap reads one table per file: save each sheet as its own file"
+        )
+    _, rows, numbers = sheets[0]
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     body = pd.DataFrame(rows[1:], columns=range(width), dtype=object)
-    return _finish(body, rows[0], path)
+    return _finish(body, rows[0], path), np.asarray(numbers[1:], dtype=np.int64)
 
 
 #: Environment variable holding the upload limit in megabytes (default

@@ -230,7 +230,7 @@ def _empty_venues() -> gpd.GeoDataFrame:
 
 def _validate(
     path: Path, kind: str, *, lookups: Lookups, area: StudyArea
-) -> tuple[pd.DataFrame, gpd.GeoDataFrame, np.ndarray, np.ndarray, str, str]:
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, np.ndarray, np.ndarray, str, str, np.ndarray]:
     table = read_table(path)
     raw = table.frame
     matched = _match(list(raw.columns), path)
@@ -320,7 +320,7 @@ def _validate(
     dup, conflict = repeats_in_file(
         ids=venue_id,
         hashes=hashes,
-        rows=np.arange(n) + 2,
+        rows=table.row_numbers(),
         label="licence_number",
         shown=licence.to_numpy(dtype=object),
     )
@@ -328,14 +328,16 @@ def _validate(
         reasons[i].append(conflict[i])
     joined = np.array(["; ".join(r) for r in reasons], dtype=object)
     joined[dup] = ""
-    return raw, gdf, joined, dup, table.encoding, table.content_hash
+    return raw, gdf, joined, dup, table.encoding, table.content_hash, table.row_numbers()
 
 
-def _quarantine(raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
+def _quarantine(
+    raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray, numbers: np.ndarray
+) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
     out = raw.iloc[rows].copy()
     out.insert(0, "reasons", reasons[rows])
-    out.insert(0, "source_row", rows + 2)
+    out.insert(0, "source_row", numbers[rows])
     return out.reset_index(drop=True)
 
 
@@ -379,7 +381,7 @@ def import_venues(
     """
     path = Path(path)
     reg = register_type(kind)
-    raw, gdf, reasons, dup, encoding, content_hash = _validate(
+    raw, gdf, reasons, dup, encoding, content_hash, numbers = _validate(
         path,
         reg,
         lookups=load_lookups() if lookups is None else lookups,
@@ -405,10 +407,10 @@ def import_venues(
     rows = np.flatnonzero(loaded)
     records = gdf.iloc[rows].copy()
     records["source_file"] = path.name
-    records["source_row"] = (rows + 2).astype("int64")
+    records["source_row"] = numbers[rows].astype("int64")
     records["ingested_at"] = now
     records = records.reset_index(drop=True)
-    quarantine = _quarantine(raw, bad, reasons)
+    quarantine = _quarantine(raw, bad, reasons, numbers)
     report = IngestReport(
         kind="venues",
         file=str(path),
@@ -421,7 +423,7 @@ def import_venues(
         store=None if st is None else st.path,
         encoding=encoding,
         content_hash=content_hash,
-        duplicate_rows=(np.flatnonzero(duplicate) + 2).tolist(),
+        duplicate_rows=numbers[duplicate].tolist(),
     )
     if st is None:
         return report

@@ -161,3 +161,87 @@ def test_ingest_of_real_rows_clears_the_demo_marker(tmp_path: Path, area) -> Non
         area=area,
     )
     assert not is_demo_store(store.path)
+
+
+def test_source_row_counts_blank_lines_in_csv(tmp_path: Path, area) -> None:
+    text = (
+        "\n"  # row 1: blank
+        + HEADER  # row 2: header
+        + "C1,2024-01-02,CSE,53.65,-1.78,high\n"  # row 3
+        + "\n"  # row 4: blank
+        + ",,,,,\n"  # row 5: only separators (not a record)
+        + "C2,2024-01-03,CCE,53.66,-1.79,purple\n"  # row 6: quarantined
+        + "   \n"  # row 7: white space
+        + "C3,2024-01-04,CCE,53.66,-1.79,low\n"  # row 8
+        + "C3,2024-01-04,CCE,53.66,-1.79,low\n"  # row 9: duplicate of row 8
+    )
+    r = ingest_file(
+        "concerns",
+        write(tmp_path / "gaps.csv", text),
+        store=Store(tmp_path / "s.gpkg"),
+        lookups=Lookups(),
+        area=area,
+    )
+    assert (r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_duplicate) == (4, 2, 1, 1)
+    assert r.records["source_row"].tolist() == [3, 8]
+    assert r.quarantine["source_row"].tolist() == [6]
+    assert r.duplicate_rows == [9]
+
+
+def test_all_empty_rows_are_counted_alike_by_fast_and_fallback_readers(tmp_path: Path) -> None:
+    from geo.readers import read_table
+
+    # fast (Arrow) path: a clean rectangle; fallback: the same with a ragged row
+    clean = "id,x\n1,a\n,\n2,b\n"
+    ragged = "id,x\n1,a\n,\n2,b,extra\n"
+    fast = read_table(write(tmp_path / "clean.csv", clean))
+    slow = read_table(write(tmp_path / "ragged.csv", ragged))
+    assert fast.frame["id"].tolist() == slow.frame["id"].tolist() == ["1", "2"]
+    assert fast.row_numbers().tolist() == slow.row_numbers().tolist() == [2, 4]
+
+
+def test_source_row_in_xlsx_counts_empty_rows(tmp_path: Path, area) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["ID", "Date", "Category", "Lat", "Lon", "Risk"])
+    ws.append(["C1", "2024-01-02", "CSE", 53.65, -1.78, "high"])
+    ws.append([])  # row 3 empty
+    ws.append(["C2", "2024-01-03", "CCE", 53.66, -1.79, "purple"])  # row 4: quarantined
+    ws.append(["C3", "2024-01-04", "CCE", 53.66, -1.79, "low"])  # row 5
+    wb.save(tmp_path / "c.xlsx")
+    r = ingest_file(
+        "concerns",
+        tmp_path / "c.xlsx",
+        store=Store(tmp_path / "s.gpkg"),
+        lookups=Lookups(),
+        area=area,
+    )
+    assert r.rows_read == 3
+    assert r.records["source_row"].tolist() == [2, 5]
+    assert r.quarantine["source_row"].tolist() == [4]
+
+
+def test_workbook_with_two_sheets_of_data_is_refused(tmp_path: Path, area) -> None:
+    import openpyxl
+
+    from geo.errors import UnreadableFileError
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Jan"
+    wb.active.append(["ID", "Date", "Lat", "Lon"])
+    wb.active.append(["C1", "2024-01-02", 53.65, -1.78])
+    feb = wb.create_sheet("Feb")
+    feb.append(["ID", "Date", "Lat", "Lon"])
+    feb.append(["C2", "2024-02-02", 53.65, -1.78])
+    wb.create_sheet("Notes")  # empty sheets are fine
+    wb.save(tmp_path / "two.xlsx")
+    store = Store(tmp_path / "s.gpkg")
+    with pytest.raises(UnreadableFileError, match=r"2 worksheets with data \('Jan', 'Feb'\)"):
+        ingest_file("concerns", tmp_path / "two.xlsx", store=store, lookups=Lookups(), area=area)
+    assert not store.path.exists()
+    del wb["Feb"]
+    wb.save(tmp_path / "one.xlsx")
+    r = ingest_file("concerns", tmp_path / "one.xlsx", store=store, lookups=Lookups(), area=area)
+    assert r.rows_loaded == 1
