@@ -35,6 +35,7 @@ import pyogrio
 
 from geo.coords import wgs84_to_bng
 from geo.errors import UnreadableFileError
+from geo.export import write_csv
 from geo.store import Store
 from geo.store_meta import clear_demo_marker
 from geo.vocab import BNG_EPSG
@@ -94,6 +95,7 @@ class PoliceUkReport:
     records: gpd.GeoDataFrame
     quarantine: pd.DataFrame
     months: list[str] = field(default_factory=list)
+    quarantine_file: Path | None = None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready counts (what ``csmap police-uk import`` prints)."""
@@ -105,6 +107,7 @@ class PoliceUkReport:
             "rows_quarantined": self.rows_quarantined,
             "rows_duplicate": self.rows_duplicate,
             "months": self.months,
+            "quarantine_file": str(self.quarantine_file) if self.quarantine_file else None,
             "quarantine_reasons": {
                 str(k): int(v) for k, v in self.quarantine["reasons"].value_counts().items()
             },
@@ -276,7 +279,10 @@ def store_police_uk(report: PoliceUkReport, *, store: Store) -> int:
     """Append the report's records to the store's ``police_uk`` layer; return rows added.
 
     Rows whose ``row_hash`` is already in the layer are skipped, so importing a file twice
-    adds nothing. One ingest-log entry is written.
+    adds nothing. Quarantined rows are always written to a formula-safe CSV beside the store
+    (``<first file stem>_<UTC timestamp>_quarantine.csv``, as :mod:`geo.ingest` does), set as
+    ``report.quarantine_file`` and recorded in the ingest-log entry (one entry per call that
+    adds or quarantines rows).
 
     Examples
     --------
@@ -286,16 +292,23 @@ def store_police_uk(report: PoliceUkReport, *, store: Store) -> int:
     >>> store_police_uk(PoliceUkReport([], 0, 0, 0, 0, empty, pd.DataFrame()), store=s)
     0
     """
-    if report.records.empty:
-        return 0
-    existing = read_police_uk_layer(store)
-    known = set(existing["row_hash"]) if "row_hash" in existing else set()
-    new = report.records[~report.records["row_hash"].isin(known)]
-    if new.empty:
+    new = report.records
+    if not report.records.empty:
+        existing = read_police_uk_layer(store)
+        known = set(existing["row_hash"]) if "row_hash" in existing else set()
+        new = report.records[~report.records["row_hash"].isin(known)]
+    if new.empty and report.quarantine.empty:
         return 0
     with store.transaction() as tx:
-        tx.append(LAYER, new)
-        clear_demo_marker(tx.tmp)
+        if len(report.quarantine):
+            stamp = pd.Timestamp.now("UTC").strftime("%Y%m%dT%H%M%S%f")
+            stem = Path(report.files[0]).stem if report.files else LAYER
+            qfile = store.path.parent / f"{stem}_{stamp}_quarantine.csv"
+            write_csv(report.quarantine, qfile, encoding="utf-8-sig")
+            report.quarantine_file = qfile
+        if len(new):
+            tx.append(LAYER, new)
+            clear_demo_marker(tx.tmp)
         tx.log(
             {
                 "file": ";".join(report.files),
@@ -305,7 +318,7 @@ def store_police_uk(report: PoliceUkReport, *, store: Store) -> int:
                 "rows_loaded": len(new),
                 "rows_quarantined": report.rows_quarantined,
                 "rows_duplicate": report.rows_duplicate + (report.rows_loaded - len(new)),
-                "quarantine_file": "",
+                "quarantine_file": str(report.quarantine_file or ""),
                 "content_hash": "",
             }
         )

@@ -137,3 +137,19 @@ def test_cli_knox(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert 0 < out["p_sim"] <= 1
     assert main([*args, "--x-col", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_cli_import_always_writes_the_quarantine_beside_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "s.gpkg"
+    assert main(["police-uk", "import", str(SAMPLE), "--store", str(store)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rows_quarantined"] > 0
+    qfile = Path(out["quarantine_file"])
+    assert qfile.parent == tmp_path and qfile.exists()
+    written = pd.read_csv(qfile, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert len(written) == out["rows_quarantined"]
+    assert (written["reasons"] != "").all()
+    log = Store(store).ingest_log()
+    assert log.loc[log["kind"] == "police_uk", "quarantine_file"].tolist() == [str(qfile)]

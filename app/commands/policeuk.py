@@ -2,8 +2,9 @@
 
 PATH may be CSV files, folders or zip archives. Repeated Crime IDs within a month are dropped
 (first kept), rows without coordinates are quarantined with the reason, and the records go to the
-store's ``police_uk`` layer (rows already stored are skipped). Prints a JSON summary; exit status
-2 for a file that cannot be read (one line on stderr).
+store's ``police_uk`` layer (rows already stored are skipped). Quarantined rows are always
+written to a CSV beside the store, named in the summary (``quarantine_file``) and the ingest log.
+Prints a JSON summary; exit status 2 for a file that cannot be read (one line on stderr).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def register(subparsers: Any) -> None:
     imp.add_argument("paths", nargs="+", help="police.uk street CSV files, folders or zips")
     imp.add_argument("--store", default=None, help="GeoPackage store (default: $CSMAP_STORE)")
     imp.add_argument(
-        "--quarantine", default=None, help="write quarantined rows to this CSV (optional)"
+        "--quarantine",
+        default=None,
+        help="also copy quarantined rows to this CSV (they are always written beside the store)",
     )
     imp.set_defaults(func=run_import)
 
@@ -52,6 +55,6 @@ def run_import(args: argparse.Namespace) -> int:
         from geo.export import write_csv  # noqa: PLC0415
 
         write_csv(report.quarantine, args.quarantine)
-        summary["quarantine_file"] = str(args.quarantine)
+        summary["quarantine_copy"] = str(args.quarantine)
     print(json.dumps(summary, indent=2))
     return 0
