@@ -16,17 +16,21 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.boundaries import StudyArea
+from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import CsmapError
 from geo.export import safe_filename
 from geo.geocode import Lookups
 from geo.ingest import IngestReport, validate_file
+from geo.schema import ID_COLUMN
 from geo.vocab import BNG_EPSG, KINDS, Kind
 
 #: Environment variable that sets the upload size limit in megabytes.
@@ -143,20 +147,107 @@ def validate_upload(
     return report
 
 
+@dataclass(frozen=True)
+class UploadMerge:
+    """The result of :func:`merge_new_records`: the new uploads and what happened to the rows."""
+
+    uploads: dict[str, gpd.GeoDataFrame]
+    added: int
+    duplicate: int
+    conflict: int
+    reasons: tuple[str, ...] = ()
+
+
+def merge_new_records(
+    uploads: Mapping[str, gpd.GeoDataFrame],
+    *,
+    kind: str,
+    records: gpd.GeoDataFrame,
+    store: str | os.PathLike[str] | None = None,
+) -> UploadMerge:
+    """Append the records whose id is new to the session (and to ``store``, if given).
+
+    The rule of :mod:`geo.dedupe`: a record whose id is already held in the session, or stored,
+    with the same ``row_hash`` is a duplicate (not added, counted); with different content it is
+    a conflict (not added, counted, with the reason). Uploading the same file twice adds nothing.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> a = gpd.GeoDataFrame({"record_id": ["1"], "row_hash": ["h"]},
+    ...                      geometry=[shapely.Point(0, 0)], crs=27700)
+    >>> m = merge_new_records({}, kind="concerns", records=a)
+    >>> m2 = merge_new_records(m.uploads, kind="concerns", records=a)
+    >>> (m.added, m2.added, m2.duplicate, len(m2.uploads["concerns"]))
+    (1, 0, 1, 1)
+    """
+    id_col = ID_COLUMN.get(kind)  # type: ignore[call-overload]
+    n = len(records)
+    if id_col is None or id_col not in records.columns or n == 0:
+        out = _append(uploads, kind=kind, records=records)
+        return UploadMerge(out, n, 0, 0)
+    ids = records[id_col].astype(str).str.strip().to_numpy(dtype=object)
+    hashes = (
+        records["row_hash"].astype(str).to_numpy(dtype=object)
+        if "row_hash" in records.columns
+        else np.full(n, "", dtype=object)
+    )
+    dup, why = repeats_in_file(ids=ids, hashes=hashes, rows=np.arange(n) + 1, label=id_col)
+    held = uploads.get(kind)
+    known = [stored_keys(store, layer=kind, id_column=id_col)] if store is not None else []
+    if held is not None and len(held) and id_col in held.columns:
+        known.append(
+            pd.DataFrame(
+                {
+                    "id": held[id_col].astype(str).str.strip(),
+                    "row_hash": held.get("row_hash", pd.Series("", index=held.index)).astype(str),
+                    "source_file": held.get(
+                        "source_file", pd.Series("this session", index=held.index)
+                    ),
+                    "source_row": held.get("source_row", pd.Series("?", index=held.index)),
+                }
+            )
+        )
+    if known:
+        stored = pd.concat(known, ignore_index=True)
+        already, changed = against_store(
+            ids=ids, hashes=hashes, eligible=(why == "") & ~dup, stored=stored, label=id_col
+        )
+        dup |= already
+        why = np.where(changed != "", changed, why)
+    conflict = why != ""
+    keep = ~dup & ~conflict
+    out = _append(uploads, kind=kind, records=records[keep])
+    return UploadMerge(
+        out, int(keep.sum()), int(dup.sum()), int(conflict.sum()), tuple(why[conflict].tolist())
+    )
+
+
 def merge_upload(
     uploads: Mapping[str, gpd.GeoDataFrame], *, kind: str, records: gpd.GeoDataFrame
 ) -> dict[str, gpd.GeoDataFrame]:
-    """A new uploads dictionary with ``records`` appended to ``kind`` (inputs unchanged).
+    """A new uploads dictionary with the *new* ``records`` appended to ``kind`` (inputs unchanged).
+
+    Records already held (same id and content) are not added again: see
+    :func:`merge_new_records`, which also counts them.
 
     Examples
     --------
     >>> import shapely
     >>> a = gpd.GeoDataFrame({"record_id": ["1"]}, geometry=[shapely.Point(0, 0)], crs=27700)
+    >>> b = gpd.GeoDataFrame({"record_id": ["2"]}, geometry=[shapely.Point(0, 0)], crs=27700)
     >>> out = merge_upload({}, kind="concerns", records=a)
     >>> out = merge_upload(out, kind="concerns", records=a)
+    >>> out = merge_upload(out, kind="concerns", records=b)
     >>> len(out["concerns"]), out["concerns"].index.tolist()
     (2, [0, 1])
     """
+    return merge_new_records(uploads, kind=kind, records=records).uploads
+
+
+def _append(
+    uploads: Mapping[str, gpd.GeoDataFrame], *, kind: str, records: gpd.GeoDataFrame
+) -> dict[str, gpd.GeoDataFrame]:
     out = dict(uploads)
     base = out.get(kind)
     if base is None or len(base) == 0:
