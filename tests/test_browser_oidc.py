@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     (cwd / ".streamlit" / "secrets.toml").write_text(
         "[auth]\n"
         f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        'cookie_secret = "test-only-cookie-secret-change-me-0123456789"\n'
+        f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
         'client_id = "csmap-test"\n'
         'client_secret = "test-secret"\n'
         f'server_metadata_url = "http://127.0.0.1:{oport}/.well-known/openid-configuration"\n',
