@@ -223,3 +223,94 @@ def test_emerging_and_extra_layers(app_env: Path, concerns: gpd.GeoDataFrame) ->
     n_pattern = int((ref["category"] != NO_PATTERN).sum())
     assert script.count('"category": ') == n_pattern
     assert ("Emerging: " in script) == (n_pattern > 0)
+
+
+def _n_events_drawn(at: AppTest) -> list[float]:
+    import re
+
+    script = _folium_scripts(at)[0]
+    return [float(v) for v in re.findall(r'"n_events": "?(\d+(?:\.\d+)?)', script)]
+
+
+def test_partner_gets_grid_methods_allowed_kinds_and_min_children(
+    app_env: Path, concerns: gpd.GeoDataFrame
+) -> None:
+    from analysis.disclosure import count_children
+
+    analyst = _open()
+    assert {"dbscan", "hdbscan", "repeat"} <= set(analyst.selectbox(key="exp_method").options)
+    assert "Placements" in analyst.selectbox(key="exp_kind").options
+    at = _open("partner")
+    assert set(at.selectbox(key="exp_method").options) <= {"gi", "kde", "dual-kde", "scan"}
+    assert "Placements" not in at.selectbox(key="exp_kind").options
+    ref = hotspots.run(
+        concerns, method="gi", study_area=load_area("kirklees"), **automatic_params("gi")
+    )
+    hot = ref[ref["label"] == "hot"]
+    kids = count_children(hot, concerns)
+    assert (kids < 5).any() and (kids >= 5).any(), "fixture must have both kinds of hot cell"
+    assert _metrics(analyst)["Hot"] == f"{len(hot):,}"
+    assert _metrics(at)["Hot"] == f"{int((kids >= 5).sum()):,}"
+    drawn = _n_events_drawn(at)
+    assert sorted(drawn) == sorted(hot.loc[kids >= 5, "n_events"].astype(float).tolist())
+    # detail panels: no exact date span, no count 1-4 in the breakdowns
+    assert "Date span" not in _metrics(at) and "Date span" in _metrics(analyst)
+    for frame in at.dataframe:
+        if "events" in frame.value.columns:
+            assert not {"1", "2", "3", "4"} & set(frame.value["events"].astype(str))
+    cat = next(df.value for df in at.dataframe if "category" in df.value.columns)
+    assert (cat["events"] == "c").any()
+
+
+def test_partner_exports_are_built_from_the_policy_result(
+    app_env: Path, concerns: gpd.GeoDataFrame
+) -> None:
+    from analysis.disclosure import count_children
+
+    ref = hotspots.run(
+        concerns, method="gi", study_area=load_area("kirklees"), **automatic_params("gi")
+    )
+    expected = int((count_children(ref, concerns) >= 5).sum())  # cells of any label
+    at = _open("partner")
+    at.button(key="exp_prepare").click().run()
+    assert not at.exception, at.exception
+    downloads = at.get("download_button")
+    assert {d.proto.label.rsplit(".", 1)[1] for d in downloads} >= {"geojson", "html", "png"}
+    from app.audit import AuditLog, default_audit_path
+
+    exports = AuditLog(default_audit_path()).read(action="export")
+    rows = {int(json.loads(d).get("rows", -1)) for d in exports["details"]}
+    assert rows == {expected} and expected < len(ref)  # not every grid cell of the raw result
+
+
+def test_upload_results_stay_out_of_the_shared_cache(
+    app_env: Path, concerns: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+
+    from app.state import UPLOADED_KEY
+
+    calls: list[str] = []
+    real_run = hotspots.run
+
+    def counting(*args: object, **kwargs: object) -> gpd.GeoDataFrame:
+        calls.append(str(kwargs.get("method")))
+        return real_run(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hotspots, "run", counting)
+    st.cache_data.clear()
+    upload = concerns.head(40).copy()
+    upload["record_id"] = [f"UP{i}" for i in range(len(upload))]
+    upload["child_ref"] = [f"UPC{i % 9}" for i in range(len(upload))]
+    for _ in range(2):  # two sessions with the same uploads
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["csmap_demo_role"] = "analyst"
+        at.session_state[UPLOADED_KEY] = {"concerns": upload}
+        at.switch_page(PAGE).run()
+        assert not at.exception, at.exception
+    # each session computed its own result: nothing was served from a server-wide cache
+    assert calls.count("gi") == 2
+    calls.clear()
+    for _ in range(2):  # store data only: the shared cache serves the second session
+        _open()
+    assert calls.count("gi") == 1

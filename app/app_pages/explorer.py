@@ -1,15 +1,21 @@
 """Hotspot explorer: filters, method and parameters (automatic values shown), layers, a month
 slider, hotspot details, two periods side by side, and exports.
 
-Only :func:`analysis.hotspots.run` is cached (emerging hot spots included), keyed on a
-stable hash of the filtered points (:func:`app.hotspot_detail.points_key`).
+Only :func:`analysis.hotspots.run` is cached (emerging hot spots included), through
+:func:`app.explorer_cache.run_hotspots`: keyed on every column of the filtered points, in the
+shared cache for store data and in the session's own cache when the session has uploads.
+
+Roles without record-level access (partner) get only the grid/density methods (no cluster or
+repeat-location methods, which draw exact places), only the record kinds the policy allows, and
+every result passes :func:`app.policy.apply_export_policy` (``kind="hotspots"``: min distinct
+children, small counts suppressed) before it is drawn, tabled or exported; detail panels show no
+counts 1-4 and no date spans.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from typing import Any
 
 import altair as alt
@@ -19,7 +25,16 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis import hotspots
+from analysis.disclosure import DisclosurePolicy
 from app import auth, state
+from app.explorer_cache import result_key, run_hotspots
+from app.explorer_disclosure import (
+    GRID_METHODS,
+    controlled_breakdown,
+    controlled_result,
+    controlled_trend,
+    shown_count,
+)
 from app.explorer_params import (
     ADJUSTED_METHODS,
     METHOD_NOTES,
@@ -32,19 +47,17 @@ from app.exports import hotspot_export, standalone_map_html, trend_png
 from app.filters import DATE_COLUMNS, filter_kind
 from app.hotspot_detail import (
     ALL_MONTHS,
-    breakdown,
     cell_changes,
     events_in,
     hotspot_at,
     in_month,
     month_options,
     monthly_counts,
-    points_key,
     ranked_hotspots,
 )
 from app.layers import METHOD_LAYERS, build_explorer_map, deck_view
 from app.maps import MAX_POINTS, POINT_STYLES
-from app.policy import can
+from app.policy import can, export_rules
 from geo.boundaries import StudyArea
 from geo.errors import CsmapError
 from geo.store import points as point_set
@@ -58,22 +71,27 @@ POINT_SOURCES: dict[PointKind, str] = {
 }
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
-def run_cached(
-    key: str, method: str, area_name: str, params_json: str, _points: Any, _area: Any
-) -> gpd.GeoDataFrame:
-    """``analysis.hotspots.run``; ``key`` (hash of the points), method, area and params key it."""
-    del key, area_name
-    return hotspots.run(_points, method=method, study_area=_area, **json.loads(params_json))
-
-
 def run_method(
     pts: gpd.GeoDataFrame, *, method: str, area: StudyArea, key: str, params: dict[str, Any]
 ) -> gpd.GeoDataFrame | None:
-    """Run (cached) and report a user-facing error instead of raising."""
+    """Run (cached) and report a user-facing error instead of raising.
+
+    For roles without record-level access the result passes the export policy here, before
+    anything draws or tables it.
+    """
     try:
-        return run_cached(key, method, area.name, json.dumps(params, sort_keys=True), pts, area)
-    except (CsmapError, ValueError) as exc:
+        res = run_hotspots(
+            pts,
+            method=method,
+            area=area,
+            key=key,
+            params=params,
+            session_only=bool(state.uploaded_records()),
+        )
+        return (
+            res if record_access else controlled_result(res, role=role, events=pts, policy=policy)
+        )
+    except (CsmapError, ValueError) as exc:  # fails closed: nothing shown
         st.warning(f"{METHOD_LAYERS.get(method, method)}: {exc}")
         return None
 
@@ -81,6 +99,10 @@ def run_method(
 config = state.config_from_env()
 base_filters = state.current_filters()
 role = auth.page_role("explorer")  # the one guard: refuses and stops
+record_access = can(role, "record_points")
+policy: DisclosurePolicy = export_rules(role).disclosure or DisclosurePolicy()
+#: None for record-level roles (nothing suppressed), else the role's disclosure policy.
+shown_policy: DisclosurePolicy | None = None if record_access else policy
 
 st.title("Hotspot explorer")
 records = state.current_records(config)
@@ -90,9 +112,15 @@ area = state.load_study_area(config.area)
 with st.expander("Filters", expanded=True):
     st.caption("Period, category, risk level and reporting agency: the sidebar.")
     f1, f2, f3, f4 = st.columns(4)
+    allowed_kinds = export_rules(role).kinds
     point_kind = f1.selectbox(
         "Record kind",
-        list(POINT_SOURCES),
+        [
+            k
+            for k, source_kind in POINT_SOURCES.items()
+            if source_kind in allowed_kinds
+            and (source_kind != "placements" or can(role, "childrens_home_addresses"))
+        ],
         format_func=lambda k: POINT_STYLES[k][0],
         key="exp_kind",
     )
@@ -111,7 +139,11 @@ frame = filter_kind(records[source], kind=source, filters=filters)
 all_pts = point_set(frame, point_kind) if len(frame) else frame
 
 # ---------------------------------------------------------------- method and parameters
-available = [m for m in hotspots.available_methods() if m in METHOD_NOTES]
+available = [
+    m
+    for m in hotspots.available_methods()
+    if m in METHOD_NOTES and (record_access or m in GRID_METHODS)
+]
 m1, m2 = st.columns([1, 3])
 method = str(m1.selectbox("Method", available, key="exp_method"))
 m2.caption(METHOD_NOTES[method])
@@ -163,7 +195,6 @@ month = str(st.select_slider("Month shown", options=months, value=ALL_MONTHS, ke
 month_hot = st.checkbox("Run the hotspots on the month shown only", key="exp_month_hot")
 month_pts = in_month(all_pts, date_column=date_col, month=month)
 pts = month_pts if month_hot else all_pts
-record_access = can(role, "record_points")
 layer_options = ["Records", "Emerging hot spots", "Venues", "LSOA boundaries"]
 layer_options += [METHOD_LAYERS[m] for m in available if m != method and m != "scan"]
 chosen_layers = st.multiselect(
@@ -173,12 +204,21 @@ chosen_layers = st.multiselect(
     key="exp_layers",
 )
 
-key = points_key(pts, date_column=date_col)
+key = result_key(pts, date_column=date_col)
 n_points = len(pts)
 st.caption(
-    f"{n_points:,} {POINT_STYLES[point_kind][0].lower()} with a location after filters"
+    f"{shown_count(n_points, policy=shown_policy)} {POINT_STYLES[point_kind][0].lower()} "
+    "with a location after filters"
     + (f" in {month}" if month_hot and month != ALL_MONTHS else "")
-    + f" ({len(frame) - len(all_pts):,} filtered records have no usable location)."
+    + f" ({shown_count(len(frame) - len(all_pts), policy=shown_policy)} filtered records "
+    "have no usable location)."
+    + (
+        ""
+        if record_access
+        else f" Disclosure control: hotspots with fewer than {policy.min_children} distinct "
+        f"children are not shown; counts below {policy.threshold} are shown as "
+        f"'{policy.primary_marker}'."
+    )
 )
 result: gpd.GeoDataFrame | None = None
 auto_result: gpd.GeoDataFrame | None = None
@@ -226,7 +266,7 @@ for name, slot in auto_slots.items():
 
 # ---------------------------------------------------------------- result summary
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Events analysed", f"{n_points:,}")
+c1.metric("Events analysed", shown_count(n_points, policy=shown_policy))
 if result is not None:
     adjustment = str(used.get("adjustment", "count"))
     if adjustment == "population-adjusted" or method in ADJUSTED_METHODS:
@@ -321,20 +361,26 @@ if result is not None:
             list(ranked.index),
             format_func=lambda i: (
                 f"#{ranked.loc[i, 'hotspot_id']} · {ranked.loc[i, 'label']} · "
-                f"{ranked.loc[i, 'n_events']:,.0f} events"
+                + (
+                    f"{ranked.loc[i, 'n_events']:,.0f} events"
+                    if pd.notna(ranked.loc[i, "n_events"])
+                    else f"{policy.primary_marker} events"
+                )
             ),
             key="exp_hotspot",
         )
         events = events_in(pts, result.geometry.loc[selected])
         d1, d2, d3 = st.columns(3)
-        d1.metric("Events in this hotspot", f"{len(events):,}")
+        d1.metric("Events in this hotspot", shown_count(len(events), policy=shown_policy))
         if "child_ref" in events.columns and can(role, "child_references"):
             d2.metric("Distinct children", f"{events['child_ref'].nunique():,}")
-        if date_col in events.columns and len(events):
-            dates = pd.to_datetime(events[date_col])
+        if record_access and date_col in events.columns and len(events):
+            dates = pd.to_datetime(events[date_col])  # exact dates: record-level roles only
             d3.metric("Date span", f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}")
-        trend = monthly_counts(events, date_column=date_col)
+        trend = controlled_trend(monthly_counts(events, date_column=date_col), policy=shown_policy)
         t1, t2, t3 = st.columns([3, 2, 2])
+        if not record_access:
+            t1.caption(f"Months with 1-{policy.threshold - 1} events are not shown.")
         if len(trend):
             t1.altair_chart(
                 alt.Chart(trend)
@@ -347,8 +393,16 @@ if result is not None:
                 .properties(height=240, title="Events per month"),
                 width="stretch",
             )
-        t2.dataframe(breakdown(events, "category"), hide_index=True, width="stretch")
-        t3.dataframe(breakdown(events, "reporting_agency"), hide_index=True, width="stretch")
+        t2.dataframe(
+            controlled_breakdown(events, "category", policy=shown_policy),
+            hide_index=True,
+            width="stretch",
+        )
+        t3.dataframe(
+            controlled_breakdown(events, "reporting_agency", policy=shown_policy),
+            hide_index=True,
+            width="stretch",
+        )
         st.dataframe(ranked.head(50), width="stretch")
 
 # ---------------------------------------------------------------- two periods
@@ -378,13 +432,13 @@ with st.expander("Compare two periods (before / after an intervention)"):
                     sub_pts,
                     method=method,
                     area=area,
-                    key=points_key(sub_pts, date_column=date_col),
+                    key=result_key(sub_pts, date_column=date_col),
                     params=fixed,
                 )
                 compared.append(res)
                 with col:
                     if res is not None:
-                        st.metric("Events", f"{len(sub_pts):,}")
+                        st.metric("Events", shown_count(len(sub_pts), policy=shown_policy))
                         n_hot = int(res["label"].isin(["hot", "cluster"]).sum())
                         st.metric("Hotspots (hot cells or clusters)", f"{n_hot:,}")
                         small = build_explorer_map({}, area=area, results=[(method, res)])
@@ -396,7 +450,9 @@ with st.expander("Compare two periods (before / after an intervention)"):
                             key=f"exp_cmp_map_{len(compared)}",
                         )
             first, second = compared
-            if first is not None and second is not None and first.index.equals(second.index):
+            if not record_access:
+                st.caption("Cell-by-cell changes are shown to record-level roles only.")
+            elif first is not None and second is not None and first.index.equals(second.index):
                 st.markdown("**Cell changes** (cells significant in either period)")
                 st.dataframe(cell_changes(first, second), width="stretch")
 
@@ -408,21 +464,16 @@ if result is None:
 else:
     reason = st.text_input("Reason (recorded in the audit log)", key="exp_reason")
     if st.button("Prepare exports", key="exp_prepare"):
-        export_result = result
-        if not record_access:
-            from app.policy import apply_export_policy
-
-            export_result = gpd.GeoDataFrame(
-                apply_export_policy(result, role=role, kind="hotspots", events=pts)
-            )
-            export_result.attrs = result.attrs
+        export_result = result  # already reduced by the policy for roles without records
         with st.spinner("Writing files"):
             files = [
                 hotspot_export(export_result, fmt=f, method=method, period=export_period)
                 for f in ("gpkg", "geojson", "csv")
             ]
             files.append(standalone_map_html(built.fmap, method=method, period=export_period))
-            trend_all = monthly_counts(pts, date_column=date_col)
+            trend_all = controlled_trend(
+                monthly_counts(pts, date_column=date_col), policy=shown_policy
+            )
             files.append(
                 trend_png(trend_all, title="Events per month", method=method, period=export_period)
             )
