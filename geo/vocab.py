@@ -30,6 +30,13 @@ POINT_KINDS: Final[tuple[PointKind, ...]] = (
     "missing_last_seen",
     "placements",
 )
+#: The stored record kind behind each point set.
+POINT_RECORD_KINDS: Final[dict[PointKind, Kind]] = {
+    "concerns": "concerns",
+    "missing_found": "missing_episodes",
+    "missing_last_seen": "missing_episodes",
+    "placements": "placements",
+}
 
 CATEGORIES: Final[tuple[str, ...]] = (
     "CSE",

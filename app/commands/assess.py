@@ -14,38 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
+from app.commands.argtypes import count, date, positive
 from geo.errors import CsmapError, ParameterError
 
 SUFFIXES = (".html", ".pdf", ".json")
-
-
-def _radius(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected metres, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive radius, got {text!r}")
-    return value
-
-
-def _months(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected whole months, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of months, got {text!r}")
-    return value
-
-
-def _date(text: str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
 
 
 def register(subparsers: Any) -> None:
@@ -57,9 +29,9 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("location", help="lat,lon | easting,northing | grid reference | postcode")
     p.add_argument("--store", default=None, help="store (default $CSMAP_STORE)")
-    p.add_argument("--radius", type=_radius, default=500.0, help="metres (250/500/1000/2000)")
-    p.add_argument("--months", type=_months, default=12)
-    p.add_argument("--as-of", dest="as_of", type=_date, default=None, help="default today")
+    p.add_argument("--radius", type=positive, default=500.0, help="metres (250/500/1000/2000)")
+    p.add_argument("--months", type=count, default=12)
+    p.add_argument("--as-of", dest="as_of", type=date, default=None, help="default today")
     p.add_argument("--area", default=None, help="study area (default $CSMAP_AREA or kirklees)")
     p.add_argument("--out", required=True, help="FILE.html, FILE.pdf or FILE.json")
     p.set_defaults(func=run)

@@ -20,29 +20,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
+from app.commands.argtypes import date, metres
 from geo.errors import CsmapError, ParameterError
 
 METHODS = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat")
 SUFFIXES = (".csv", ".html", ".pdf")
-
-
-def _date(text: str) -> pd.Timestamp:
-    try:
-        return pd.Timestamp(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
-
-
-def _metres(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected metres, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative distance, got {text!r}")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -53,10 +35,10 @@ def register(subparsers: Any) -> None:
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     p.add_argument("--store", default=None, help="store (default $CSMAP_STORE)")
-    p.add_argument("--from", dest="date_from", type=_date, default=None)
-    p.add_argument("--to", dest="date_to", type=_date, default=None)
-    p.add_argument("--radius", type=_metres, default=250.0, help="venues near hotspots (m)")
-    p.add_argument("--link-radius", type=_metres, default=50.0, help="concern-venue link (m)")
+    p.add_argument("--from", dest="date_from", type=date, default=None)
+    p.add_argument("--to", dest="date_to", type=date, default=None)
+    p.add_argument("--radius", type=metres, default=250.0, help="venues near hotspots (m)")
+    p.add_argument("--link-radius", type=metres, default=50.0, help="concern-venue link (m)")
     p.add_argument("--method", choices=METHODS, default="gi")
     p.add_argument("--area", default=None, help="study area (default $CSMAP_AREA or kirklees)")
     p.add_argument("--out", required=True, help="FILE.csv (watchlist), FILE.html or FILE.pdf")

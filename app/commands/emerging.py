@@ -20,36 +20,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.commands.argtypes import scale
+from app.commands.inputs import load_points
+from app.filters import DATE_COLUMNS
 from geo.errors import CsmapError, ParameterError
-from geo.vocab import POINT_KINDS
+from geo.vocab import POINT_KINDS, POINT_RECORD_KINDS
 
-#: Date column of each point kind (the cube's time axis).
-TIME_COLUMNS: dict[str, str] = {
-    "concerns": "reported_date",
-    "missing_found": "start",
-    "missing_last_seen": "start",
-    "placements": "start_date",
-}
-#: Stored record kind behind each point kind.
-RECORD_KINDS: dict[str, str] = {
-    "concerns": "concerns",
-    "missing_found": "missing_episodes",
-    "missing_last_seen": "missing_episodes",
-    "placements": "placements",
-}
 PROG = "csmap spacetime emerging"
-
-
-def _scale(text: str) -> float | str:
-    if text.strip().lower() == "auto":
-        return "auto"
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected metres or 'auto', got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of metres, got {text!r}")
-    return value
 
 
 def add_subcommand(sub: Any) -> None:
@@ -64,8 +41,8 @@ def add_subcommand(sub: Any) -> None:
     p.add_argument("--kind", choices=POINT_KINDS, default="concerns", help="point set")
     p.add_argument("--mapping", default=None, help="YAML column/value mapping for INPUT")
     p.add_argument("--area", default="kirklees", help="study area (default kirklees)")
-    p.add_argument("--cell-size", type=_scale, default="auto", help="metres or auto")
-    p.add_argument("--band", type=_scale, default="auto", help="distance band: metres or auto")
+    p.add_argument("--cell-size", type=scale, default="auto", help="metres or auto")
+    p.add_argument("--band", type=scale, default="auto", help="distance band: metres or auto")
     p.add_argument("--shape", choices=("square", "hex"), default="square", help="cell shape")
     p.add_argument("--time-step", choices=("month", "quarter", "week"), default="month")
     p.add_argument(
@@ -88,32 +65,6 @@ def add_subcommand(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _load(args: argparse.Namespace, area: Any) -> Any:
-    from geo.store import points as store_points  # noqa: PLC0415
-
-    if args.store and args.input:
-        raise ParameterError("give either INPUT or --store, not both")
-    kind = RECORD_KINDS[args.kind]
-    if args.store:
-        from geo.store import Store  # noqa: PLC0415
-
-        records = Store(args.store).read(kind)
-    elif args.input:
-        from geo.ingest import validate_file  # noqa: PLC0415
-
-        report = validate_file(kind, args.input, mapping=args.mapping, area=area)  # type: ignore[arg-type]
-        if report.rows_quarantined or report.rows_duplicate:
-            print(
-                f"{PROG}: {args.input}: {report.rows_quarantined} row(s) quarantined, "
-                f"{report.rows_duplicate} duplicate(s) skipped, {report.rows_loaded} used",
-                file=sys.stderr,
-            )
-        records = report.records
-    else:
-        raise ParameterError("give an INPUT file or --store PATH")
-    return store_points(records, args.kind)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap spacetime emerging``; return the exit status."""
     from analysis.hotspots import run as run_method  # noqa: PLC0415
@@ -128,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         if args.neighbourhood_steps < 0:
             raise ParameterError("--neighbourhood-steps must be 0 or more")
         area = load_area(args.area)
-        pts = _load(args, area)
+        pts = load_points(args, area=area, prog=PROG, rows=0)
         if len(pts) == 0:
             raise ParameterError("no events with a location to analyse")
         result = run_method(
@@ -138,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             cell_size=args.cell_size,
             band=args.band,
             shape=args.shape,
-            time_column=TIME_COLUMNS[args.kind],
+            time_column=DATE_COLUMNS[POINT_RECORD_KINDS[args.kind]],
             time_step=args.time_step,
             neighbourhood_steps=args.neighbourhood_steps,
             time_window=args.time_window,

@@ -18,8 +18,11 @@ from typing import Any
 
 import pandas as pd
 
+from app.commands.argtypes import count, positive, scale, seed, share
+from app.commands.inputs import load_points
+from app.filters import DATE_COLUMNS
 from geo.errors import CsmapError, ParameterError
-from geo.vocab import POINT_KINDS
+from geo.vocab import POINT_KINDS, POINT_RECORD_KINDS
 
 METHOD_CHOICES = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat", "scan")
 #: Method-specific options: argparse dest -> (flag, methods it applies to, parameter name).
@@ -39,68 +42,6 @@ METHOD_OPTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "min_events": ("--min-events", ("repeat", "dual-kde"), "min_events"),
     "seed": ("--seed", ("scan",), "seed"),
 }
-#: Date column used by --from/--to for each point kind.
-DATE_COLUMNS = {
-    "concerns": "reported_date",
-    "missing_found": "start",
-    "missing_last_seen": "start",
-    "placements": "start_date",
-}
-RECORD_KIND = {
-    "concerns": "concerns",
-    "missing_found": "missing_episodes",
-    "missing_last_seen": "missing_episodes",
-    "placements": "placements",
-}
-
-
-def _scale(text: str) -> float | str:
-    if text.strip().lower() == "auto":
-        return "auto"
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected metres or 'auto', got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of metres, got {text!r}")
-    return value
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _share(text: str) -> float:
-    value = _positive(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {text!r}")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -118,19 +59,19 @@ def register(subparsers: Any) -> None:
         default="none",
         help="population: gi (Poisson excess risk); dual-kde is population-adjusted anyway",
     )
-    p.add_argument("--cell-size", type=_scale, default=None, help="gi/kde/dual-kde/scan: metres")
-    p.add_argument("--band", type=_scale, default=None, help="gi distance band: metres or auto")
+    p.add_argument("--cell-size", type=scale, default=None, help="gi/kde/dual-kde/scan: metres")
+    p.add_argument("--band", type=scale, default=None, help="gi distance band: metres or auto")
     p.add_argument("--shape", choices=("square", "hex"), default=None, help="gi cells")
-    p.add_argument("--alpha", type=_share, default=None, help="gi/scan: significance level")
+    p.add_argument("--alpha", type=share, default=None, help="gi/scan: significance level")
     p.add_argument("--no-fdr", action="store_true", default=None, help="gi: no FDR control")
-    p.add_argument("--bandwidth", type=_scale, default=None, help="kde/dual-kde: metres or auto")
-    p.add_argument("--top", type=_share, default=None, help="kde: share of cells in contours")
-    p.add_argument("--eps", type=_positive, default=None, help="dbscan: radius in metres")
-    p.add_argument("--min-samples", type=_count, default=None, help="dbscan/hdbscan: events")
-    p.add_argument("--min-cluster-size", type=_count, default=None, help="hdbscan: events")
-    p.add_argument("--radius", type=_positive, default=None, help="repeat: metres")
-    p.add_argument("--min-events", type=_count, default=None, help="repeat/dual-kde: events")
-    p.add_argument("--seed", type=_seed, default=None, help="scan: Monte Carlo seed")
+    p.add_argument("--bandwidth", type=scale, default=None, help="kde/dual-kde: metres or auto")
+    p.add_argument("--top", type=share, default=None, help="kde: share of cells in contours")
+    p.add_argument("--eps", type=positive, default=None, help="dbscan: radius in metres")
+    p.add_argument("--min-samples", type=count, default=None, help="dbscan/hdbscan: events")
+    p.add_argument("--min-cluster-size", type=count, default=None, help="hdbscan: events")
+    p.add_argument("--radius", type=positive, default=None, help="repeat: metres")
+    p.add_argument("--min-events", type=count, default=None, help="repeat/dual-kde: events")
+    p.add_argument("--seed", type=seed, default=None, help="scan: Monte Carlo seed")
     p.add_argument("--from", dest="date_from", default=None, help="first date (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", default=None, help="last date (YYYY-MM-DD)")
     p.add_argument("--category", action="append", default=None, help="keep only these (repeat)")
@@ -142,37 +83,8 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _load(args: argparse.Namespace, area: Any) -> Any:
-    from geo.store import points as store_points  # noqa: PLC0415
-
-    if args.store and args.input:
-        raise ParameterError("give either INPUT or --store, not both")
-    if args.store:
-        from geo.store import Store  # noqa: PLC0415
-
-        records = Store(args.store).read(RECORD_KIND[args.kind])
-    elif args.input:
-        from geo.ingest import validate_file  # noqa: PLC0415
-
-        report = validate_file(RECORD_KIND[args.kind], args.input, mapping=args.mapping, area=area)  # type: ignore[arg-type]
-        if report.rows_quarantined or report.rows_duplicate:
-            print(
-                f"csmap hotspots: {args.input}: {report.rows_quarantined} row(s) quarantined, "
-                f"{report.rows_duplicate} duplicate(s) skipped, {report.rows_loaded} used",
-                file=sys.stderr,
-            )
-            for _, row in report.quarantine.head(20).iterrows():
-                print(f"  row {row['source_row']}: {row['reasons']}", file=sys.stderr)
-            if report.rows_quarantined > 20:
-                print(f"  ... {report.rows_quarantined - 20} more", file=sys.stderr)
-        records = report.records
-    else:
-        raise ParameterError("give an INPUT file or --store PATH")
-    return store_points(records, args.kind)
-
-
 def _filter(pts: Any, args: argparse.Namespace) -> Any:
-    col = DATE_COLUMNS[args.kind]
+    col = DATE_COLUMNS[POINT_RECORD_KINDS[args.kind]]
     for bound, op in ((args.date_from, "from"), (args.date_to, "to")):
         if bound is None:
             continue
@@ -262,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         params = _params(args)
         area = load_area(args.area)
-        pts = _filter(_load(args, area), args)
+        pts = _filter(load_points(args, area=area, prog="csmap hotspots", rows=20), args)
         if len(pts) == 0:
             raise ParameterError("no events left to analyse after filtering")
         result = run_method(pts, method=args.method, study_area=area, **params)

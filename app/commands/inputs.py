@@ -1,0 +1,110 @@
+"""Reading a sub-command's events: a records file validated as ``csmap ingest`` does, or the store.
+
+Shared by ``csmap hotspots``, ``csmap spacetime emerging`` and ``csmap evaluate``. Nothing is
+stored; quarantined and duplicate rows of a file are reported on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from geo.errors import ParameterError
+from geo.vocab import POINT_RECORD_KINDS
+
+
+def report_quarantine(name: str, report: Any, *, prog: str, rows: int) -> None:
+    """Print what validation left out of a file (counts, then up to ``rows`` rows) on stderr.
+
+    Parameters
+    ----------
+    name : str
+        The file (or files) as the user named them.
+    report : object
+        An ingest or police.uk report (``rows_quarantined``, ``rows_duplicate``, ``rows_loaded``,
+        ``quarantine`` with ``source_row`` and ``reasons`` and optionally ``source_file``).
+    prog : str
+        The command, e.g. ``"csmap hotspots"``.
+    rows : int
+        How many quarantined rows to list (0 for the counts only).
+
+    Examples
+    --------
+    >>> import contextlib, io, pandas as pd
+    >>> from types import SimpleNamespace
+    >>> rep = SimpleNamespace(rows_quarantined=1, rows_duplicate=0, rows_loaded=9,
+    ...     quarantine=pd.DataFrame({"source_row": [4], "reasons": ["no location"]}))
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     report_quarantine("a.csv", rep, prog="csmap x", rows=5)
+    >>> print(err.getvalue().strip())
+    csmap x: a.csv: 1 row(s) quarantined, 0 duplicate(s) skipped, 9 used
+      row 4: no location
+    """
+    if not (report.rows_quarantined or report.rows_duplicate):
+        return
+    print(
+        f"{prog}: {name}: {report.rows_quarantined} row(s) quarantined, "
+        f"{report.rows_duplicate} duplicate(s) skipped, {report.rows_loaded} used",
+        file=sys.stderr,
+    )
+    if rows <= 0:
+        return
+    for _, row in report.quarantine.head(rows).iterrows():
+        file = f"{row['source_file']} " if "source_file" in row else ""
+        print(f"  {file}row {row['source_row']}: {row['reasons']}", file=sys.stderr)
+    if report.rows_quarantined > rows:
+        print(f"  ... {report.rows_quarantined - rows} more", file=sys.stderr)
+
+
+def load_points(args: argparse.Namespace, *, area: Any, prog: str, rows: int) -> Any:
+    """The point set ``args.kind`` from ``args.input`` (validated) or ``args.store``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        With ``input``, ``store``, ``kind`` (a point kind) and ``mapping``.
+    area : StudyArea
+        The study area the file's rows are validated against.
+    prog : str
+        The command, for the quarantine note on stderr.
+    rows : int
+        How many quarantined rows the note lists.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows with a location (:func:`geo.store.points`), index kept.
+
+    Raises
+    ------
+    ParameterError
+        Neither or both of INPUT and ``--store``.
+
+    Examples
+    --------
+    >>> ns = argparse.Namespace(input=None, store=None, kind="concerns", mapping=None)
+    >>> load_points(ns, area=None, prog="csmap x", rows=0)
+    Traceback (most recent call last):
+    ...
+    geo.errors.ParameterError: give an INPUT file or --store PATH
+    """
+    from geo.store import points  # noqa: PLC0415
+
+    if args.store and args.input:
+        raise ParameterError("give either INPUT or --store, not both")
+    kind = POINT_RECORD_KINDS[args.kind]
+    if args.store:
+        from geo.store import Store  # noqa: PLC0415
+
+        records = Store(args.store).read(kind)
+    elif args.input:
+        from geo.ingest import validate_file  # noqa: PLC0415
+
+        report = validate_file(kind, args.input, mapping=args.mapping, area=area)
+        report_quarantine(args.input, report, prog=prog, rows=rows)
+        records = report.records
+    else:
+        raise ParameterError("give an INPUT file or --store PATH")
+    return points(records, args.kind)
