@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.commands.argtypes import positive, scale
+from app.commands.inputs import report_quarantine
 from geo.errors import CsmapError, ParameterError, UnreadableFileError
 
 PROG = "csmap evaluate"
@@ -48,25 +50,6 @@ def _names(text: str) -> list[str]:
     return names
 
 
-def _scale(text: str) -> float | str:
-    if text.strip().lower() == "auto":
-        return "auto"
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected metres or 'auto', got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of metres, got {text!r}")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = _scale(text)
-    if isinstance(value, str):
-        raise argparse.ArgumentTypeError("expected a number of metres")
-    return value
-
-
 def register(subparsers: Any) -> None:
     """Add the ``evaluate`` sub-command."""
     p = subparsers.add_parser(
@@ -84,9 +67,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--train-months", type=int, default=3)
     p.add_argument("--test-months", type=int, default=1)
     p.add_argument("--coverage", type=_floats, default=[0.01, 0.03, 0.05], help="area shares")
-    p.add_argument("--cell-size", type=_positive, default=250.0, help="evaluation cell (m)")
-    p.add_argument("--bandwidth", type=_scale, default="auto", help="kde search radius: m or auto")
-    p.add_argument("--band", type=_scale, default="auto", help="gi distance band: m or auto")
+    p.add_argument("--cell-size", type=positive, default=250.0, help="evaluation cell (m)")
+    p.add_argument("--bandwidth", type=scale, default="auto", help="kde search radius: m or auto")
+    p.add_argument("--band", type=scale, default="auto", help="gi distance band: m or auto")
     p.add_argument("--category", action="append", default=None, help="concerns: keep (repeat)")
     p.add_argument("--crime-type", action="append", default=None, help="police.uk: keep (repeat)")
     p.add_argument("--area", default=None, help="study area (default kirklees; police.uk: hull)")
@@ -137,20 +120,6 @@ def _keep(values: pd.Series, wanted: list[str] | None, flag: str) -> np.ndarray:
     return np.asarray(keep, dtype=bool)
 
 
-def _quarantine_note(name: str, report: Any) -> None:
-    if report.rows_quarantined or report.rows_duplicate:
-        print(
-            f"{PROG}: {name}: {report.rows_quarantined} row(s) quarantined, "
-            f"{report.rows_duplicate} duplicate(s) skipped, {report.rows_loaded} used",
-            file=sys.stderr,
-        )
-        for _, row in report.quarantine.head(10).iterrows():
-            file = f"{row['source_file']} " if "source_file" in row else ""
-            print(f"  {file}row {row['source_row']}: {row['reasons']}", file=sys.stderr)
-        if report.rows_quarantined > 10:
-            print(f"  ... {report.rows_quarantined - 10} more", file=sys.stderr)
-
-
 def load_events(args: argparse.Namespace) -> tuple[Any, str, str]:
     """The events, their time column and their source (``concerns`` or ``police_uk``)."""
     from geo.store import points  # noqa: PLC0415
@@ -176,7 +145,7 @@ def load_events(args: argparse.Namespace) -> tuple[Any, str, str]:
         from geo.policeuk import read_police_uk  # noqa: PLC0415
 
         police = read_police_uk(args.input)
-        _quarantine_note(", ".join(args.input), police)
+        report_quarantine(", ".join(args.input), police, prog=PROG, rows=10)
         return police.records, "month", "police_uk"
     if len(args.input) > 1:
         raise ParameterError("give one concerns file (or only police.uk files)")
@@ -185,7 +154,7 @@ def load_events(args: argparse.Namespace) -> tuple[Any, str, str]:
     report = validate_file(
         "concerns", args.input[0], mapping=args.mapping, area=args.area or "kirklees"
     )
-    _quarantine_note(args.input[0], report)
+    report_quarantine(args.input[0], report, prog=PROG, rows=10)
     return points(report.records, "concerns"), "reported_date", "concerns"
 
 
