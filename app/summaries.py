@@ -1,6 +1,11 @@
 """Tables the Overview page shows (pure pandas; no Streamlit).
 
 Every function takes already-filtered records and returns a small DataFrame ready to display.
+For disclosure roles (board, partner) the Overview builds its count tables with
+:func:`controlled_kind_counts`, :func:`controlled_monthly` and :func:`controlled_top_wards`, which
+go through the role's :class:`~analysis.disclosure.DisclosurePolicy` (small counts and cells with
+fewer than ``min_children`` distinct ``child_ref`` suppressed; shares blanked where their count
+is); the ingest log and quarantine reasons are for record-level roles only (the page decides).
 """
 
 from __future__ import annotations
@@ -8,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from analysis.disclosure import DisclosurePolicy
 from app.filters import KIND_LABELS
 from geo.vocab import PRECISIONS
 
@@ -162,3 +169,150 @@ def quarantine_reasons(log: pd.DataFrame, *, base: Path) -> pd.DataFrame:
         for reason, count in reasons[reasons != ""].value_counts().items():
             rows.append({"file": path.name, "reason": str(reason), "rows": int(count)})
     return pd.DataFrame(rows, columns=columns)
+
+
+def _children(frame: pd.DataFrame, keys: list[pd.Series]) -> pd.Series:
+    """Distinct ``child_ref`` per group of ``keys`` (records without one are not counted)."""
+    refs = frame["child_ref"].astype("string").str.strip()
+    refs = refs.where(refs != "")
+    return refs.groupby(keys, observed=True).nunique()
+
+
+def controlled_kind_counts(
+    records: Mapping[str, pd.DataFrame], *, policy: DisclosurePolicy
+) -> dict[str, str]:
+    """Records per kind as display text under ``policy`` (min distinct children per kind).
+
+    Examples
+    --------
+    >>> r = {"concerns": pd.DataFrame({"child_ref": list("ABCDEFG")}),
+    ...      "placements": pd.DataFrame({"child_ref": list("AB")})}
+    >>> controlled_kind_counts(r, policy=DisclosurePolicy())
+    {'concerns': '7', 'placements': 'c'}
+    """
+    kinds = list(records)
+    if not kinds:
+        return {}
+    counts = pd.Series([len(records[k]) for k in kinds], index=kinds, dtype="int64")
+    # where a kind has no child_ref column, only the small-count threshold applies
+    kids = pd.Series(
+        [
+            int(records[k]["child_ref"].dropna().nunique())
+            if "child_ref" in records[k]
+            else policy.min_children
+            for k in kinds
+        ],
+        index=kinds,
+    )
+    shown = policy.table(counts, totals="none", children=kids)
+    return {k: str(v) for k, v in shown.display.items()}
+
+
+def controlled_monthly(concerns: pd.DataFrame, *, policy: DisclosurePolicy) -> pd.DataFrame:
+    """:func:`monthly_by_category` with cells suppressed under ``policy``.
+
+    The month x category table is suppressed with secondary suppression against month and
+    category totals (the page shows the grand total); suppressed cells have a missing ``count``
+    and ``count_display`` = the marker.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"reported_date": pd.to_datetime(["2024-01-05"] * 7 + ["2024-02-01"]),
+    ...     "category": ["CSE"] * 7 + ["CCE"], "child_ref": list("ABCDEFGH")})
+    >>> controlled_monthly(f, policy=DisclosurePolicy())["count_display"].tolist()
+    ['c', 'c']
+    """
+    long = monthly_by_category(concerns)
+    if long.empty:
+        return long.assign(count_display=pd.Series(dtype=str))
+    wide = long.pivot(index="month", columns="category", values="count").fillna(0).astype("int64")
+    dates = pd.to_datetime(concerns["reported_date"])
+    month = pd.Series(dates.dt.to_period("M").dt.to_timestamp(), index=concerns.index)
+    category = (
+        concerns["category"].fillna("(missing)").astype(str)
+        if "category" in concerns.columns
+        else pd.Series("(missing)", index=concerns.index)
+    )
+    kids = (
+        _children(concerns, [month, category])
+        .unstack(fill_value=0)
+        .reindex(index=wide.index, columns=wide.columns, fill_value=0)
+        if "child_ref" in concerns.columns
+        else None  # no child references: only the small-count threshold applies
+    )
+    table = policy.table(wide, totals="both", children=kids)
+    values = table.values.loc[wide.index, wide.columns]
+    display = table.display.loc[wide.index, wide.columns]
+    out = long.copy()
+    pairs = list(zip(out["month"], out["category"], strict=True))
+    out["count"] = [values.at[m, c] for m, c in pairs]
+    out["count_display"] = [str(display.at[m, c]) for m, c in pairs]
+    out["count"] = pd.to_numeric(out["count"], errors="coerce").astype(float)
+    return out
+
+
+def controlled_top_wards(
+    concerns: pd.DataFrame, *, policy: DisclosurePolicy, n: int = 10
+) -> pd.DataFrame:
+    """:func:`top_wards` with counts suppressed under ``policy`` and shares blanked with them.
+
+    Counts and distinct children are taken over all wards (with the total, so secondary
+    suppression protects the shown ones) before the top ``n`` are kept.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"ward_nm": ["A"] * 6 + ["B"] * 2, "child_ref": list("ABCDEFGH")})
+    >>> controlled_top_wards(f, policy=DisclosurePolicy()).values.tolist()
+    [['A', 'c', nan], ['B', 'c', nan]]
+    """
+    columns = ["ward", "concerns", "share"]
+    if concerns is None or concerns.empty or "ward_nm" not in concerns.columns:
+        return pd.DataFrame(columns=columns)
+    wards = concerns["ward_nm"].dropna()
+    counts = wards.value_counts()
+    kids = (
+        _children(concerns.loc[wards.index], [wards]).reindex(counts.index, fill_value=0)
+        if "child_ref" in concerns.columns
+        else None  # no child references: only the small-count threshold applies
+    )
+    table = policy.table(counts.astype("int64"), totals=True, children=kids)
+    top = counts.head(n).index
+    values = table.values.loc[top]
+    share = np.where(values.isna(), np.nan, counts.loc[top].to_numpy() / len(concerns))
+    return pd.DataFrame(
+        {
+            "ward": top.astype(str),
+            "concerns": table.display.loc[top].astype(str).to_numpy(),
+            "share": np.round(share.astype(float), 3),
+        }
+    )
+
+
+def controlled_counts(
+    table: pd.DataFrame,
+    *,
+    policy: DisclosurePolicy,
+    counts: tuple[str, ...],
+    shares: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Suppress the ``counts`` columns of a small table; blank ``shares`` where any count is.
+
+    For the data-quality tables (rows missing a field, rows per location precision).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"field": ["age", "risk"], "missing": [2, 9], "share": [0.1, 0.45]})
+    >>> controlled_counts(t, policy=DisclosurePolicy(), counts=("missing",),
+    ...                   shares=("share",)).values.tolist()
+    [['age', 'c', nan], ['risk', '9', 0.45]]
+    """
+    out = table.copy()
+    hidden = pd.Series(False, index=out.index)
+    for column in counts:
+        values = pd.to_numeric(out[column], errors="coerce").fillna(0).astype("int64")
+        shown = policy.table(values, totals="none")
+        hidden |= pd.Series(shown.suppressed.to_numpy(), index=out.index)
+        out[column] = shown.display.to_numpy()
+    for column in shares:
+        out[column] = out[column].astype(float).where(~hidden)
+    return out

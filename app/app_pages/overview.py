@@ -10,7 +10,12 @@ import streamlit as st
 
 from app import auth, state
 from app.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
+from app.policy import can, export_rules
 from app.summaries import (
+    controlled_counts,
+    controlled_kind_counts,
+    controlled_monthly,
+    controlled_top_wards,
     missing_shares,
     monthly_by_category,
     precision_mix,
@@ -18,7 +23,9 @@ from app.summaries import (
     top_wards,
 )
 
-auth.page_role("overview")  # refuses (and stops) for roles without this page
+role = auth.page_role("overview")  # refuses (and stops) for roles without this page
+#: The role's disclosure policy (board, partner), or None for record-level roles.
+policy = export_rules(role).disclosure
 config = state.config_from_env()
 filters = state.current_filters()
 records = apply_filters(state.current_records(config), filters=filters)
@@ -29,15 +36,30 @@ st.caption(
     f"Dates: {', '.join(f'{KIND_LABELS[k]} by {c}' for k, c in DATE_COLUMNS.items())}."
 )
 
+if policy is not None:
+    st.caption(
+        f"Disclosure control: counts below {policy.threshold}, and cells with fewer than "
+        f"{policy.min_children} distinct children, are shown as '{policy.primary_marker}'."
+    )
+shown = (
+    controlled_kind_counts(records, policy=policy)
+    if policy is not None
+    else {kind: f"{len(frame):,}" for kind, frame in records.items()}
+)
 cols = st.columns(max(len(records), 1))
-for col, (kind, frame) in zip(cols, records.items(), strict=False):
-    col.metric(KIND_LABELS.get(kind, kind), f"{len(frame):,}")
+for col, kind in zip(cols, records, strict=False):
+    col.metric(KIND_LABELS.get(kind, kind), shown[kind])
 
 concerns = records.get("concerns")
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Concerns per month by category")
-    trend = monthly_by_category(concerns) if concerns is not None else pd.DataFrame()
+    if concerns is None:
+        trend = pd.DataFrame()
+    elif policy is not None:
+        trend = controlled_monthly(concerns, policy=policy)  # suppressed months: gaps
+    else:
+        trend = monthly_by_category(concerns)
     if trend.empty:
         st.write("No concerns in the selection.")
     else:
@@ -55,7 +77,12 @@ with left:
         st.altair_chart(chart, use_container_width=True)
 with right:
     st.subheader("Top wards (concerns)")
-    wards = top_wards(concerns, n=10) if concerns is not None else pd.DataFrame()
+    if concerns is None:
+        wards = pd.DataFrame()
+    elif policy is not None:
+        wards = controlled_top_wards(concerns, policy=policy, n=10)
+    else:
+        wards = top_wards(concerns, n=10)
     if wards.empty:
         st.write("No concerns with a ward in the selection.")
     else:
@@ -68,22 +95,31 @@ st.caption(
 q1, q2 = st.columns(2)
 with q1:
     st.markdown("**Share of rows missing a value**")
-    st.dataframe(missing_shares(records), hide_index=True, use_container_width=True)
+    shares = missing_shares(records)
+    if policy is not None:
+        shares = controlled_counts(
+            shares, policy=policy, counts=("missing", "rows"), shares=("share",)
+        )
+    st.dataframe(shares, hide_index=True, use_container_width=True)
 with q2:
     st.markdown("**Location precision**")
-    st.dataframe(precision_mix(records), hide_index=True, use_container_width=True)
+    mix = precision_mix(records)
+    if policy is not None:
+        mix = controlled_counts(mix, policy=policy, counts=("rows",))
+    st.dataframe(mix, hide_index=True, use_container_width=True)
 
-st.markdown("**Quarantined rows** (not loaded; each with its reasons)")
-if config.store_path is not None and config.store_path.exists():
-    log = state.load_ingest_log(str(config.store_path), state.store_mtime(config.store_path))
-    reasons = quarantine_reasons(log, base=Path(config.store_path).parent)
-    if log.empty:
-        st.write("The store has no ingest log yet.")
+if can(role, "record_points"):  # the ingest log (server paths) and quarantine reasons
+    st.markdown("**Quarantined rows** (not loaded; each with its reasons)")
+    if config.store_path is not None and config.store_path.exists():
+        log = state.load_ingest_log(str(config.store_path), state.store_mtime(config.store_path))
+        reasons = quarantine_reasons(log, base=Path(config.store_path).parent)
+        if log.empty:
+            st.write("The store has no ingest log yet.")
+        else:
+            st.dataframe(log, hide_index=True, use_container_width=True)
+        if reasons.empty:
+            st.write("No quarantined rows.")
+        else:
+            st.dataframe(reasons, hide_index=True, use_container_width=True)
     else:
-        st.dataframe(log, hide_index=True, use_container_width=True)
-    if reasons.empty:
-        st.write("No quarantined rows.")
-    else:
-        st.dataframe(reasons, hide_index=True, use_container_width=True)
-else:
-    st.write("No store loaded.")
+        st.write("No store loaded.")
