@@ -68,3 +68,28 @@ def test_missing_page_board_has_no_hotspot_map_or_detail(app_env: Path) -> None:
     shown = set(rhi["ended"].astype(str))
     assert "c" in shown
     assert not shown & {"1", "2", "3", "4"}
+
+
+def test_found_hot_cells_for_partners_need_min_children(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the demo store: 10 found-location hot cells, 2 of them with >= 5 distinct children."""
+    from _demo_store import demo_store
+
+    from analysis.disclosure import count_children
+    from analysis.missing import found_hotspots
+    from geo.boundaries import load_area
+    from geo.store import Store, points
+
+    store = demo_store()
+    monkeypatch.setenv("CSMAP_STORE", str(store))
+    monkeypatch.setenv("CSMAP_AREA", "kirklees")
+    monkeypatch.setenv("CSMAP_DEMO", "1")
+    monkeypatch.delenv("CSMAP_ROLE", raising=False)
+    episodes = Store(store).read("missing_episodes")
+    ref = found_hotspots(episodes, area=load_area("kirklees"), method="gi")
+    hot = ref[ref["label"] == "hot"]
+    kids = count_children(hot, points(episodes, "missing_found"))
+    assert (kids < 5).any() and (kids >= 5).any()
+    analyst = {m.label: m.value for m in _open("analyst").main.metric}
+    partner = {m.label: m.value for m in _open("partner").main.metric}
+    assert analyst["Hot cells"] == f"{len(hot):,}"
+    assert partner["Hot cells"] == f"{int((kids >= 5).sum()):,}"

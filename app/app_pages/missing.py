@@ -8,7 +8,7 @@ import streamlit as st
 from analysis.missing import found_hotspots
 from app import auth, state
 from app.filters import apply_filters
-from app.policy import can
+from app.policy import DISCLOSURE_ROLES, apply_export_policy, can
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
 from geo.store import points
 
@@ -33,6 +33,12 @@ if can(role, "hotspot_polygons") and episodes is not None and len(episodes):
         st.write(f"Only {len(found)} episodes have a found location: too few for hotspots.")
     else:
         result = found_hotspots(episodes, area=area, method="gi")
+        if role in DISCLOSURE_ROLES:  # only cells with min_children distinct children
+            result = apply_export_policy(result, role=role, kind="hotspots", events=found)
+            st.caption(
+                "Disclosure control: cells with fewer than the minimum number of distinct "
+                "children are not shown."
+            )
         hot = result[result["label"] == "hot"]
         st.metric("Hot cells", f"{len(hot):,}")
         outline = area.wards[["ward_nm", "geometry"]].to_crs(4326)
