@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -32,87 +32,18 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
+from analysis.locations import ResolvedLocation as ResolvedLocation
+from analysis.locations import parse_location as parse_location
 from analysis.proximity import within_radius
 from geo.boundaries import StudyArea
-from geo.coords import format_grid_ref, resolve_locations
-from geo.errors import LocationError, ParameterError
-from geo.geocode import Lookups, normalise_postcode
+from geo.coords import format_grid_ref
+from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG, CATEGORIES
 
 #: Radii offered in the app and CLI (metres); other positive values are accepted.
 RADII: Final[tuple[int, ...]] = (250, 500, 1000, 2000)
 DEFAULT_RADIUS: Final[int] = 500
 DEFAULT_MONTHS: Final[int] = 12
-
-
-@dataclass(frozen=True)
-class ResolvedLocation:
-    """A parsed assessment location (EPSG:27700 and WGS84)."""
-
-    text: str
-    easting: float
-    northing: float
-    longitude: float
-    latitude: float
-    precision: str
-
-
-def parse_location(text: str, *, lookups: Lookups | None = None) -> ResolvedLocation:
-    """Parse ``lat,lon``, ``easting,northing``, a grid reference or a postcode.
-
-    Two numbers are read as latitude/longitude when they look like degrees and as
-    easting/northing otherwise (swaps are repaired as in :func:`geo.coords.resolve_locations`).
-    A postcode needs a configured offline lookup (``lookups``).
-
-    Raises
-    ------
-    LocationError
-        When the text cannot be placed (the message says why).
-
-    Examples
-    --------
-    >>> loc = parse_location("414400,416400")
-    >>> round(loc.easting), round(loc.northing), loc.precision
-    (414400, 416400, 'exact point')
-    >>> parse_location("SE 144 164").precision
-    'grid reference'
-    >>> round(parse_location("53.65,-1.78").northing, -2)
-    417100.0
-    """
-    raw = str(text).strip()
-    if not raw:
-        raise LocationError("location: empty")
-    parts = [p.strip() for p in raw.replace(";", ",").split(",")]
-    row: dict[str, str] = {}
-    numbers: list[float] = []
-    if len(parts) == 2:
-        try:
-            numbers = [float(p) for p in parts]
-        except ValueError:
-            numbers = []
-    if numbers:
-        if max(abs(numbers[0]), abs(numbers[1])) <= 180:
-            row = {"latitude": parts[0], "longitude": parts[1]}
-        else:
-            row = {"easting": parts[0], "northing": parts[1]}
-    elif normalise_postcode(raw) is not None:
-        row = {"postcode": raw}
-    else:
-        row = {"grid_ref": raw}
-    out = resolve_locations(pd.DataFrame([row]), lookups=lookups).iloc[0]
-    if out["location_precision"] == "none":
-        why = str(out["location_error"] or "cannot be placed")
-        if "postcode" in row and lookups is None:
-            why += " (configure a postcode lookup: CSMAP_POSTCODE_LOOKUP or csmap.yaml)"
-        raise LocationError(f"location {raw!r}: {why}")
-    return ResolvedLocation(
-        text=raw,
-        easting=float(out["easting"]),
-        northing=float(out["northing"]),
-        longitude=float(out["longitude"]),
-        latitude=float(out["latitude"]),
-        precision=str(out["location_precision"]),
-    )
 
 
 @dataclass
@@ -484,3 +415,52 @@ def period_hotspots(concerns: Any, *, area: Any, start: Any, end: Any) -> gpd.Ge
         out = hotspot_areas(empty)
         out.attrs["note"] = f"Hotspots not computed: {exc}."
         return out
+
+
+class AssessedLocation(NamedTuple):
+    """What :func:`assess_location` returns: the assessment and the period's hotspot areas."""
+
+    assessment: Assessment
+    #: All hot areas of the period (:func:`period_hotspots`), for the report's map.
+    hotspots: gpd.GeoDataFrame
+
+
+def assess_location(
+    location: ResolvedLocation,
+    *,
+    records: dict[str, gpd.GeoDataFrame],
+    area: StudyArea,
+    venues: gpd.GeoDataFrame | None = None,
+    radius: float = DEFAULT_RADIUS,
+    months: int = DEFAULT_MONTHS,
+    as_of: Any = None,
+    synthetic: bool | None = None,
+) -> AssessedLocation:
+    """The whole assessment: period, the period's Gi* hot areas, then :func:`assess`.
+
+    The entry point for the app page and ``csmap assess``; parameters as for :func:`assess`
+    (``records`` must hold ``concerns``).
+
+    Examples
+    --------
+    >>> from geo.boundaries import load_area
+    >>> none = gpd.GeoDataFrame({"reported_date": pd.to_datetime([])}, geometry=[], crs=27700)
+    >>> result, hot = assess_location(parse_location("414400,416400"),
+    ...     records={"concerns": none}, area=load_area("kirklees"), as_of="2024-12-31")
+    >>> result.concerns_total, len(hot), str(result.period_to.date())
+    (0, 0, '2024-12-31')
+    """
+    start, end = period_bounds(as_of, months)
+    hot = period_hotspots(records["concerns"], area=area, start=start, end=end)
+    result = assess(
+        location,
+        records=records,
+        area=area,
+        venues=venues,
+        hotspots=hot,
+        radius=radius,
+        months=months,
+        as_of=as_of,
+        synthetic=synthetic,
+    )
+    return AssessedLocation(result, hot)

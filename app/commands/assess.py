@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.assessment import assess, parse_location, period_bounds, period_hotspots
+    from analysis.assessment import assess_location, parse_location
     from app.reports.assessment_report import (
         assessment_html,
         write_assessment_json,
@@ -56,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     from geo.geocode import load_lookups
     from geo.ingest import resolve_area
     from geo.store import Store, default_store_path
-    from geo.store_meta import read_meta
+    from geo.store_meta import is_demo_store
     from geo.venue_import import all_venues
 
     out = Path(args.out)
@@ -70,18 +70,15 @@ def _run(args: argparse.Namespace) -> int:
     area = resolve_area(args.area)
     records = {k: store.read(k) for k in ("concerns", "missing_episodes")}
     venues = all_venues(area=area.name, store=store, include_restricted=False)
-    start, end = period_bounds(args.as_of, args.months)
-    hot = period_hotspots(records["concerns"], area=area, start=start, end=end)
-    result = assess(
+    result, hot = assess_location(
         location,
         records=records,
         area=area,
         venues=venues,
-        hotspots=hot,
         radius=args.radius,
         months=args.months,
         as_of=args.as_of,
-        synthetic=read_meta(path).get("demo") == "true",
+        synthetic=is_demo_store(path),
     )
     suffix = out.suffix.lower()
     if suffix == ".json":

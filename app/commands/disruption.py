@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     from geo.export import write_csv
     from geo.ingest import resolve_area
     from geo.store import Store, default_store_path
-    from geo.store_meta import read_meta
+    from geo.store_meta import is_demo_store
     from geo.venue_import import all_venues
 
     out = Path(args.out)
@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     area = resolve_area(args.area)
     concerns = store.read("concerns")
     venues = all_venues(area=area.name, store=store, include_restricted=False)
-    synthetic = read_meta(path).get("demo") == "true"
+    synthetic = is_demo_store(path)
     briefing = build_briefing(
         concerns,
         area=area,
