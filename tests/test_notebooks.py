@@ -18,6 +18,14 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 #: Text that must appear in a notebook's outputs (by file name), beyond running without error.
 EXPECTED_OUTPUT: dict[str, tuple[str, ...]] = {
+    "01-hotspots-walkthrough.ipynb": (
+        "rows_loaded",
+        "dual-kde",
+        "hdbscan",
+        "repeat",
+        "population-adjusted",
+        "hot by rate only",
+    ),
     "02-police-uk-backtest.ipynb": (
         "Anti-social behaviour",
         "Violence and sexual offences",
