@@ -35,7 +35,7 @@ def _app(role: str = "practitioner") -> AppTest:
 def test_assessment_counts(env: Path) -> None:
     import datetime as dt
 
-    at = _app().run()
+    at = _app("analyst").run()
     at.switch_page("app_pages/assessment.py").run()
     assert not at.exception, at.exception
     assert any("Enter a location" in i.value for i in at.info)
@@ -59,3 +59,42 @@ def test_bad_location_and_role(env: Path) -> None:
     at2 = _app("partner").run()
     at2.switch_page("app_pages/assessment.py").run()
     assert any("partner role cannot open this page" in e.value for e in at2.error)
+
+
+def test_practitioner_counts_are_suppressed_and_the_location_is_audited(env: Path) -> None:
+    import datetime as dt
+    import json
+
+    from app.audit import AuditLog, default_audit_path
+
+    at = _app("practitioner").run()
+    at.switch_page("app_pages/assessment.py").run()
+    at.text_input(key="ra_location").input("53.6458,-1.7850").run()
+    at.date_input(key="ra_as_of").set_value(dt.date(2024, 3, 1)).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.main.metric}
+    assert metrics["Concerns within the radius"] == "c"  # 3 for the analyst (test above)
+    for frame in at.dataframe:
+        for column in ("concerns", "value"):
+            if column in frame.value.columns and "measure" not in frame.value.columns:
+                assert not {"1", "2", "3", "4"} & set(frame.value[column].astype(str))
+    summary = next(f.value for f in at.dataframe if "measure" in f.value.columns)
+    values = dict(zip(summary["measure"], summary["value"], strict=True))
+    assert values["Concerns within the radius"] == "c"
+    assert values["Concerns per km² (circle within the area)"] == "nan"  # rate x area = count
+    assert any("Disclosure control" in c.value for c in at.caption)
+    at.button(key="ra_json__prepare").click().run()
+    assert not at.exception, at.exception
+    log = AuditLog(default_audit_path())
+    views = [json.loads(d) for d in log.read(action="page_view")["details"]]
+    assessed = [
+        v["filters"] for v in views if v["page"] == "assessment" and "grid_ref" in v["filters"]
+    ]
+    assert assessed and assessed[-1]["location"] == "53.6458,-1.7850"
+    assert assessed[-1]["grid_ref"].startswith("SE ")
+    exports = [json.loads(d) for d in log.read(action="export")["details"]]
+    assert exports and exports[-1]["filters"]["grid_ref"] == assessed[-1]["grid_ref"]
+    at.button(key="ra_pack").click().run()  # the HTML/PDF report from the controlled result
+    assert not at.exception, at.exception
+    html = next(d for d in at.get("download_button") if d.proto.label == "Report (HTML)")
+    assert html is not None

@@ -11,6 +11,8 @@ import streamlit as st
 
 from analysis.assessment import RADII, assess, parse_location, period_bounds, period_hotspots
 from app import auth, state
+from app.assessment_view import assessed_location, controlled_assessment, json_safe
+from app.policy import export_rules
 from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
 from app.reports.briefing import strip_identifiers
 from geo.errors import CsmapError
@@ -56,11 +58,27 @@ result = assess(
     as_of=as_of,
     synthetic=bool(store is not None and read_meta(store).get("demo") == "true"),
 )
+disclosure = export_rules(role).disclosure
+if disclosure is not None:  # practitioners: every count through the disclosure policy
+    result = controlled_assessment(result, policy=disclosure)
+audited = {
+    **assessed_location(result),
+    "months": int(months),
+    "as_of": str(as_of),
+}
+if st.session_state.get("ra_audited") != audited:  # once per location/parameters assessed
+    auth.log_page_view("assessment", audited)  # the location assessed, as text
+    st.session_state["ra_audited"] = audited
+
+
+def _shown(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
 
 m = st.columns(4)
-m[0].metric("Concerns within the radius", f"{result.concerns_total:,}")
-m[1].metric("Missing: found within", f"{result.missing_found:,}")
-m[2].metric("Missing: last seen within", f"{result.missing_last_seen:,}")
+m[0].metric("Concerns within the radius", _shown(result.concerns_total))
+m[1].metric("Missing: found within", _shown(result.missing_found))
+m[2].metric("Missing: last seen within", _shown(result.missing_last_seen))
 m[3].metric("Hotspots intersecting", f"{len(result.hotspots):,}")
 st.dataframe(summary_table(result), hide_index=True, width="stretch")
 left, right = st.columns(2)
@@ -89,13 +107,13 @@ for line in result.caveats:
 
 auth.export_download(
     "Assessment (JSON)",
-    json.dumps(result.to_json(), indent=2, ensure_ascii=False),
+    json.dumps(json_safe(result.to_json()), indent=2, ensure_ascii=False),
     file_name="location_assessment.json",
     mime="application/json",
     what="location_assessment",
     rows=1,
     key="ra_json",
-    filters={"radius": float(radius), "months": int(months), "as_of": str(as_of)},
+    filters=audited,
 )
 if st.button("Prepare report (HTML and PDF)", key="ra_pack"):
     html = assessment_html(result, area=area, hotspots=hot, venues=venues)
@@ -116,4 +134,5 @@ if st.button("Prepare report (HTML and PDF)", key="ra_pack"):
             rows=1,
             key=f"ra_{name}",
             confirmed=True,
+            filters=audited,
         )
