@@ -3,16 +3,9 @@
 A register is a CSV or ``.xlsx`` file with one venue per row: a name, an address/postcode or
 coordinates (any form :func:`geo.coords.resolve_locations` reads: latitude/longitude,
 easting/northing, grid reference, UPRN, postcode via the configured offline lookup), a licence
-number and optionally an operator. The whole file has one register type (``--type``):
-
-=============================  =====================  ==========
-register type                  venue type              restricted
-=============================  =====================  ==========
-``premises licence``           ``licensed premises``   no
-``hotel/guest house``          ``hotel/guest house``   no
-``taxi/private hire operator`` ``taxi/private hire``   no
-``children's home``            ``children's home``     **yes**
-=============================  =====================  ==========
+number and optionally an operator. The whole file has one register type (``--type``; the types,
+their venue types and which are restricted are listed in :mod:`geo.venue_schema`, whose public
+names are re-exported here).
 
 The bundled venue types (:data:`geo.venues.VENUE_TYPES`) have no hotel, private-hire or
 children's-home type, so registers add :data:`REGISTER_VENUE_TYPES`; :data:`ALL_VENUE_TYPES` is
@@ -32,7 +25,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Final
 
 import geopandas as gpd
 import numpy as np
@@ -42,185 +34,24 @@ import pyogrio
 from geo.boundaries import StudyArea, assign_areas
 from geo.coords import resolve_locations
 from geo.dedupe import against_store, repeats_in_file, stored_keys
-from geo.errors import ParameterError, UnreadableFileError
 from geo.export import write_csv
 from geo.geocode import Lookups, load_lookups
 from geo.ingest import IngestReport, _content_hashes, resolve_area
 from geo.readers import read_table
-from geo.schema import LOCATION_INPUTS, normalise_name
+from geo.schema import normalise_name
 from geo.store import Store
 from geo.store_meta import clear_demo_marker
+from geo.venue_schema import ALL_VENUE_TYPES as ALL_VENUE_TYPES
+from geo.venue_schema import COLUMN_SYNONYMS as COLUMN_SYNONYMS
+from geo.venue_schema import REGISTER_TYPES as REGISTER_TYPES
+from geo.venue_schema import REGISTER_VENUE_TYPES as REGISTER_VENUE_TYPES
+from geo.venue_schema import RESTRICTED_TYPES as RESTRICTED_TYPES
+from geo.venue_schema import VENUE_COLUMNS as VENUE_COLUMNS
+from geo.venue_schema import VENUES_LAYER as VENUES_LAYER
+from geo.venue_schema import match_columns
+from geo.venue_schema import register_type as register_type
 from geo.venues import VENUE_TYPES
 from geo.vocab import BNG_EPSG
-
-#: Store layer holding imported venues.
-VENUES_LAYER: Final[str] = "venues"
-
-#: Register types and the venue type each is stored as.
-REGISTER_TYPES: Final[dict[str, str]] = {
-    "premises licence": "licensed premises",
-    "hotel/guest house": "hotel/guest house",
-    "taxi/private hire operator": "taxi/private hire",
-    "children's home": "children's home",
-}
-#: Register types whose venues are restricted (addresses for analyst/admin only).
-RESTRICTED_TYPES: Final[frozenset[str]] = frozenset({"children's home"})
-#: Venue types that only imported registers carry.
-REGISTER_VENUE_TYPES: Final[tuple[str, ...]] = (
-    "hotel/guest house",
-    "taxi/private hire",
-    "children's home",
-)
-#: Every venue type (bundled + registers).
-ALL_VENUE_TYPES: Final[tuple[str, ...]] = (*VENUE_TYPES, *REGISTER_VENUE_TYPES)
-
-#: Accepted spellings of ``--type`` (normalised with :func:`geo.schema.normalise_name`).
-_TYPE_SYNONYMS: Final[dict[str, str]] = {
-    "premises_licence": "premises licence",
-    "premises_license": "premises licence",
-    "premises": "premises licence",
-    "licensed_premises": "premises licence",
-    "hotel": "hotel/guest house",
-    "hotels": "hotel/guest house",
-    "guest_house": "hotel/guest house",
-    "hotel_guest_house": "hotel/guest house",
-    "taxi": "taxi/private hire operator",
-    "private_hire": "taxi/private hire operator",
-    "taxi_private_hire": "taxi/private hire operator",
-    "taxi_private_hire_operator": "taxi/private hire operator",
-    "private_hire_operator": "taxi/private hire operator",
-    "childrens_home": "children's home",
-    "children_s_home": "children's home",
-    "children_home": "children's home",
-    "childrens_homes": "children's home",
-}
-
-#: Canonical venue column -> accepted input names (normalised with ``normalise_name``).
-_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "name": (
-        "name",
-        "venue_name",
-        "premises_name",
-        "trading_name",
-        "business_name",
-        "establishment_name",
-        "home_name",
-        "hotel_name",
-    ),
-    "licence_number": (
-        "licence_number",
-        "licence_no",
-        "licence",
-        "license_number",
-        "license_no",
-        "license",
-        "licence_ref",
-        "licence_reference",
-        "reference",
-        "ref",
-        "urn",
-        "ofsted_urn",
-        "registration_number",
-    ),
-    "operator": (
-        "operator",
-        "licence_holder",
-        "licensee",
-        "company",
-        "provider",
-        "operator_name",
-        "owner",
-    ),
-    "address": ("address", "premises_address", "full_address", "address_line_1", "street_address"),
-    "venue_type": ("venue_type",),
-    "subtype": ("subtype", "premises_type", "category", "licence_type"),
-    "postcode": ("postcode", "post_code", "postal_code", "pcd"),
-    "latitude": ("latitude", "lat"),
-    "longitude": ("longitude", "lon", "long", "lng"),
-    "easting": ("easting", "x", "eastings"),
-    "northing": ("northing", "y", "northings"),
-    "grid_ref": ("grid_ref", "grid_reference", "osgr", "ngr"),
-    "uprn": ("uprn",),
-}
-#: Input column synonym (normalised) -> canonical venue column.
-COLUMN_SYNONYMS: Final[dict[str, str]] = {
-    name: target for target, names in _SYNONYMS.items() for name in names
-}
-
-#: Columns of the ``venues`` layer (plus ``geometry``).
-VENUE_COLUMNS: Final[tuple[str, ...]] = (
-    "venue_id",
-    "name",
-    "venue_type",
-    "register_type",
-    "source",
-    "subtype",
-    "licence_number",
-    "operator",
-    "address",
-    "postcode",
-    "restricted",
-    "easting",
-    "northing",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "location_flags",
-    "in_study_area",
-    "lsoa21cd",
-    "ward_cd",
-    "ward_nm",
-    "lad_cd",
-    "source_file",
-    "source_row",
-    "row_hash",
-    "ingested_at",
-)
-
-
-def register_type(text: str) -> str:
-    """The register type named by ``text`` (a few spellings accepted).
-
-    Raises
-    ------
-    ParameterError
-        For an unknown type (the message lists the choices).
-
-    Examples
-    --------
-    >>> register_type("Hotel"), register_type("childrens-home")
-    ('hotel/guest house', "children's home")
-    """
-    key = normalise_name(text)
-    for name in REGISTER_TYPES:
-        if normalise_name(name) == key:
-            return name
-    if key in _TYPE_SYNONYMS:
-        return _TYPE_SYNONYMS[key]
-    raise ParameterError(
-        f"unknown venue register type {text!r}; choose one of {', '.join(REGISTER_TYPES)}"
-    )
-
-
-def _match(columns: list[str], path: Path) -> dict[str, str]:
-    """Input column -> canonical column (first match wins)."""
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for col in columns:
-        target = COLUMN_SYNONYMS.get(normalise_name(col))
-        if target and target not in taken:
-            out[col] = target
-            taken.add(target)
-    if "name" not in taken:
-        raise UnreadableFileError(
-            f"{path}: missing required column name (found {', '.join(map(repr, columns[:12]))})"
-        )
-    if not taken & set(LOCATION_INPUTS):
-        raise UnreadableFileError(
-            f"{path}: no location columns (latitude/longitude, easting/northing, grid_ref, "
-            "uprn or postcode; a free-text address alone cannot be placed offline)"
-        )
-    return out
 
 
 def _empty_venues() -> gpd.GeoDataFrame:
@@ -233,7 +64,7 @@ def _validate(
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, np.ndarray, np.ndarray, str, str, np.ndarray]:
     table = read_table(path)
     raw = table.frame
-    matched = _match(list(raw.columns), path)
+    matched = match_columns(list(raw.columns), path)
     canon = pd.DataFrame({t: raw[c].astype(str).str.strip() for c, t in matched.items()})
     n = len(raw)
     blank = pd.Series([""] * n, index=raw.index, dtype=object)
