@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis.disclosure import DisclosurePolicy
 from analysis.hotspots import run as run_hotspots
-from analysis.tables import controlled
+from analysis.tables import controlled, distinct_children
 from geo.errors import ParameterError
 from geo.store import points
 
@@ -291,7 +291,8 @@ def found_distance_table(
     counts = labels.value_counts().reindex(list(DISTANCE_BANDS)).fillna(0).astype(int)
     table = counts.rename("episodes").to_frame()
     table.index.name = "distance"
-    return controlled(table, count="episodes", policy=policy)
+    kids = distinct_children(episodes, pd.Series(labels, index=km.index))
+    return controlled(table, count="episodes", policy=policy, children=kids)
 
 
 def _rhi_frame(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -318,13 +319,20 @@ _RHI_COUNTS: Final[tuple[str, ...]] = ("ended", "offered", "accepted", "within_7
 
 
 def _rhi_table(
-    flags: pd.DataFrame, groups: pd.Series, policy: DisclosurePolicy | None
+    flags: pd.DataFrame,
+    groups: pd.Series,
+    policy: DisclosurePolicy | None,
+    records: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     table = flags.groupby(groups).sum().astype(int)
     table = table.reindex(columns=list(_RHI_COUNTS))
     parts = []
     for column in _RHI_COUNTS:
-        part = controlled(table[[column]], count=column, policy=policy)
+        kids = None
+        if records is not None:  # distinct children among the episodes counted in the column
+            mask = flags[column].to_numpy(dtype=bool)
+            kids = distinct_children(records.loc[flags.index[mask]], groups[flags.index[mask]])
+        part = controlled(table[[column]], count=column, policy=policy, children=kids)
         parts.append(part[[column, f"{column}_display"]])
     out = pd.concat(parts, axis=1)
     ended = out["ended"].astype("Float64")
@@ -356,7 +364,7 @@ def rhi_by_ward(
     where = (seen if seen is not None else empty).astype(object)
     where = where.where(where.notna(), found if found is not None else empty)
     groups = where.fillna("(no location in the area)").astype(str).rename(column)
-    return _rhi_table(_rhi_frame(episodes), groups, policy)
+    return _rhi_table(_rhi_frame(episodes), groups, policy, records=episodes)
 
 
 def rhi_by_month(
@@ -391,7 +399,7 @@ def rhi_by_month(
     end = pd.to_datetime(frame["end"], errors="coerce")
     flags = _rhi_frame(frame)[end.notna().to_numpy()]
     month = end.dropna().dt.strftime("%Y-%m").rename("month")
-    return _rhi_table(flags, month, policy)
+    return _rhi_table(flags, month, policy, records=frame)
 
 
 def found_hotspots(

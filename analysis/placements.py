@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure import DisclosurePolicy
-from analysis.tables import controlled, quarter_label
+from analysis.tables import controlled, distinct_children, quarter_label
 from geo.boundaries import StudyArea
 from geo.dfe import la_regions, national_distance_share
 from geo.errors import ParameterError
@@ -159,20 +159,28 @@ def counts_by_area(
         count="placements",
         policy=policy,
         rates=[("rate_per_10k", "children_0_15", 10_000.0)],
+        children=distinct_children(placements, column) if code in placements.columns else None,
     )
     out.loc["Total", "name"] = "Total (inside the area)"
     return out
 
 
 def _grouped(
-    values: pd.Series, *, name: str, policy: DisclosurePolicy | None, order: list[str] | None
+    values: pd.Series,
+    *,
+    name: str,
+    policy: DisclosurePolicy | None,
+    order: list[str] | None,
+    records: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    counts = values.fillna("(not recorded)").astype(str).value_counts()
+    labels = values.fillna("(not recorded)").astype(str)
+    counts = labels.value_counts()
     if order is not None:
         counts = counts.reindex(order + [i for i in counts.index if i not in order]).fillna(0)
     table = counts.astype(int).rename("placements").to_frame()
     table.index.name = name
-    return controlled(table, count="placements", policy=policy)
+    kids = None if records is None else distinct_children(records, labels)
+    return controlled(table, count="placements", policy=policy, children=kids)
 
 
 def by_placing_authority(
@@ -206,7 +214,10 @@ def by_placing_authority(
     table.insert(0, "la_name", regions["la_name"].reindex(table.index).fillna(""))
     table.insert(1, "region_name", regions["region_name"].reindex(table.index).fillna(""))
     table.index.name = "placing_authority"
-    return controlled(table, count="placements", policy=policy)
+    codes = placements["placing_authority"].astype("string")
+    grouped = codes.where(codes.isin(list(head.index)) | codes.isna(), "Other LAs")
+    kids = distinct_children(placements, grouped.astype(object))
+    return controlled(table, count="placements", policy=policy, children=kids)
 
 
 def by_region(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> pd.DataFrame:
@@ -221,7 +232,9 @@ def by_region(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = Non
     """
     regions = la_regions().set_index("la_code")["region_name"]
     region = placements["placing_authority"].map(regions)
-    return _grouped(region, name="region", policy=policy, order=sorted(regions.unique()))
+    return _grouped(
+        region, name="region", policy=policy, order=sorted(regions.unique()), records=placements
+    )
 
 
 def by_type(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> pd.DataFrame:

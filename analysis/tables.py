@@ -5,6 +5,12 @@ that may reach a board goes through :func:`controlled`: counts pass through
 :meth:`analysis.disclosure.DisclosurePolicy.table` (primary suppression of 1-4 by default and
 secondary suppression against the published total), and any rate or share computed from a count
 is blanked wherever that count is suppressed (a rate would reveal the count).
+
+Minimum distinct children: for a disclosure role a cell is shown only when at least
+``policy.min_children`` distinct children are behind it. Callers pass the per-cell distinct
+``child_ref`` counts as ``children=`` (:func:`distinct_children` computes them); records without a
+child reference are not counted (conservative). ``children=None`` applies only the count threshold
+(records that carry no child reference at all, e.g. imported venues).
 """
 
 from __future__ import annotations
@@ -16,7 +22,34 @@ import pandas as pd
 
 from analysis.disclosure import TOTAL_LABEL, DisclosurePolicy
 
-__all__ = ["TOTAL_LABEL", "controlled", "quarter_label"]
+__all__ = ["TOTAL_LABEL", "controlled", "distinct_children", "quarter_label"]
+
+
+def distinct_children(
+    records: pd.DataFrame, keys: pd.Series, *, child_col: str = "child_ref"
+) -> pd.Series | None:
+    """Distinct children per cell label in ``keys`` (aligned with ``records``' rows).
+
+    Returns ``None`` when ``records`` has no ``child_col`` column (then only the count threshold
+    can apply). Blank and missing references are not counted.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"ward": ["a", "a", "a", "b"], "child_ref": ["C1", "C1", "C2", None]})
+    >>> distinct_children(r, r["ward"]).to_dict()
+    {'a': 2, 'b': 0}
+    >>> distinct_children(r.drop(columns="child_ref"), r["ward"]) is None
+    True
+    """
+    if child_col not in records.columns:
+        return None
+    refs = records[child_col].astype("string").str.strip()
+    refs = refs.where(refs != "")
+    labels = keys.reindex(records.index).astype(object)
+    known = refs.notna().to_numpy() & labels.notna().to_numpy()
+    counts = refs[known].groupby(labels[known].astype(str)).nunique()
+    all_labels = pd.Index(labels.dropna().astype(str).unique())
+    return counts.reindex(all_labels.union(counts.index), fill_value=0).astype("int64")
 
 
 def quarter_label(dates: pd.Series) -> pd.Series:
@@ -39,6 +72,7 @@ def controlled(
     policy: DisclosurePolicy | None,
     rates: Sequence[tuple[str, str, float]] = (),
     total: bool = True,
+    children: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Add a total row, suppress ``count`` under ``policy`` and recompute rates from shown counts.
 
@@ -55,6 +89,9 @@ def controlled(
         denominator is not positive.
     total : bool, default True
         Append a ``"Total"`` row (denominators summed).
+    children : pandas.Series, optional
+        Distinct children per cell, indexed by the cell labels (missing labels count 0): cells
+        with fewer than ``policy.min_children`` are suppressed too (:func:`distinct_children`).
 
     Returns
     -------
@@ -70,6 +107,12 @@ def controlled(
     ['c', 'c', '12', '25']
     >>> out["rate"].round(1).tolist()
     [nan, nan, 40.0, 41.7]
+    >>> t2 = t.assign(n=[6, 10, 12])
+    >>> controlled(t2, count="n", policy=DisclosurePolicy())["n_display"].tolist()
+    ['6', '10', '12', '28']
+    >>> kids = pd.Series({"a": 6, "b": 2, "c": 12})  # b: 10 records of 2 children
+    >>> controlled(t2, count="n", policy=DisclosurePolicy(), children=kids)["n_display"].tolist()
+    ['c', 'c', '12', '28']
     """
     counts = pd.to_numeric(table[count], errors="coerce").fillna(0).astype("int64")
     name = table.index.name
@@ -86,7 +129,11 @@ def controlled(
         values = pd.to_numeric(out[count]).astype("Int64")
         display = values.astype(str)
     else:
-        suppressed = policy.table(counts.rename(count), totals=total)
+        kids: pd.Series | None = None
+        if children is not None:
+            per_cell = children.reindex(table.index.astype(str)).fillna(0).to_numpy()
+            kids = pd.Series(per_cell, index=counts.index)
+        suppressed = policy.table(counts.rename(count), totals=total, children=kids)
         values = pd.Series(suppressed.values.to_numpy(), index=out.index).astype("Int64")
         display = pd.Series(suppressed.display.to_numpy(), index=out.index).astype(str)
     out[count] = values

@@ -1,0 +1,61 @@
+"""Minimum distinct children in the strategic tables (``children=`` of ``analysis.tables``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.disclosure import DisclosurePolicy
+from analysis.missing import rhi_by_ward
+from analysis.placements import by_placing_authority, by_region
+from analysis.tables import controlled, distinct_children
+
+BOARD = DisclosurePolicy()  # threshold 5, min_children 5
+
+
+def test_controlled_suppresses_cells_with_few_children() -> None:
+    table = pd.DataFrame({"n": [8, 9, 30]}, index=pd.Index(["a", "b", "c"], name="ward"))
+    plain = controlled(table, count="n", policy=BOARD)
+    assert plain["n_display"].tolist() == ["8", "9", "30", "47"]
+    kids = pd.Series({"a": 1, "b": 7, "c": 20})  # a: 8 records of one child
+    shown = controlled(table, count="n", policy=BOARD, children=kids)
+    assert shown["n_display"].tolist()[0] == "c"
+    assert shown["n_display"].tolist().count("c") == 2  # and its partner against the total
+    assert controlled(table, count="n", policy=None, children=kids)["n"].tolist() == [8, 9, 30, 47]
+
+
+def test_distinct_children_ignores_blank_references() -> None:
+    r = pd.DataFrame({"k": ["x", "x", "x", "y"], "child_ref": ["A", " ", None, "B"]})
+    assert distinct_children(r, r["k"]).to_dict() == {"x": 1, "y": 1}
+
+
+def _placements() -> pd.DataFrame:
+    # Yorkshire (Leeds, E08000035): 6 placements of ONE child; London (E09000001): 7 of 7
+    return pd.DataFrame(
+        {
+            "placing_authority": ["E08000035"] * 6 + ["E09000001"] * 7,
+            "child_ref": ["K1"] * 6 + [f"L{i}" for i in range(7)],
+        }
+    )
+
+
+def test_placements_tables_pass_children() -> None:
+    region = by_region(_placements(), policy=BOARD)
+    assert region.loc["Yorkshire and The Humber", "placements_display"] == "c"
+    assert by_region(_placements())["placements"]["Yorkshire and The Humber"] == 6  # analyst
+    # top=1 keeps London (7 placements, 7 children); Leeds (6 of one child) is "Other LAs"
+    la = by_placing_authority(_placements(), top=1, policy=BOARD)
+    assert la.loc["Other LAs", "placements_display"] == "c"
+    assert la.loc["E09000001", "placements_display"] == "c"  # its partner against the total
+
+
+def test_rhi_by_ward_passes_children() -> None:
+    episodes = pd.DataFrame(
+        {
+            "last_seen_ward_nm": ["Batley East"] * 6 + ["Dewsbury West"] * 8,
+            "end": pd.to_datetime(["2024-01-02"] * 14),
+            "child_ref": ["C1", "C2"] * 3 + [f"D{i}" for i in range(8)],
+        }
+    )
+    board = rhi_by_ward(episodes, policy=BOARD)
+    assert board.loc["Batley East", "ended_display"] == "c"  # 6 episodes of 2 children
+    assert int(rhi_by_ward(episodes).loc["Batley East", "ended"]) == 6
