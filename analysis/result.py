@@ -32,7 +32,9 @@ Files (:func:`write_hotspots` / :func:`read_hotspots`) always carry the paramete
   layer ``csmap_parameters`` (columns ``key``, ``value_json``);
 * ``.csv``: geometry as WKT in column ``geometry_wkt``; the parameters in a JSON sidecar
   ``FILE.csv.params.json`` next to it (the CSV itself stays a plain table any spreadsheet opens;
-  keep the two files together).
+  keep the two files together). Written by :func:`geo.export.write_csv`, so a text cell that
+  starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is stored with a leading
+  ``'`` (formula injection) and reads back with it.
 
 Date/time columns (e.g. ``first_date`` / ``last_date`` of clusters and repeat locations) are ISO
 8601 text in GeoJSON and CSV (``2025-01-02T10:30:00``, missing = null/empty) and native datetimes
@@ -57,6 +59,7 @@ import pandas as pd
 
 from analysis.inference import LABELS, NOT_SIGNIFICANT
 from geo.errors import ParameterError, UnreadableFileError
+from geo.export import write_csv
 from geo.vocab import BNG_EPSG
 
 STANDARD_COLUMNS: Final[tuple[str, ...]] = (
@@ -314,7 +317,7 @@ def write_hotspots(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     else:
         frame = pd.DataFrame(flat.drop(columns=flat.geometry.name))
         frame[WKT_COLUMN] = flat.geometry.to_wkt()
-        frame.to_csv(p, index=False)
+        write_csv(frame, p)  # formula-safe: text cells starting = + - @ tab CR get a leading '
         params_path(p).write_text(json.dumps(params, indent=2), encoding="utf-8")
     return p
 

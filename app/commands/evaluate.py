@@ -27,6 +27,7 @@ import pandas as pd
 from app.commands.argtypes import positive, scale
 from app.commands.inputs import report_quarantine
 from geo.errors import CsmapError, ParameterError, UnreadableFileError
+from geo.export import write_csv
 
 PROG = "csmap evaluate"
 #: Columns of a police.uk street file that identify one (the rest are optional).
@@ -223,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
         if out.suffix.lower() != ".csv":
             raise ParameterError(f"--out {args.out}: write a .csv file")
         out.parent.mkdir(parents=True, exist_ok=True)
-        results.to_csv(out, index=False)
+        write_csv(results, out)  # formula-safe (geo.export)
     except (CsmapError, OSError) as exc:
         print(f"{PROG}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
