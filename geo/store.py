@@ -109,14 +109,48 @@ def _for_gpkg(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 _BATCH_ROWS = 131_072
 
 
+#: 2-D WKB point, little endian: byte order 1, type 1 (Point), x, y (21 bytes, unpadded).
+_WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+
+
+def _wkb(geoms: np.ndarray) -> pa.Array:
+    """WKB of shapely geometries as an Arrow binary array (None -> null).
+
+    2-D points (the records' geometry) are packed by numpy, byte for byte what
+    ``shapely.to_wkb`` writes (an empty point is x = y = NaN) but without a call per geometry;
+    anything else goes through ``shapely.to_wkb``.
+    """
+    types = shapely.get_type_id(geoms)
+    if not np.isin(types, (-1, 0)).all() or shapely.has_z(geoms).any():
+        return pa.array(shapely.to_wkb(geoms), type=pa.binary())
+    valid = types == 0
+    points = geoms[valid]
+    packed = np.empty(len(points), dtype=_WKB_POINT)
+    packed["order"] = 1
+    packed["type"] = 1
+    packed["x"] = packed["y"] = np.nan
+    filled = ~shapely.is_empty(points)
+    packed["x"][filled] = shapely.get_x(points[filled])
+    packed["y"][filled] = shapely.get_y(points[filled])
+    offsets = np.zeros(len(geoms) + 1, dtype=np.int32)
+    np.cumsum(np.where(valid, _WKB_POINT.itemsize, 0), out=offsets[1:])
+    nulls = len(geoms) - len(points)
+    validity = pa.array(valid).buffers()[1] if nulls else None
+    return pa.BinaryArray.from_buffers(
+        pa.binary(),
+        len(geoms),
+        [validity, pa.py_buffer(offsets), pa.py_buffer(packed.tobytes())],
+        null_count=nulls,
+    )
+
+
 def _arrow_batch(
     data: gpd.GeoDataFrame, start: int, stop: int, schema: pa.Schema | None
 ) -> pa.Table:
     geom = data.geometry.name
     part = pd.DataFrame(data.iloc[start:stop].drop(columns=geom), copy=False)
     table = pa.Table.from_pandas(part, preserve_index=False)
-    wkb = shapely.to_wkb(np.asarray(data.geometry.values[start:stop]))
-    table = table.append_column(geom, pa.array(wkb, type=pa.binary()))
+    table = table.append_column(geom, _wkb(np.asarray(data.geometry.values[start:stop])))
     if schema is None:  # GDAL has no null type: all-null columns are text (as in pyogrio)
         for i, field in enumerate(table.schema):
             if pa.types.is_null(field.type):
@@ -347,16 +381,25 @@ class Transaction:
         self.tmp.unlink(missing_ok=True)
 
 
+#: SQLite settings for writing the temporary copy. The copy is only swapped in after an fsync
+#: (:meth:`Transaction.commit`), so SQLite's own durability is not needed. A 64 MB page cache
+#: (default 2 MB) keeps the R-tree and b-tree pages being filled in memory: writing 1M rows takes
+#: a quarter less CPU (7.7 -> 5.9 s measured), for about 100 MB more peak memory; larger caches
+#: gained nothing more.
+_FAST_SQLITE = {
+    "OGR_SQLITE_SYNCHRONOUS": "OFF",
+    "OGR_SQLITE_JOURNAL": "OFF",
+    "OGR_SQLITE_CACHE": "64",
+}
+
+
 @contextlib.contextmanager
 def _fast_sqlite() -> Iterator[None]:
-    # The copy is only swapped in after an fsync, so SQLite's own durability is not needed.
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"})
+    pyogrio.set_gdal_config_options(_FAST_SQLITE)
     try:
         yield
     finally:
-        pyogrio.set_gdal_config_options(
-            {"OGR_SQLITE_SYNCHRONOUS": None, "OGR_SQLITE_JOURNAL": None}
-        )
+        pyogrio.set_gdal_config_options(dict.fromkeys(_FAST_SQLITE))
 
 
 def points(records: gpd.GeoDataFrame, point_kind: PointKind) -> gpd.GeoDataFrame:
