@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis.disclosure import DisclosurePolicy
 from analysis.hotspots import run as run_hotspots
-from analysis.tables import controlled, distinct_children
+from analysis.tables import controlled, distinct_children, distinct_children_2d
 from geo.errors import ParameterError
 from geo.store import points
 
@@ -230,7 +230,9 @@ def duration_table(episodes: pd.DataFrame, *, policy: DisclosurePolicy | None = 
         out["Total"] = out.sum(axis=1)
         out.loc["Total"] = out.sum(axis=0)
         return out
-    return policy.table(table, totals="both").display
+    rows = pd.Series(band, index=episodes.index).astype(object)
+    kids = distinct_children_2d(episodes, rows, kind, like=table)
+    return policy.table(table, totals="both", children=kids).display
 
 
 def found_distance(episodes: pd.DataFrame, placements: pd.DataFrame | None = None) -> pd.DataFrame:

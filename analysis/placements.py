@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure import DisclosurePolicy
-from analysis.tables import controlled, distinct_children, quarter_label
+from analysis.tables import controlled, distinct_children, distinct_children_2d, quarter_label
 from geo.boundaries import StudyArea
 from geo.dfe import la_regions, national_distance_share
 from geo.errors import ParameterError
@@ -262,7 +262,8 @@ def by_type(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = None)
         out["Total"] = out.sum(axis=1)
         out.loc["Total"] = out.sum(axis=0)
         return out
-    return policy.table(table, totals="both").display
+    kids = distinct_children_2d(placements, pt, pv, like=table)
+    return policy.table(table, totals="both", children=kids).display
 
 
 def by_quarter(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> pd.DataFrame:
@@ -283,7 +284,8 @@ def by_quarter(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = No
         counts = quarter_label(start).value_counts().reindex(labels).fillna(0).astype(int)
         table = counts.rename("placements").to_frame()
     table.index.name = "quarter"
-    return controlled(table, count="placements", policy=policy)
+    kids = distinct_children(placements.loc[start.index], quarter_label(start))
+    return controlled(table, count="placements", policy=policy, children=kids)
 
 
 def _home_postcodes(placements: pd.DataFrame) -> pd.Series:

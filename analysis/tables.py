@@ -22,7 +22,13 @@ import pandas as pd
 
 from analysis.disclosure import TOTAL_LABEL, DisclosurePolicy
 
-__all__ = ["TOTAL_LABEL", "controlled", "distinct_children", "quarter_label"]
+__all__ = [
+    "TOTAL_LABEL",
+    "controlled",
+    "distinct_children",
+    "distinct_children_2d",
+    "quarter_label",
+]
 
 
 def distinct_children(
@@ -63,6 +69,31 @@ def quarter_label(dates: pd.Series) -> pd.Series:
     d = pd.to_datetime(dates, errors="coerce")
     text = d.dt.year.astype("Int64").astype(str) + "-Q" + d.dt.quarter.astype("Int64").astype(str)
     return text.where(d.notna(), np.nan)
+
+
+def distinct_children_2d(
+    records: pd.DataFrame, rows: pd.Series, columns: pd.Series, *, like: pd.DataFrame
+) -> pd.DataFrame | None:
+    """Distinct children per (row, column) cell, shaped like the count table ``like``.
+
+    For ``DisclosurePolicy.table(like, children=...)``; ``None`` without a ``child_ref`` column.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"a": ["x", "x", "y"], "b": ["p", "p", "q"], "child_ref": ["C", "C", "D"]})
+    >>> counts = pd.crosstab(r["a"], r["b"])
+    >>> distinct_children_2d(r, r["a"], r["b"], like=counts).to_numpy().tolist()
+    [[1, 0], [0, 1]]
+    """
+    if "child_ref" not in records.columns:
+        return None
+    refs = records["child_ref"].astype("string").str.strip()
+    refs = refs.where(refs != "")
+    frame = pd.DataFrame(
+        {"r": rows.reindex(records.index), "c": columns.reindex(records.index), "k": refs}
+    ).dropna()
+    kids = frame.groupby(["r", "c"], observed=True)["k"].nunique().unstack(fill_value=0)
+    return kids.reindex(index=like.index, columns=like.columns, fill_value=0).astype("int64")
 
 
 def controlled(

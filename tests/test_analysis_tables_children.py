@@ -59,3 +59,30 @@ def test_rhi_by_ward_passes_children() -> None:
     board = rhi_by_ward(episodes, policy=BOARD)
     assert board.loc["Batley East", "ended_display"] == "c"  # 6 episodes of 2 children
     assert int(rhi_by_ward(episodes).loc["Batley East", "ended"]) == 6
+
+
+def test_quarter_and_type_tables_pass_children() -> None:
+    from analysis.missing import duration_table
+    from analysis.placements import by_quarter, by_type
+
+    p = pd.DataFrame(
+        {
+            "start_date": pd.to_datetime(["2024-01-05"] * 6 + ["2024-04-05"] * 7),
+            "placement_type": ["K2"] * 13,
+            "provider_type": ["PR4"] * 6 + ["PR5"] * 7,
+            "child_ref": ["K1"] * 6 + [f"L{i}" for i in range(7)],
+        }
+    )
+    assert by_quarter(p, policy=BOARD).loc["2024-Q1", "placements_display"] == "c"
+    assert by_type(p).loc["K2", "PR4"] == 6
+    assert by_type(p, policy=BOARD).loc["K2", "PR4"] == "c"
+    e = pd.DataFrame(
+        {
+            "episode_type": ["missing"] * 6,
+            "start": pd.to_datetime(["2024-01-01"] * 6),
+            "end": pd.to_datetime(["2024-01-01 05:00"] * 6),
+            "child_ref": ["C1"] * 6,
+        }
+    )
+    assert int(duration_table(e).loc["under 24 hours", "missing"]) == 6
+    assert duration_table(e, policy=BOARD).loc["under 24 hours", "missing"] == "c"
