@@ -36,7 +36,7 @@ from geo.coords import resolve_locations
 from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.export import write_csv
 from geo.geocode import Lookups, load_lookups
-from geo.ingest import IngestReport, _content_hashes, resolve_area
+from geo.ingest import IngestReport, _content_hashes, _quarantine_frame, resolve_area
 from geo.readers import read_table
 from geo.schema import normalise_name
 from geo.store import Store
@@ -162,16 +162,6 @@ def _validate(
     return raw, gdf, joined, dup, table.encoding, table.content_hash, table.row_numbers()
 
 
-def _quarantine(
-    raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray, numbers: np.ndarray
-) -> pd.DataFrame:
-    rows = np.flatnonzero(mask)
-    out = raw.iloc[rows].copy()
-    out.insert(0, "reasons", reasons[rows])
-    out.insert(0, "source_row", numbers[rows])
-    return out.reset_index(drop=True)
-
-
 def import_venues(
     path: str | os.PathLike[str],
     *,
@@ -241,7 +231,7 @@ def import_venues(
     records["source_row"] = numbers[rows].astype("int64")
     records["ingested_at"] = now
     records = records.reset_index(drop=True)
-    quarantine = _quarantine(raw, bad, reasons, numbers)
+    quarantine = _quarantine_frame(raw, bad, reasons, numbers)
     report = IngestReport(
         kind="venues",
         file=str(path),

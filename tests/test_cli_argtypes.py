@@ -121,3 +121,15 @@ def test_quarantine_note_limits_rows(capsys: pytest.CaptureFixture[str]) -> None
 def test_docstring_examples(module: object) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_existing_store(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "none.gpkg"
+    with pytest.raises(ParameterError, match="none.gpkg: store not found"):
+        inputs.existing_store(str(missing))
+    monkeypatch.setenv("CSMAP_STORE", str(missing))
+    with pytest.raises(ParameterError, match="none.gpkg"):
+        inputs.existing_store(None)  # default from $CSMAP_STORE
+    there = tmp_path / "s.gpkg"
+    there.write_bytes(b"")
+    assert inputs.existing_store(str(there)).path == there

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.argtypes import count, date, positive
+from app.commands.inputs import existing_store
 from geo.errors import CsmapError, ParameterError
 
 SUFFIXES = (".html", ".pdf", ".json")
@@ -55,18 +56,14 @@ def _run(args: argparse.Namespace) -> int:
     )
     from geo.geocode import load_lookups
     from geo.ingest import resolve_area
-    from geo.store import Store, default_store_path
     from geo.store_meta import is_demo_store
     from geo.venue_import import all_venues
 
     out = Path(args.out)
     if out.suffix.lower() not in SUFFIXES:
         raise ParameterError(f"--out {out}: use a .html, .pdf or .json file name")
-    path = default_store_path(args.store)
-    if not path.exists():
-        raise ParameterError(f"{path}: store not found (load records with csmap ingest)")
+    store = existing_store(args.store)
     location = parse_location(args.location, lookups=load_lookups())
-    store = Store(path)
     area = resolve_area(args.area)
     records = {k: store.read(k) for k in ("concerns", "missing_episodes")}
     venues = all_venues(area=area.name, store=store, include_restricted=False)
@@ -78,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
         radius=args.radius,
         months=args.months,
         as_of=args.as_of,
-        synthetic=is_demo_store(path),
+        synthetic=is_demo_store(store.path),
     )
     suffix = out.suffix.lower()
     if suffix == ".json":

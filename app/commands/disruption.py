@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.argtypes import date, metres
+from app.commands.inputs import existing_store
 from geo.errors import CsmapError, ParameterError
 
 METHODS = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat")
@@ -71,7 +72,6 @@ def _run(args: argparse.Namespace) -> int:
     )
     from geo.export import write_csv
     from geo.ingest import resolve_area
-    from geo.store import Store, default_store_path
     from geo.store_meta import is_demo_store
     from geo.venue_import import all_venues
 
@@ -80,14 +80,11 @@ def _run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--out {out}: use a .csv, .html or .pdf file name")
     if args.date_from is not None and args.date_to is not None and args.date_from > args.date_to:
         raise ParameterError("--from is after --to")
-    path = default_store_path(args.store)
-    if not path.exists():
-        raise ParameterError(f"{path}: store not found (load records with csmap ingest)")
-    store = Store(path)
+    store = existing_store(args.store)
     area = resolve_area(args.area)
     concerns = store.read("concerns")
     venues = all_venues(area=area.name, store=store, include_restricted=False)
-    synthetic = is_demo_store(path)
+    synthetic = is_demo_store(store.path)
     briefing = build_briefing(
         concerns,
         area=area,

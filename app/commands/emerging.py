@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.argtypes import scale
-from app.commands.inputs import load_points
+from app.commands.inputs import add_input_arguments, load_points
 from app.filters import DATE_COLUMNS
 from geo.errors import CsmapError, ParameterError
-from geo.vocab import POINT_KINDS, POINT_RECORD_KINDS
+from geo.vocab import POINT_RECORD_KINDS
 
 PROG = "csmap spacetime emerging"
 
@@ -36,11 +36,7 @@ def add_subcommand(sub: Any) -> None:
         help="emerging hot spots: new, persistent, intensifying, ... per grid cell over months",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
-    p.add_argument("input", nargs="?", help="CSV/.xlsx of records (omit with --store)")
-    p.add_argument("--store", default=None, help="read records from this store instead of INPUT")
-    p.add_argument("--kind", choices=POINT_KINDS, default="concerns", help="point set")
-    p.add_argument("--mapping", default=None, help="YAML column/value mapping for INPUT")
-    p.add_argument("--area", default="kirklees", help="study area (default kirklees)")
+    add_input_arguments(p)
     p.add_argument("--cell-size", type=scale, default="auto", help="metres or auto")
     p.add_argument("--band", type=scale, default="auto", help="distance band: metres or auto")
     p.add_argument("--shape", choices=("square", "hex"), default="square", help="cell shape")

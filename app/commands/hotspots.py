@@ -19,10 +19,10 @@ from typing import Any
 import pandas as pd
 
 from app.commands.argtypes import count, positive, scale, seed, share
-from app.commands.inputs import load_points
+from app.commands.inputs import add_input_arguments, load_points
 from app.filters import DATE_COLUMNS
 from geo.errors import CsmapError, ParameterError
-from geo.vocab import POINT_KINDS, POINT_RECORD_KINDS
+from geo.vocab import POINT_RECORD_KINDS
 
 METHOD_CHOICES = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat", "scan")
 #: Method-specific options: argparse dest -> (flag, methods it applies to, parameter name).
@@ -51,7 +51,7 @@ def register(subparsers: Any) -> None:
         help="find hotspots (Gi*, KDE, clusters, repeat locations) and write them to a file",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
-    p.add_argument("input", nargs="?", help="CSV/.xlsx of records (omit with --store)")
+    add_input_arguments(p)
     p.add_argument("--method", choices=METHOD_CHOICES, default="gi")
     p.add_argument(
         "--adjust",
@@ -75,10 +75,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--from", dest="date_from", default=None, help="first date (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", default=None, help="last date (YYYY-MM-DD)")
     p.add_argument("--category", action="append", default=None, help="keep only these (repeat)")
-    p.add_argument("--area", default="kirklees", help="study area (default kirklees)")
-    p.add_argument("--store", default=None, help="read records from this store instead of INPUT")
-    p.add_argument("--kind", choices=POINT_KINDS, default="concerns", help="point set")
-    p.add_argument("--mapping", default=None, help="YAML column/value mapping for INPUT")
     p.add_argument("--out", required=True, help="FILE.geojson, FILE.gpkg or FILE.csv")
     p.set_defaults(func=run)
 

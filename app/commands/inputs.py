@@ -1,17 +1,63 @@
 """Reading a sub-command's events: a records file validated as ``csmap ingest`` does, or the store.
 
-Shared by ``csmap hotspots``, ``csmap spacetime emerging`` and ``csmap evaluate``. Nothing is
-stored; quarantined and duplicate rows of a file are reported on stderr.
+Shared by ``csmap hotspots``, ``csmap spacetime emerging``, ``csmap evaluate``, ``csmap assess`` and
+``csmap disruption``. Nothing is stored; quarantined and duplicate rows of a file are reported on
+stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.errors import ParameterError
-from geo.vocab import POINT_RECORD_KINDS
+from geo.vocab import POINT_KINDS, POINT_RECORD_KINDS
+
+if TYPE_CHECKING:
+    from geo.store import Store
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add INPUT, ``--store``, ``--kind``, ``--mapping`` and ``--area`` (for :func:`load_points`).
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_input_arguments(p)
+    >>> vars(p.parse_args(["a.csv"]))
+    {'input': 'a.csv', 'store': None, 'kind': 'concerns', 'mapping': None, 'area': 'kirklees'}
+    """
+    parser.add_argument("input", nargs="?", help="CSV/.xlsx of records (omit with --store)")
+    parser.add_argument(
+        "--store", default=None, help="read records from this store instead of INPUT"
+    )
+    parser.add_argument("--kind", choices=POINT_KINDS, default="concerns", help="point set")
+    parser.add_argument("--mapping", default=None, help="YAML column/value mapping for INPUT")
+    parser.add_argument("--area", default="kirklees", help="study area (default kirklees)")
+
+
+def existing_store(path: str | None) -> Store:
+    """The store at ``path`` (default ``$CSMAP_STORE``), which must exist.
+
+    Raises
+    ------
+    ParameterError
+        No store there (the message names the path).
+
+    Examples
+    --------
+    >>> existing_store("/nonexistent/s.gpkg")
+    Traceback (most recent call last):
+    ...
+    geo.errors.ParameterError: /nonexistent/s.gpkg: store not found (load records with csmap ingest)
+    """
+    from geo.store import Store, default_store_path  # noqa: PLC0415 (keep --help fast)
+
+    store_path = default_store_path(path)
+    if not store_path.exists():
+        raise ParameterError(f"{store_path}: store not found (load records with csmap ingest)")
+    return Store(store_path)
 
 
 def report_quarantine(name: str, report: Any, *, prog: str, rows: int) -> None:
@@ -90,14 +136,12 @@ def load_points(args: argparse.Namespace, *, area: Any, prog: str, rows: int) ->
     ...
     geo.errors.ParameterError: give an INPUT file or --store PATH
     """
-    from geo.store import points  # noqa: PLC0415
+    from geo.store import Store, points  # noqa: PLC0415
 
     if args.store and args.input:
         raise ParameterError("give either INPUT or --store, not both")
     kind = POINT_RECORD_KINDS[args.kind]
     if args.store:
-        from geo.store import Store  # noqa: PLC0415
-
         records = Store(args.store).read(kind)
     elif args.input:
         from geo.ingest import validate_file  # noqa: PLC0415
