@@ -30,7 +30,7 @@ import pandas as pd
 
 from analysis.disclosure import DisclosurePolicy
 from analysis.inference import fdr_bh, p_poisson_lower
-from analysis.tables import quarter_label
+from analysis.tables import distinct_children_2d, quarter_label
 from geo.errors import ParameterError
 from geo.vocab import AGENCIES
 
@@ -113,7 +113,8 @@ def agency_by_area(
     frame = concerns
     if quarter is not None:
         frame = concerns[(quarter_label(concerns["reported_date"]) == quarter).to_numpy()]
-    table = pd.crosstab(_area(frame, level), _agency(frame))
+    rows, cols = _area(frame, level), _agency(frame)
+    table = pd.crosstab(rows, cols)
     order = [a for a in AGENCIES if a in table.columns] + [
         a for a in table.columns if a not in AGENCIES
     ]
@@ -123,7 +124,8 @@ def agency_by_area(
         out["Total"] = out.sum(axis=1)
         out.loc["Total"] = out.sum(axis=0)
         return out.astype(int)
-    return policy.table(table, totals="both").display
+    kids = distinct_children_2d(frame, rows, cols, like=table)
+    return policy.table(table, totals="both", children=kids).display
 
 
 def agency_by_quarter(concerns: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> Any:
@@ -137,7 +139,8 @@ def agency_by_quarter(concerns: pd.DataFrame, *, policy: DisclosurePolicy | None
     [1, 1, 2]
     """
     quarters = quarter_label(concerns["reported_date"]).fillna("(no date)").rename("quarter")
-    table = pd.crosstab(quarters, _agency(concerns))
+    agency = _agency(concerns)
+    table = pd.crosstab(quarters, agency)
     order = [a for a in AGENCIES if a in table.columns] + [
         a for a in table.columns if a not in AGENCIES
     ]
@@ -147,7 +150,8 @@ def agency_by_quarter(concerns: pd.DataFrame, *, policy: DisclosurePolicy | None
         out["Total"] = out.sum(axis=1)
         out.loc["Total"] = out.sum(axis=0)
         return out.astype(int)
-    return policy.table(table, totals="both").display
+    kids = distinct_children_2d(concerns, quarters, agency, like=table)
+    return policy.table(table, totals="both", children=kids).display
 
 
 def silent_agencies(
@@ -190,7 +194,8 @@ def silent_agencies(
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha must be in (0, 1), not {alpha!r}")
     area = _area(concerns, level)
-    table = pd.crosstab(area, _agency(concerns))
+    agency = _agency(concerns)
+    table = pd.crosstab(area, agency)
     table = table.drop(index=_NO_AREA, errors="ignore")
     total = table.to_numpy().sum()
     column = _LEVELS[level]
@@ -217,7 +222,8 @@ def silent_agencies(
     if missing_by_area is not None:
         out["missing_episodes"] = out[column].map(missing_by_area).fillna(0).astype(int)
     if policy is not None:
-        shown = policy.table(table, totals="both").display
+        kids = distinct_children_2d(concerns, area, agency, like=table)
+        shown = policy.table(table, totals="both", children=kids).display
         out["observed"] = [shown.loc[a, g] for a, g in zip(out[column], out["agency"], strict=True)]
         if "missing_episodes" in out.columns:
             counts = missing_by_area.reindex(table.index).fillna(0).astype(int)  # type: ignore[union-attr]

@@ -86,3 +86,19 @@ def test_quarter_and_type_tables_pass_children() -> None:
     )
     assert int(duration_table(e).loc["under 24 hours", "missing"]) == 6
     assert duration_table(e, policy=BOARD).loc["under 24 hours", "missing"] == "c"
+
+
+def test_agency_tables_pass_children() -> None:
+    from analysis.agencies import agency_by_area, agency_by_quarter
+
+    c = pd.DataFrame(
+        {
+            "ward_nm": ["A"] * 6 + ["B"] * 7,
+            "reporting_agency": ["police"] * 13,
+            "reported_date": pd.to_datetime(["2024-01-05"] * 6 + ["2024-05-05"] * 7),
+            "child_ref": ["K1"] * 6 + [f"L{i}" for i in range(7)],  # ward A: one child
+        }
+    )
+    assert int(agency_by_area(c).loc["A", "police"]) == 6
+    assert agency_by_area(c, policy=BOARD).loc["A", "police"] == "c"
+    assert agency_by_quarter(c, policy=BOARD).loc["2024-Q1", "police"] == "c"
