@@ -11,6 +11,7 @@ from _demo_store import demo_store
 from _report_checks import pdf_page_ink
 
 from app.cli import main
+from geo.store_meta import set_meta
 from geo.venue_import import import_venues
 
 
@@ -29,6 +30,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     homes = folder / "homes.csv"
     homes.write_text("name,urn,easting,northing\nSecret House,SC9,414420,416400\n")
     import_venues(homes, kind="children's home", store=path, area="kirklees")
+    # Any import clears the demo marker (real data may have arrived); these registers are made up
+    # for the test, so mark the store as synthetic again, as `make demo` does after loading.
+    set_meta(path, key="demo", value="true")
     return path
 
 
