@@ -36,6 +36,13 @@ Files (:func:`write_hotspots` / :func:`read_hotspots`) always carry the paramete
   starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is stored with a leading
   ``'`` (formula injection) and reads back with it.
 
+Every file also carries, beside the method's parameters, ``attribution`` (the lines of the open
+data the result is built on, default :data:`geo.datasets.ATTRIBUTION_LINES`: study area and
+population come from the bundled geography) and ``synthetic`` (whether the records are the
+synthetic demo data, from the caller or ``attrs["csmap_notice"]``; with ``synthetic_notice`` when
+true). :func:`read_hotspots` moves these three keys to ``attrs["csmap_notice"]`` so that
+``attrs["csmap_params"]`` round-trips unchanged.
+
 Date/time columns (e.g. ``first_date`` / ``last_date`` of clusters and repeat locations) are ISO
 8601 text in GeoJSON and CSV (``2025-01-02T10:30:00``, missing = null/empty) and native datetimes
 in GeoPackage; the written parameters list them under ``datetime_columns`` and
@@ -48,7 +55,7 @@ import datetime as dt
 import json
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
@@ -58,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.inference import LABELS, NOT_SIGNIFICANT
+from geo.datasets import ATTRIBUTION_LINES
 from geo.errors import ParameterError, UnreadableFileError
 from geo.export import write_csv
 from geo.vocab import BNG_EPSG
@@ -85,6 +93,10 @@ WKT_COLUMN: Final[str] = "geometry_wkt"
 SUFFIXES: Final[tuple[str, ...]] = (".geojson", ".gpkg", ".csv")
 #: Parameter key (files only) listing the datetime columns, removed again on reading.
 DATETIME_KEY: Final[str] = "datetime_columns"
+#: ``attrs`` key of the attribution lines and synthetic flag read back from a file.
+NOTICE_ATTR: Final[str] = "csmap_notice"
+#: File-level keys (not method parameters) moved to ``attrs[NOTICE_ATTR]`` on reading.
+NOTICE_KEYS: Final[tuple[str, ...]] = ("attribution", "synthetic", "synthetic_notice")
 
 
 def csmap_version() -> str:
@@ -259,7 +271,62 @@ def params_path(path: str | Path) -> Path:
     return p.with_name(p.name + ".params.json")
 
 
-def write_hotspots(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
+def file_params(
+    gdf: gpd.GeoDataFrame,
+    *,
+    synthetic: bool | None = None,
+    attribution: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The parameters a written file carries: the result's, plus attribution and synthetic flag.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        A :func:`finalise` d result.
+    synthetic : bool, optional
+        Whether the records are synthetic demo data (default: ``attrs["csmap_notice"]``, else
+        False).
+    attribution : sequence of str, optional
+        Attribution lines (default: ``attrs["csmap_notice"]``, else
+        :data:`geo.datasets.ATTRIBUTION_LINES`).
+
+    Returns
+    -------
+    dict
+        JSON-safe parameters.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> res = finalise(gpd.GeoDataFrame({"n_events": [1]}, geometry=[shapely.box(0, 0, 1, 1)],
+    ...     crs=27700), method="demo", params={})
+    >>> p = file_params(res, synthetic=True)
+    >>> p["synthetic"], "synthetic" in p["synthetic_notice"], p["attribution"][0][:20]
+    (True, True, 'Source: Office for N')
+    """
+    notice = gdf.attrs.get(NOTICE_ATTR) or {}
+    params: dict[str, Any] = dict(_json_safe(gdf.attrs.get(PARAMS_ATTR, {})))
+    if synthetic is None:
+        synthetic = bool(notice.get("synthetic", False))
+    if attribution is None:
+        attribution = notice.get("attribution") or ATTRIBUTION_LINES
+    params["attribution"] = [str(line) for line in attribution]
+    params["synthetic"] = bool(synthetic)
+    params.pop("synthetic_notice", None)
+    if synthetic:
+        from geo.demo import SYNTHETIC_NOTICE
+
+        params["synthetic_notice"] = SYNTHETIC_NOTICE
+    return params
+
+
+def write_hotspots(
+    gdf: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    synthetic: bool | None = None,
+    attribution: Sequence[str] | None = None,
+) -> Path:
     """Write a result with its parameters to ``.geojson``, ``.gpkg`` or ``.csv``.
 
     Parameters
@@ -268,6 +335,8 @@ def write_hotspots(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
         A :func:`finalise` d result.
     path : str or Path
         Output file; the suffix picks the format (see the module docstring).
+    synthetic, attribution
+        Written with the parameters (see :func:`file_params`).
 
     Returns
     -------
@@ -287,7 +356,7 @@ def write_hotspots(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
         raise ParameterError(f"{p}: output must end in one of {SUFFIXES}")
-    params = _json_safe(gdf.attrs.get(PARAMS_ATTR, {}))
+    params = file_params(gdf, synthetic=synthetic, attribution=attribution)
     dates = datetime_columns(gdf)
     if dates:  # so that read_hotspots restores them (CSV and GeoJSON hold only text)
         params = {**params, DATETIME_KEY: dates}
@@ -396,5 +465,6 @@ def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
     for col in params.pop(DATETIME_KEY, None) or []:
         if col in gdf:
             gdf[col] = pd.to_datetime(gdf[col], format="ISO8601")
-    gdf.attrs = {PARAMS_ATTR: params}
+    notice = {k: params.pop(k) for k in NOTICE_KEYS if k in params}
+    gdf.attrs = {PARAMS_ATTR: params, NOTICE_ATTR: notice}
     return gdf
