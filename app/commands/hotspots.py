@@ -166,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
     from analysis.hotspots import run as run_method  # noqa: PLC0415
     from analysis.result import write_hotspots  # noqa: PLC0415
     from geo.boundaries import load_area  # noqa: PLC0415
+    from geo.store_meta import read_meta  # noqa: PLC0415
 
     try:
         params = _params(args)
@@ -174,7 +175,9 @@ def run(args: argparse.Namespace) -> int:
         if len(pts) == 0:
             raise ParameterError("no events left to analyse after filtering")
         result = run_method(pts, method=args.method, study_area=area, **params)
-        out = write_hotspots(result, args.out)
+        store = getattr(args, "store", None)
+        synthetic = store is not None and read_meta(store).get("demo") == "true"
+        out = write_hotspots(result, args.out, synthetic=synthetic)
     except CsmapError as exc:
         print(f"csmap hotspots: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
