@@ -17,6 +17,7 @@ File names carry the period and method (:func:`geo.export.safe_filename`).
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import mimetypes
@@ -33,8 +34,9 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from analysis.result import PARAMS_ATTR, WKT_COLUMN, params_path, write_hotspots
+from analysis.result import WKT_COLUMN, file_params, params_path, write_hotspots
 from app.vendor import LOCAL_PREFIX, VENDOR_DIR
+from geo.datasets import ATTRIBUTION_LINES
 from geo.errors import ParameterError
 from geo.export import safe_filename, write_csv
 
@@ -74,8 +76,12 @@ def hotspot_export(
     method: str,
     period: tuple[Any, Any] | None = None,
     stem: str = "hotspots",
+    synthetic: bool | None = None,
 ) -> Export:
     """A hotspot result as a downloadable GeoPackage, GeoJSON or CSV (zip with parameters).
+
+    Every format carries the attribution lines and the ``synthetic`` flag with the parameters
+    (:func:`analysis.result.file_params`).
 
     Parameters
     ----------
@@ -89,6 +95,8 @@ def hotspot_export(
         Period analysed, put in the file name.
     stem : str
         First part of the file name.
+    synthetic : bool, optional
+        Whether the records are the synthetic demo data (written with the parameters).
 
     Returns
     -------
@@ -110,7 +118,7 @@ def hotspot_export(
     with tempfile.TemporaryDirectory() as tmp:
         if fmt in ("gpkg", "geojson"):
             name = safe_filename(stem, ext=fmt, method=method, period=period)
-            path = write_hotspots(result, Path(tmp) / name)
+            path = write_hotspots(result, Path(tmp) / name, synthetic=synthetic)
             return Export(name, path.read_bytes(), FORMATS[fmt])
         name = safe_filename(stem, ext="csv", method=method, period=period)
         table = pd.DataFrame(result.drop(columns=result.geometry.name))
@@ -120,7 +128,7 @@ def hotspot_export(
         table[WKT_COLUMN] = result.geometry.to_wkt().to_numpy()
         csv_buf = io.StringIO()
         write_csv(table, csv_buf)
-        params = json.dumps(result.attrs.get(PARAMS_ATTR, {}), indent=2)
+        params = json.dumps(file_params(result, synthetic=synthetic), indent=2)
         zbuf = io.BytesIO()
         with zipfile.ZipFile(zbuf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(name, csv_buf.getvalue().encode("utf-8"))
@@ -182,14 +190,30 @@ def inline_assets(page: str, *, vendor_dir: Path = VENDOR_DIR) -> str:
     return _LINK.sub(link, _SCRIPT.sub(script, page))
 
 
+def notice_lines(*, synthetic: bool) -> list[str]:
+    """The synthetic-data notice (when ``synthetic``) and the attribution lines of the data.
+
+    Examples
+    --------
+    >>> notice_lines(synthetic=True)[0][:10], len(notice_lines(synthetic=False))
+    ('Demo data:', 6)
+    """
+    from geo.demo import SYNTHETIC_NOTICE
+
+    return [*([SYNTHETIC_NOTICE] if synthetic else []), *ATTRIBUTION_LINES]
+
+
 def standalone_map_html(
     fmap: folium.Map,
     *,
     method: str | None = None,
     period: tuple[Any, Any] | None = None,
     stem: str = "hotspot_map",
+    synthetic: bool = False,
 ) -> Export:
     """The map as one self-contained HTML file (vendored assets inlined; opens offline).
+
+    A footer shows :func:`notice_lines` (synthetic-data notice when ``synthetic``, attribution).
 
     Examples
     --------
@@ -200,6 +224,15 @@ def standalone_map_html(
     ('hotspot_map_gi.html', False)
     """
     page = fmap.get_root().render()
+    footer = "".join(
+        f"<div>{html.escape(line)}</div>" for line in notice_lines(synthetic=synthetic)
+    )
+    footer = (
+        '<footer class="csmap-attribution" style="position:fixed;bottom:0;left:0;z-index:1000;'
+        'background:rgba(255,255,255,.85);font:11px sans-serif;padding:2px 6px">'
+        f"{footer}</footer>"
+    )
+    page = page.replace("</body>", footer + "</body>", 1) if "</body>" in page else page + footer
     name = safe_filename(stem, ext="html", method=method, period=_period(period))
     return Export(name, inline_assets(page).encode("utf-8"), "text/html")
 
@@ -211,8 +244,12 @@ def trend_png(
     method: str | None = None,
     period: tuple[Any, Any] | None = None,
     stem: str = "trend",
+    synthetic: bool = False,
 ) -> Export:
     """A monthly trend (``month``, ``events``) as a PNG line chart.
+
+    :func:`notice_lines` are drawn as a caption under the chart and stored in the PNG's
+    ``Description`` text chunk.
 
     Examples
     --------
@@ -223,7 +260,8 @@ def trend_png(
     """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 3.2), dpi=110)
+    lines = notice_lines(synthetic=synthetic)
+    fig = Figure(figsize=(7, 3.2 + 0.14 * len(lines)), dpi=110)
     ax = fig.add_subplot()
     if len(monthly):
         ax.plot(monthly["month"], monthly["events"], marker="o", color="#c0392b")
@@ -233,9 +271,10 @@ def trend_png(
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.045 * len(lines), 1, 1))
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=6, color="#555", va="bottom")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", metadata={"Description": "\n".join(lines)})
     name = safe_filename(stem, ext="png", method=method, period=_period(period))
     return Export(name, buf.getvalue(), "image/png")
 

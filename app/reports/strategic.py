@@ -29,6 +29,8 @@ from analysis.hotspots import run as run_hotspots
 from analysis.tables import controlled
 from app.policy import can, export_rules, require
 from geo.boundaries import StudyArea
+from geo.datasets import ATTRIBUTION_LINES
+from geo.demo import SYNTHETIC_NOTICE
 from geo.dfe import homes_per_10k, netgain
 from geo.export import write_csv
 from geo.geocode import Lookups
@@ -68,6 +70,8 @@ class Report:
     level: str
     sections: list[Section] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    synthetic: bool = False
+    attribution: tuple[str, ...] = ATTRIBUTION_LINES
 
     def section(self, key: str) -> Section:
         """The section with this key."""
@@ -345,6 +349,7 @@ def build_report(
     lookups: Lookups | None = None,
     hotspots: gpd.GeoDataFrame | None = None,
     disclosure: DisclosurePolicy | None = None,
+    synthetic: bool = False,
 ) -> Report:
     """Assemble one strategic view for a role.
 
@@ -363,6 +368,8 @@ def build_report(
         Hotspot polygons for the placements view (default: Gi* hot cells of the concerns).
     disclosure : DisclosurePolicy, optional
         Settings for disclosure roles (default ``DisclosurePolicy()``).
+    synthetic : bool
+        The records are the synthetic demo data (the HTML and CSV say so).
 
     Returns
     -------
@@ -379,7 +386,7 @@ def build_report(
         raise ValueError(f"level must be 'ward' or 'lsoa', not {level!r}")
     policy = _policy(role, disclosure)
     record_level = can(role, "child_references")
-    report = Report(view=view, title=VIEWS[view], role=role, level=level)
+    report = Report(view=view, title=VIEWS[view], role=role, level=level, synthetic=synthetic)
     if policy is not None:
         report.notes.append(
             f"Disclosure control: counts 1-{policy.threshold - 1} are shown as "
@@ -400,6 +407,7 @@ _TEMPLATE: Final[str] = """<!doctype html>
 td,th{border:1px solid #bbb;padding:2px 6px;text-align:right}th{background:#eee}
 .note{color:#444;font-size:90%}</style></head><body>
 <h1>{{ report.title }}</h1>
+{% if report.synthetic %}<p class="note"><strong>{{ synthetic_notice }}</strong></p>{% endif %}
 <p class="note">csmap report · role: {{ report.role }} · level: {{ report.level }} ·
 generated {{ generated }}</p>
 {% for note in report.notes %}<p class="note">{{ note }}</p>{% endfor %}
@@ -408,7 +416,9 @@ generated {{ generated }}</p>
 <table><thead><tr>{% for c in s.table.columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
 {% for row in s.table.itertuples(index=False) %}<tr>{% for v in row %}<td>{{ fmt(v) }}</td>
 {% endfor %}</tr>{% endfor %}</tbody></table>
-{% endfor %}</body></html>
+{% endfor %}<h2>Data sources and attribution</h2>
+<footer class="note">{% for line in report.attribution %}<div>{{ line }}</div>{% endfor %}</footer>
+</body></html>
 """
 
 
@@ -433,19 +443,26 @@ def render_html(report: Report) -> str:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(_TEMPLATE)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return template.render(report=report, generated=stamp, fmt=_fmt)
+    return template.render(
+        report=report, generated=stamp, fmt=_fmt, synthetic_notice=SYNTHETIC_NOTICE
+    )
 
 
 def to_frame(report: Report) -> pd.DataFrame:
-    """All sections stacked into one table with a leading ``section`` column (for CSV)."""
+    """All sections stacked into one table with a leading ``section`` column (for CSV).
+
+    The last rows (section ``Notice`` and ``Attribution``, text in ``note``) carry the synthetic
+    data notice (when synthetic) and the attribution lines.
+    """
     parts = []
     for s in report.sections:
         part = s.table.copy()
         part.columns = [str(c) for c in part.columns]
         part.insert(0, "section", s.title)
         parts.append(part.astype(object))
-    if not parts:
-        return pd.DataFrame({"section": [], "note": []})
+    notice = [("Notice", SYNTHETIC_NOTICE)] if report.synthetic else []
+    notice += [("Attribution", line) for line in report.attribution]
+    parts.append(pd.DataFrame(notice, columns=["section", "note"], dtype=object))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -6,6 +6,8 @@ from typing import Final
 
 import jinja2
 
+from geo.datasets import ATTRIBUTION_LINES
+
 _STYLE: Final[str] = """
 <style>
  body { font-family: Arial, Helvetica, sans-serif; margin: 2em; color: #222; }
@@ -27,6 +29,10 @@ _TABLE: Final[str] = """
 <tbody>{% for row in frame.itertuples(index=False) %}<tr>
 {% for v in row %}<td>{{ "" if v is none else v }}</td>{% endfor %}</tr>{% endfor %}
 </tbody></table>{% endif %}
+{%- endmacro %}
+{% macro attribution_footer(lines) -%}
+<h2>Data sources and attribution</h2>
+<footer class="note attribution">{% for line in lines %}<div>{{ line }}</div>{% endfor %}</footer>
 {%- endmacro %}
 """
 
@@ -60,6 +66,7 @@ recent event.</p>
 the previous period of equal length, and by category (last 12 months).</p>
 {{ table(watchlist) }}
 <h2>Caveats</h2><ul>{% for c in caveats %}<li>{{ c }}</li>{% endfor %}</ul>
+{{ attribution_footer(attribution) }}
 </body></html>
 """
 )
@@ -95,6 +102,7 @@ Generated {{ generated }}.</p>
 <h2>Schools within the radius</h2>
 {{ table(schools) }}
 <h2>Data caveats</h2><ul>{% for c in caveats %}<li>{{ c }}</li>{% endfor %}</ul>
+{{ attribution_footer(attribution) }}
 </body></html>
 """
 )
@@ -109,6 +117,9 @@ _ENV = jinja2.Environment(
 def render(name: str, **context: object) -> str:
     """Render template ``name`` (``briefing.html`` or ``assessment.html``) with autoescape.
 
+    Both end with the attribution lines (``attribution``, default
+    :data:`geo.datasets.ATTRIBUTION_LINES`); ``synthetic`` adds the synthetic-data banner.
+
     Examples
     --------
     >>> import pandas as pd
@@ -119,4 +130,5 @@ def render(name: str, **context: object) -> str:
     >>> "<script>x" in html, "&lt;script&gt;x" in html
     (False, True)
     """
+    context.setdefault("attribution", ATTRIBUTION_LINES)
     return _ENV.get_template(name).render(**context)
