@@ -14,6 +14,7 @@ from app.vendor import missing_assets
 from geo.boundaries import load_area
 from geo.policeuk import read_police_uk, store_police_uk
 from geo.store import Store, points
+from geo.store_meta import set_meta
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 PAGE = "app_pages/evaluation.py"
@@ -98,6 +99,9 @@ def test_police_uk_layer_source(
     path = tmp_path / "store.gpkg"
     path.write_bytes(store.read_bytes())
     store_police_uk(read_police_uk(POLICE), store=Store(path))
+    # Importing clears the demo marker (real data may have arrived). This sample is open police.uk
+    # data beside synthetic records, so mark the store for demo sign-in again, as `make demo` does.
+    set_meta(path, key="demo", value="true")
     monkeypatch.setenv("CSMAP_STORE", str(path))
     monkeypatch.setenv("CSMAP_AREA", "kirklees")
     monkeypatch.setenv("CSMAP_DEMO", "1")
