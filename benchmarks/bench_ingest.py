@@ -57,6 +57,16 @@ def make_csv(path: Path, n: int, *, seed: int = 20261121) -> None:
     frame.to_csv(path, index=False)
 
 
+def cpu_pressure() -> float | None:
+    """Linux PSI: % of the last 10 s in which some runnable task waited for a CPU (None if n/a)."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    fields = dict(f.split("=") for f in line.split()[1:])
+    return float(fields["avg10"])
+
+
 def run() -> list[dict]:
     """Generate the file, ingest it in a subprocess, report rows/s and peak RSS."""
     load_before = os.getloadavg()[0]
@@ -72,6 +82,8 @@ def run() -> list[dict]:
             timeout=1800,
         )
         result = json.loads(done.stdout.strip().splitlines()[-1])
+        pressure_after = cpu_pressure()
+        load_after = os.getloadavg()[0]
     rate = result["read"] / result["seconds"]
     peak_mb = result["maxrss_kb"] / 1024
     name = f"ingest {ROWS:,} lat/lon concerns (CSV -> GeoPackage)"
@@ -113,6 +125,23 @@ def run() -> list[dict]:
             "metric": "machine load average (1 min) before the run, on 2 cores",
             "value": round(load_before, 1),
             "unit": "",
+            "target": "",
+            "passed": None,
+        },
+        {
+            "benchmark": name,
+            "metric": "machine load average (1 min) right after the run, on 2 cores",
+            "value": round(load_after, 1),
+            "unit": "",
+            "target": "",
+            "passed": None,
+        },
+        {
+            "benchmark": name,
+            "metric": "CPU pressure at the end of the run (PSI some avg10: share of time a "
+            "runnable task waited for a CPU)",
+            "value": "n/a" if pressure_after is None else round(pressure_after),
+            "unit": "%",
             "target": "",
             "passed": None,
         },
