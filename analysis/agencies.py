@@ -386,4 +386,10 @@ def risk_moves_summary(
         out["Total"] = out.sum(axis=1)
         out.loc["Total"] = out.sum(axis=0)
         return out.astype(int)
-    return policy.table(table, totals="both").display
+    kids = distinct_children_2d(
+        moves,
+        pd.Series(moves["direction"].to_numpy(), index=moves.index),
+        pd.Series(reason, index=moves.index),
+        like=table,
+    )
+    return policy.table(table, totals="both", children=kids).display

@@ -387,12 +387,16 @@ def distance_summary(
     """
     d = home_distance(placements, lookups=lookups)
     known = d["distance_km"].notna()
-    over = int((d["over_20_miles"] == True).sum())  # noqa: E712 - nullable boolean
+    is_over = (d["over_20_miles"] == True).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+    over = int(is_over.sum())
+    groups = ["over 20 miles", "20 miles or less", "distance not known"]
     table = pd.DataFrame(
         {"placements": [over, int(known.sum()) - over, int((~known).sum())]},
-        index=pd.Index(["over 20 miles", "20 miles or less", "distance not known"], name="group"),
+        index=pd.Index(groups, name="group"),
     )
-    out = controlled(table, count="placements", policy=policy)
+    labels = np.where(is_over, groups[0], np.where(known.to_numpy(), groups[1], groups[2]))
+    kids = distinct_children(placements, pd.Series(labels, index=placements.index))
+    out = controlled(table, count="placements", policy=policy, children=kids)
     shown = out["placements"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     n_known = shown[0] + shown[1]
     share = np.full(len(out), np.nan)
@@ -475,4 +479,8 @@ def hotspot_relation(
         },
         index=pd.Index(["within hotspot", label, "further", "no location"], name="relation"),
     )
-    return controlled(table, count="placements", policy=policy)
+    where = np.select(
+        [inside, near, located], ["within hotspot", label, "further"], default="no location"
+    )
+    kids = distinct_children(placements, pd.Series(where, index=placements.index))
+    return controlled(table, count="placements", policy=policy, children=kids)

@@ -26,7 +26,7 @@ from analysis import missing as ms
 from analysis import placements as pl
 from analysis.disclosure import DisclosurePolicy
 from analysis.hotspots import run as run_hotspots
-from analysis.tables import controlled
+from analysis.tables import controlled, distinct_children
 from app.policy import can, export_rules, require
 from geo.boundaries import StudyArea
 from geo.datasets import ATTRIBUTION_LINES
@@ -229,14 +229,20 @@ def _missing(
         )
     )
     if len(reps):
-        by_ward = reps[reps["repeat"]].groupby(reps["ward_nm"].fillna("(no ward)")).size()
+        ward_of = reps.loc[reps["repeat"], "ward_nm"].fillna("(no ward)")
+        by_ward = ward_of.groupby(ward_of).size()
         table = by_ward.rename("repeat_placements").to_frame()
         table.index.name = "ward_nm"
+        # distinct children who went missing from those placements, per ward
+        kids_by_ward = distinct_children(eps, ms.attach_placements(eps, placements).map(ward_of))
+        repeat_t = controlled(
+            table, count="repeat_placements", policy=policy, children=kids_by_ward
+        )
         report.sections.append(
             Section(
                 "repeat_placements_by_ward",
                 "Placements with repeat missing, by ward",
-                present(controlled(table, count="repeat_placements", policy=policy)),
+                present(repeat_t),
             )
         )
     if record_level:
