@@ -18,24 +18,24 @@ from app import state
 from app.deck import merge_counts
 from app.filters import Filters
 from app.point_index import (
-    POINT_SOURCES,
     CellSummary,
     PointIndex,
     build_point_index,
     filtered_cell_counts,
 )
+from geo.vocab import POINT_RECORD_KINDS, PointKind
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def store_point_index(store_path: str, mtime: float, point_kind: str) -> PointIndex:
+def store_point_index(store_path: str, mtime: float, point_kind: PointKind) -> PointIndex:
     """The store's point index of ``point_kind`` (shared, read-only)."""
     records = state.load_store_records(store_path, mtime)
-    return build_point_index(records[POINT_SOURCES[point_kind]], point_kind=point_kind)
+    return build_point_index(records[POINT_RECORD_KINDS[point_kind]], point_kind=point_kind)
 
 
 @st.cache_data(max_entries=48, show_spinner=False)
 def store_cell_summary(
-    store_path: str, mtime: float, point_kind: str, filters: Filters, cell: float
+    store_path: str, mtime: float, point_kind: PointKind, filters: Filters, cell: float
 ) -> CellSummary:
     """Filtered record/point counts and cell counts of the store's ``point_kind``."""
     index = store_point_index(store_path, mtime, point_kind)
@@ -45,7 +45,7 @@ def store_cell_summary(
 def point_summary(
     config: state.AppConfig,
     *,
-    point_kind: str,
+    point_kind: PointKind,
     filters: Filters,
     cell: float,
     uploads: dict[str, gpd.GeoDataFrame],
@@ -57,7 +57,7 @@ def point_summary(
         parts.append(
             store_cell_summary(str(path), state.store_mtime(path), point_kind, filters, cell)
         )
-    upload = uploads.get(POINT_SOURCES[point_kind])
+    upload = uploads.get(POINT_RECORD_KINDS[point_kind])
     if upload is not None and len(upload):
         index = build_point_index(upload, point_kind=point_kind)
         parts.append(filtered_cell_counts(index, filters=filters, cell=cell))

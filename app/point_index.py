@@ -23,15 +23,8 @@ import pandas as pd
 from app.deck import cell_counts
 from app.filters import DATE_COLUMNS, Filters
 from geo.errors import StoreError
-from geo.vocab import POINT_KINDS
+from geo.vocab import POINT_KINDS, POINT_RECORD_KINDS
 
-#: Stored kind each point kind is drawn from.
-POINT_SOURCES: Final[dict[str, str]] = {
-    "concerns": "concerns",
-    "missing_last_seen": "missing_episodes",
-    "missing_found": "missing_episodes",
-    "placements": "placements",
-}
 #: Text columns the sidebar filters on, and the :class:`Filters` field for each.
 _TEXT_FILTERS: Final[dict[str, str]] = {
     "category": "categories",
@@ -121,7 +114,8 @@ def build_point_index(records: gpd.GeoDataFrame, *, point_kind: str) -> PointInd
     Parameters
     ----------
     records : geopandas.GeoDataFrame
-        Stored records of the kind ``point_kind`` comes from (see :data:`POINT_SOURCES`).
+        Stored records of the kind ``point_kind`` comes from
+        (:data:`geo.vocab.POINT_RECORD_KINDS`).
     point_kind : {"concerns", "missing_last_seen", "missing_found", "placements"}
 
     Returns
@@ -139,7 +133,7 @@ def build_point_index(records: gpd.GeoDataFrame, *, point_kind: str) -> PointInd
     """
     if point_kind not in POINT_KINDS:
         raise StoreError(f"unknown point kind {point_kind!r}; expected one of {POINT_KINDS}")
-    kind = POINT_SOURCES[point_kind]
+    kind = POINT_RECORD_KINDS[point_kind]
     n = len(records)
     if point_kind in ("missing_found", "missing_last_seen"):
         prefix = "found_" if point_kind == "missing_found" else "last_seen_"

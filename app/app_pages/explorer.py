@@ -61,14 +61,7 @@ from app.policy import can, export_rules
 from geo.boundaries import StudyArea
 from geo.errors import CsmapError
 from geo.store import points as point_set
-from geo.vocab import LOCATION_TYPES, PointKind
-
-POINT_SOURCES: dict[PointKind, str] = {
-    "concerns": "concerns",
-    "missing_last_seen": "missing_episodes",
-    "missing_found": "missing_episodes",
-    "placements": "placements",
-}
+from geo.vocab import LOCATION_TYPES, POINT_RECORD_KINDS
 
 
 def run_method(
@@ -117,7 +110,7 @@ with st.expander("Filters", expanded=True):
         "Record kind",
         [
             k
-            for k, source_kind in POINT_SOURCES.items()
+            for k, source_kind in POINT_RECORD_KINDS.items()
             if source_kind in allowed_kinds
             and (source_kind != "placements" or can(role, "childrens_home_addresses"))
         ],
@@ -133,7 +126,7 @@ filters = dataclasses.replace(
     age_band=None if tuple(age_band) == (0, 25) else (int(age_band[0]), int(age_band[1])),
     looked_after=None if looked_after == "any" else looked_after == "yes",
 )
-source = POINT_SOURCES[point_kind]
+source = POINT_RECORD_KINDS[point_kind]
 date_col = DATE_COLUMNS[source]
 frame = filter_kind(records[source], kind=source, filters=filters)
 all_pts = point_set(frame, point_kind) if len(frame) else frame

@@ -11,15 +11,7 @@ from app.deck import DEFAULT_CELL, build_count_deck
 from app.filters import apply_filters
 from app.maps import MAX_POINTS, POINT_STYLES, build_record_map
 from geo.store import points
-from geo.vocab import PointKind
-
-#: Which stored kind each point kind comes from.
-POINT_SOURCES: dict[PointKind, str] = {
-    "concerns": "concerns",
-    "missing_last_seen": "missing_episodes",
-    "missing_found": "missing_episodes",
-    "placements": "placements",
-}
+from geo.vocab import POINT_RECORD_KINDS
 
 auth.page_role("map")  # refuses (and stops) for roles without this page
 config = state.config_from_env()
@@ -29,8 +21,8 @@ area = state.load_study_area(config.area)
 st.title("Map")
 chosen = st.multiselect(
     "Point layers",
-    options=list(POINT_SOURCES),
-    default=list(POINT_SOURCES),
+    options=list(POINT_RECORD_KINDS),
+    default=list(POINT_RECORD_KINDS),
     format_func=lambda k: POINT_STYLES[k][0],
     key="map_layers",
 )
@@ -67,7 +59,7 @@ else:
     records = apply_filters(state.current_records(config), filters=filters)
     point_sets: dict[str, gpd.GeoDataFrame] = {}
     for point_kind in chosen:
-        frame = records.get(POINT_SOURCES[point_kind])
+        frame = records.get(POINT_RECORD_KINDS[point_kind])
         if frame is not None and len(frame):
             point_sets[point_kind] = points(frame, point_kind)
 
@@ -79,7 +71,7 @@ else:
         col.metric(POINT_STYLES[kind][0], f"{n:,}")
     unplaced = {
         kind: len(records[src]) - built.counts.get(kind, 0)
-        for kind, src in POINT_SOURCES.items()
+        for kind, src in POINT_RECORD_KINDS.items()
         if kind in built.counts and src in records
     }
     if built.mode == "heatmap":
