@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis.assessment import RADII, assess, parse_location, period_bounds, period_hotspots
+from analysis.assessment import RADII, assess_location, parse_location
 from app import auth, state
 from app.assessment_view import assessed_location, controlled_assessment, json_safe
 from app.policy import export_rules
@@ -17,7 +17,7 @@ from app.reports.assessment_report import assessment_html, summary_table, write_
 from app.reports.briefing import strip_identifiers
 from geo.errors import CsmapError
 from geo.geocode import load_lookups
-from geo.store_meta import read_meta
+from geo.store_meta import is_demo_store
 from geo.venue_import import all_venues
 
 config = state.config_from_env()
@@ -45,18 +45,15 @@ records = state.current_records(config)
 area = state.load_study_area(config.area)
 store = config.store_path if config.store_path is not None and config.store_path.exists() else None
 venues = all_venues(area=config.area, store=store, include_restricted=False)
-start, end = period_bounds(as_of, int(months))
-hot = period_hotspots(records["concerns"], area=area, start=start, end=end)
-result = assess(
+result, hot = assess_location(
     location,
     records=records,
     area=area,
     venues=venues,
-    hotspots=hot,
     radius=float(radius),
     months=int(months),
     as_of=as_of,
-    synthetic=bool(store is not None and read_meta(store).get("demo") == "true"),
+    synthetic=store is not None and is_demo_store(store),
 )
 disclosure = export_rules(role).disclosure
 if disclosure is not None:  # practitioners: every count through the disclosure policy
