@@ -61,6 +61,7 @@ from app.policy import can, export_rules
 from geo.boundaries import StudyArea
 from geo.errors import CsmapError
 from geo.store import points as point_set
+from geo.store_meta import is_demo_store
 from geo.vocab import LOCATION_TYPES, POINT_RECORD_KINDS
 
 
@@ -458,17 +459,28 @@ else:
     reason = st.text_input("Reason (recorded in the audit log)", key="exp_reason")
     if st.button("Prepare exports", key="exp_prepare"):
         export_result = result  # already reduced by the policy for roles without records
+        demo = config.store_path is not None and is_demo_store(config.store_path)
         with st.spinner("Writing files"):
             files = [
-                hotspot_export(export_result, fmt=f, method=method, period=export_period)
+                hotspot_export(
+                    export_result, fmt=f, method=method, period=export_period, synthetic=demo
+                )
                 for f in ("gpkg", "geojson", "csv")
             ]
-            files.append(standalone_map_html(built.fmap, method=method, period=export_period))
+            files.append(
+                standalone_map_html(built.fmap, method=method, period=export_period, synthetic=demo)
+            )
             trend_all = controlled_trend(
                 monthly_counts(pts, date_column=date_col), policy=shown_policy
             )
             files.append(
-                trend_png(trend_all, title="Events per month", method=method, period=export_period)
+                trend_png(
+                    trend_all,
+                    title="Events per month",
+                    method=method,
+                    period=export_period,
+                    synthetic=demo,
+                )
             )
         for export in files:
             # through the one export gate: policy check, reason for record points, audit entry

@@ -10,6 +10,7 @@ from app import auth, state
 from app.filters import apply_filters
 from app.reports.strategic import build_report
 from geo.geocode import Lookups, load_lookups
+from geo.store_meta import is_demo_store
 
 config = state.config_from_env()
 filters = state.current_filters()
@@ -26,7 +27,10 @@ try:
 except ValueError as exc:
     st.warning(f"Postcode lookup not loaded: {exc}")
     lookups = None
-report = build_report("placements", records, area=area, role=role, level=level, lookups=lookups)
+demo = config.store_path is not None and is_demo_store(config.store_path)
+report = build_report(
+    "placements", records, area=area, role=role, level=level, lookups=lookups, synthetic=demo
+)
 for note in report.notes:
     st.caption(note)
 if not report.sections:

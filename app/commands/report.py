@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from geo.geocode import load_lookups  # noqa: PLC0415
     from geo.ingest import resolve_area  # noqa: PLC0415
     from geo.store import Store, default_store_path  # noqa: PLC0415
+    from geo.store_meta import is_demo_store  # noqa: PLC0415
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".html"):
@@ -69,7 +70,13 @@ def run(args: argparse.Namespace) -> int:
         area = resolve_area(args.area)
         lookups = load_lookups()
         report = build_report(
-            args.view, records, area=area, role=args.role, level=args.level, lookups=lookups
+            args.view,
+            records,
+            area=area,
+            role=args.role,
+            level=args.level,
+            lookups=lookups,
+            synthetic=is_demo_store(store_path),
         )
         write_report(report, out)
     except (CsmapError, ValueError, OSError) as exc:
