@@ -2,7 +2,7 @@
 
 Pure map building (folium, pydeck; no Streamlit). The explorer map is the record map of
 :func:`app.maps.build_record_map` (LA/ward/LSOA boundaries as the base map, records as points up to
-:data:`app.maps.MAX_POINTS`, else a heat map) plus:
+:data:`app.maps.MAX_POINTS`, else server-side counts per grid cell) plus:
 
 * one polygon layer per hotspot result (Gi* cells, KDE contours, clusters, repeat locations...),
   coloured by label; on grid methods only significant cells are drawn (the others are the
@@ -11,8 +11,8 @@ Pure map building (folium, pydeck; no Streamlit). The explorer map is the record
 * venues (circle markers);
 * a legend naming each layer and whether it counts events or is population-adjusted.
 
-Every tooltip value is HTML-escaped. :func:`deck_view` draws large sets with pydeck (WebGL) from
-server-side binned counts, so a million records never travel to the browser one by one.
+Every tooltip value is HTML-escaped. :func:`hotspot_deck_layers` adds the hotspot polygons to the
+opt-in WebGL view of :func:`app.deck.build_count_deck` (cell counts from :mod:`app.cells`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import Any, Final
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pydeck as pdk
 
@@ -343,98 +342,29 @@ def build_explorer_map(
     return built
 
 
-def bin_points(points: gpd.GeoDataFrame, *, cell: float) -> pd.DataFrame:
-    """Count points per ``cell``-metre square (centre easting/northing and ``count``).
+def hotspot_deck_layers(results: Sequence[tuple[str, gpd.GeoDataFrame]]) -> list[pdk.Layer]:
+    """Hotspot polygons as pydeck layers for the WebGL view (:func:`app.deck.build_count_deck`).
+
+    Only drawn hotspots (:func:`drawn_hotspots`); each feature has the tooltip properties ``t``
+    (escaped label) and ``n`` (events).
 
     Examples
     --------
     >>> import shapely
-    >>> p = gpd.GeoDataFrame(geometry=[shapely.Point(10, 10), shapely.Point(40, 20),
-    ...     shapely.Point(160, 10)], crs=27700)
-    >>> bin_points(p, cell=100).values.tolist()
-    [[50.0, 50.0, 2.0], [150.0, 50.0, 1.0]]
+    >>> r = gpd.GeoDataFrame({"label": ["hot"], "n_events": [4.0]},
+    ...     geometry=[shapely.box(414000, 417000, 414200, 417200)], crs=27700)
+    >>> [layer.type for layer in hotspot_deck_layers([("gi", r)])]
+    ['GeoJsonLayer']
     """
-    geoms = points.geometry
-    ok = (geoms.notna() & ~geoms.is_empty).to_numpy()
-    x = geoms.x.to_numpy()[ok]
-    y = geoms.y.to_numpy()[ok]
-    keys = np.column_stack([np.floor(x / cell), np.floor(y / cell)])
-    uniq, counts = np.unique(keys, axis=0, return_counts=True)
-    return pd.DataFrame(
-        {
-            "easting": (uniq[:, 0] + 0.5) * cell,
-            "northing": (uniq[:, 1] + 0.5) * cell,
-            "count": counts.astype(float),
-        }
-    )
-
-
-def deck_view(
-    points: gpd.GeoDataFrame,
-    *,
-    area: StudyArea,
-    results: Sequence[tuple[str, gpd.GeoDataFrame]] = (),
-    cell: float = 100.0,
-) -> pdk.Deck:
-    """A WebGL (pydeck) view for large sets: binned record counts and hotspot polygons.
-
-    Points are counted per ``cell``-metre square on the server, so the browser receives at most
-    one dot per occupied cell. No base map is requested (works offline).
-
-    Examples
-    --------
-    >>> import shapely
-    >>> from geo.boundaries import load_area
-    >>> p = gpd.GeoDataFrame(geometry=[shapely.Point(414640, 417076)], crs=27700)
-    >>> deck = deck_view(p, area=load_area("kirklees"))  # doctest: +SKIP
-    >>> len(deck.layers)  # doctest: +SKIP
-    2
-    """
-    outline = to_wgs84(area.outline.geometry.simplify(20), decimals=5)
-    minx, miny, maxx, maxy = outline.total_bounds
-    layers: list[pdk.Layer] = [
-        pdk.Layer(
-            "GeoJsonLayer",
-            data=gpd.GeoDataFrame(geometry=outline).__geo_interface__,
-            stroked=True,
-            filled=False,
-            get_line_color=[23, 32, 42],
-            line_width_min_pixels=2,
-        )
-    ]
-    bins = bin_points(points, cell=cell)
-    if len(bins):
-        lonlat = to_wgs84(
-            gpd.GeoSeries(gpd.points_from_xy(bins["easting"], bins["northing"]), crs=27700),
-            decimals=5,
-        )
-        top = float(bins["count"].max())
-        data = pd.DataFrame(
-            {
-                "lon": lonlat.x.to_numpy(),
-                "lat": lonlat.y.to_numpy(),
-                "count": bins["count"].to_numpy(),
-                "alpha": (60 + 195 * bins["count"].to_numpy() / top).round().astype(int),
-            }
-        )
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                data=data,
-                get_position="[lon, lat]",
-                get_radius=cell / 2,
-                get_fill_color="[192, 57, 43, alpha]",
-                pickable=True,
-            )
-        )
+    layers: list[pdk.Layer] = []
     for _method, result in results:
         shown = drawn_hotspots(result)
         if len(shown) == 0:
             continue
         geo = gpd.GeoDataFrame(
             {
-                "label": shown["label"].astype(str).map(html.escape).to_numpy(),
-                "n_events": shown["n_events"].to_numpy(dtype=float),
+                "t": shown["label"].astype(str).map(html.escape).to_numpy(),
+                "n": shown["n_events"].to_numpy(dtype=float),
             },
             geometry=to_wgs84(shown.geometry, decimals=6).to_numpy(),
             crs=4326,
@@ -451,10 +381,4 @@ def deck_view(
                 pickable=True,
             )
         )
-    view = pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=10)
-    return pdk.Deck(
-        layers=layers,
-        initial_view_state=view,
-        map_style=None,
-        tooltip={"text": "{count}{label} {n_events}"},  # type: ignore[arg-type]
-    )
+    return layers

@@ -15,7 +15,7 @@ import geopandas as gpd
 import streamlit as st
 
 from app import state
-from app.deck import merge_counts
+from app.cells import merge_counts
 from app.filters import Filters
 from app.point_index import (
     CellSummary,

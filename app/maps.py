@@ -2,9 +2,11 @@
 
 Boundaries (LA outline, wards, LSOAs) are the base map; web tiles are an explicit opt-in with
 their attribution. Up to ``max_points`` points draw as canvas circle markers (one GeoJSON layer per
-kind) with escaped popups;
-beyond that every layer is aggregated into a HeatMap, so a million records never become a million
-markers. :func:`app.vendor.assert_offline` is run on every map built here.
+kind) with escaped popups; beyond that no point is sent: the points are counted per grid cell on
+the server and drawn as one layer of cells (:mod:`app.cell_map`, at most
+:data:`app.cells.MAX_CELLS` cells), so a million records never become a million markers.
+:func:`build_count_map` draws that layer straight from precomputed cell counts (the Map page's
+cached point index). :func:`app.vendor.assert_offline` is run on every map built here.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
-import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from app.cell_map import cell_layer, cell_legend_html
+from app.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_counts
 from app.vendor import assert_offline, use_local_assets
 from geo.boundaries import StudyArea
 from geo.coords import bng_to_wgs84
@@ -65,7 +68,9 @@ class RecordMap:
 
     fmap: folium.Map
     counts: dict[str, int] = field(default_factory=dict)
-    mode: str = "points"  # "points" or "heatmap"
+    mode: str = "points"  # "points" or "cells" (aggregated per grid cell)
+    cell: float | None = None  # cell edge (metres) in "cells" mode
+    n_cells: int = 0  # cells sent in "cells" mode
 
 
 def to_wgs84(geoms: gpd.GeoSeries, *, decimals: int | None = None) -> gpd.GeoSeries:
@@ -198,7 +203,7 @@ def _legend_html(entries: Sequence[tuple[str, str]], *, mode: str) -> str:
         f'background:{html.escape(color)};margin-right:6px"></span>{html.escape(label)}</div>'
         for label, color in entries
     )
-    note = "" if mode == "points" else "<div><i>aggregated (heat map)</i></div>"
+    note = "" if mode == "points" else "<div><i>aggregated</i></div>"
     return (
         '<div class="csmap-legend" style="position:absolute;bottom:24px;left:10px;z-index:1000;'
         "background:rgba(255,255,255,0.9);padding:6px 8px;border-radius:4px;"
@@ -206,42 +211,8 @@ def _legend_html(entries: Sequence[tuple[str, str]], *, mode: str) -> str:
     )
 
 
-def build_record_map(
-    points: Mapping[str, gpd.GeoDataFrame],
-    *,
-    area: StudyArea,
-    tiles: bool = False,
-    max_points: int = MAX_POINTS,
-    show_lsoas: bool = False,
-) -> RecordMap:
-    """Draw point sets over the study area's LA, ward and LSOA boundaries.
-
-    Parameters
-    ----------
-    points : mapping of str to GeoDataFrame
-        Point kind (``concerns``, ``missing_found``, ``missing_last_seen``, ``placements``) ->
-        points in EPSG:27700 (null geometries are skipped).
-    area : StudyArea
-        Boundaries drawn as the base map.
-    tiles : bool
-        Add OpenStreetMap tiles (needs the internet; off by default).
-    max_points : int
-        Above this total, every layer is drawn as a HeatMap instead of markers.
-    show_lsoas : bool
-        Whether the LSOA layer starts visible (it is always in the layer control).
-
-    Returns
-    -------
-    RecordMap
-
-    Examples
-    --------
-    >>> from geo.boundaries import load_area
-    >>> pts = gpd.GeoDataFrame(geometry=[shapely.Point(414640, 417076)], crs=27700)
-    >>> rm = build_record_map({"concerns": pts}, area=load_area("kirklees"))  # doctest: +SKIP
-    >>> rm.counts, rm.mode  # doctest: +SKIP
-    ({'concerns': 1}, 'points')
-    """
+def _base_map(area: StudyArea, *, tiles: bool, show_lsoas: bool) -> folium.Map:
+    """An empty canvas-rendered map of the study area with its LSOA, ward and LA boundaries."""
     use_local_assets()
     outline = to_wgs84(area.outline.geometry)
     minx, miny, maxx, maxy = outline.total_bounds
@@ -255,55 +226,146 @@ def build_record_map(
     if tiles:
         folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    for frame, name, color, weight, tooltip, show, simplify_m in (
+        (area.lsoas, "LSOAs (2021)", "#aab7b8", 0.6, ("lsoa21cd", "lsoa21nm"), show_lsoas, 10),
+        (area.wards, "Wards", "#566573", 1.2, ("ward_nm", "ward_cd"), True, 5),
+        (area.outline, "Local authority", "#17202a", 2.5, ("lad_nm",), True, 20),
+    ):
+        _boundary_layer(
+            frame,
+            name=name,
+            color=color,
+            weight=weight,
+            tooltip=tooltip,
+            show=show,
+            simplify_m=simplify_m,
+        ).add_to(fmap)
+    return fmap
 
-    _boundary_layer(
-        area.lsoas,
-        name="LSOAs (2021)",
-        color="#aab7b8",
-        weight=0.6,
-        tooltip=("lsoa21cd", "lsoa21nm"),
-        show=show_lsoas,
-        simplify_m=10,
-    ).add_to(fmap)
-    _boundary_layer(
-        area.wards,
-        name="Wards",
-        color="#566573",
-        weight=1.2,
-        tooltip=("ward_nm", "ward_cd"),
-        show=True,
-        simplify_m=5,
-    ).add_to(fmap)
-    _boundary_layer(
-        area.outline,
-        name="Local authority",
-        color="#17202a",
-        weight=2.5,
-        tooltip=("lad_nm",),
-        show=True,
-        simplify_m=20,
-    ).add_to(fmap)
 
+def build_record_map(
+    points: Mapping[str, gpd.GeoDataFrame],
+    *,
+    area: StudyArea,
+    tiles: bool = False,
+    max_points: int = MAX_POINTS,
+    show_lsoas: bool = False,
+    cell: float = DEFAULT_CELL,
+    max_cells: int = MAX_CELLS,
+) -> RecordMap:
+    """Draw point sets over the study area's LA, ward and LSOA boundaries.
+
+    Parameters
+    ----------
+    points : mapping of str to GeoDataFrame
+        Point kind (``concerns``, ``missing_found``, ``missing_last_seen``, ``placements``) ->
+        points in EPSG:27700 (null geometries are skipped).
+    area : StudyArea
+        Boundaries drawn as the base map.
+    tiles : bool
+        Add OpenStreetMap tiles (needs the internet; off by default).
+    max_points : int
+        Above this total, no point is drawn: the points are counted per grid cell on the server
+        and drawn as cells (:func:`build_count_map`).
+    show_lsoas : bool
+        Whether the LSOA layer starts visible (it is always in the layer control).
+    cell, max_cells
+        Smallest cell edge (metres) and most cells of the aggregated map.
+
+    Returns
+    -------
+    RecordMap
+
+    Examples
+    --------
+    >>> from geo.boundaries import load_area
+    >>> pts = gpd.GeoDataFrame(geometry=[shapely.Point(414640, 417076)], crs=27700)
+    >>> rm = build_record_map({"concerns": pts}, area=load_area("kirklees"))  # doctest: +SKIP
+    >>> rm.counts, rm.mode  # doctest: +SKIP
+    ({'concerns': 1}, 'points')
+    """
     clean = {k: g[g.geometry.notna() & ~g.geometry.is_empty] for k, g in points.items()}
     counts = {k: len(g) for k, g in clean.items()}
-    mode = "points" if sum(counts.values()) <= max_points else "heatmap"
+    if sum(counts.values()) > max_points:
+        tables = {k: points_cell_counts(g, cell=cell) for k, g in clean.items()}
+        return build_count_map(
+            tables, area=area, cell=cell, tiles=tiles, show_lsoas=show_lsoas, max_cells=max_cells
+        )
+    fmap = _base_map(area, tiles=tiles, show_lsoas=show_lsoas)
     legend: list[tuple[str, str]] = []
     for kind, frame in clean.items():
         label, color = POINT_STYLES.get(kind, (kind, "#333333"))
         group = folium.FeatureGroup(name=f"{label} ({counts[kind]:,})", show=True)
-        wgs = to_wgs84(frame.geometry, decimals=6)
-        lat, lon = wgs.y.to_numpy(), wgs.x.to_numpy()
-        if mode == "points" and len(frame):
+        if len(frame):
+            wgs = to_wgs84(frame.geometry, decimals=6)
             _point_layer(frame, wgs, kind=kind, color=color).add_to(group)
-        elif len(frame):
-            folium.plugins.HeatMap(
-                np.column_stack([lat, lon]).round(5).tolist(), radius=12, blur=15
-            ).add_to(group)
         group.add_to(fmap)
         legend.append((f"{label}: {counts[kind]:,}", color))
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().html.add_child(  # type: ignore[attr-defined]
-        folium.Element(_legend_html(legend, mode=mode))
+        folium.Element(_legend_html(legend, mode="points"))
     )
     assert_offline(fmap)
-    return RecordMap(fmap=fmap, counts=counts, mode=mode)
+    return RecordMap(fmap=fmap, counts=counts, mode="points")
+
+
+def build_count_map(
+    cells: Mapping[str, pd.DataFrame],
+    *,
+    area: StudyArea,
+    cell: float = DEFAULT_CELL,
+    tiles: bool = False,
+    show_lsoas: bool = False,
+    max_cells: int = MAX_CELLS,
+) -> RecordMap:
+    """Draw server-side cell counts (no points) over the study area's boundaries.
+
+    The tables are coarsened by powers of two (:func:`app.cells.fit_cells`) until at most
+    ``max_cells`` cells are occupied, then drawn as one GeoJSON layer of squares coloured by the
+    total count (:func:`app.cell_map.cell_layer`), with the count of each kind in the tooltip.
+
+    Parameters
+    ----------
+    cells : mapping of str to DataFrame
+        Point kind -> cell-count table (:func:`app.cells.cell_counts`) counted with edge ``cell``.
+    area : StudyArea
+        Boundaries drawn as the base map.
+    cell : float
+        The tables' cell edge in metres (the drawn edge may be a power-of-two multiple).
+    tiles, show_lsoas
+        As :func:`build_record_map`.
+    max_cells : int
+        Most cells sent to the browser.
+
+    Returns
+    -------
+    RecordMap
+        ``mode == "cells"``; ``counts`` are the points counted per kind, ``cell`` the drawn edge
+        and ``n_cells`` the cells drawn.
+
+    Examples
+    --------
+    >>> from geo.boundaries import load_area
+    >>> t = pd.DataFrame({"ix": [2073, 2074], "iy": [2085, 2085], "count": [4, 1]})
+    >>> rm = build_count_map({"concerns": t}, area=load_area("kirklees"))  # doctest: +SKIP
+    >>> rm.mode, rm.counts, rm.n_cells  # doctest: +SKIP
+    ('cells', {'concerns': 5}, 2)
+    """
+    fitted, size = fit_cells(cells, cell=cell, max_cells=max_cells)
+    counts = {k: int(t["count"].sum()) for k, t in fitted.items()}
+    labels = {k: POINT_STYLES.get(k, (k, ""))[0] for k in fitted}
+    fmap = _base_map(area, tiles=tiles, show_lsoas=show_lsoas)
+    layer, breaks = cell_layer(fitted, cell=size, labels=labels)
+    group = folium.FeatureGroup(name=f"Records per {size:g} m cell", show=True)
+    layer.add_to(group)
+    group.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.get_root().html.add_child(  # type: ignore[attr-defined]
+        folium.Element(
+            cell_legend_html(breaks, cell=size, counts={labels[k]: n for k, n in counts.items()})
+        )
+    )
+    assert_offline(fmap)
+    return RecordMap(
+        fmap=fmap, counts=counts, mode="cells", cell=size, n_cells=len(layer.data["features"])
+    )

@@ -6,7 +6,7 @@ point coordinates as float arrays, the date as ``datetime64[ns]``, each filterab
 factorised to integer codes, age as float and looked-after as two boolean arrays. :meth:`mask`
 then applies a :class:`~app.filters.Filters` with numpy only, with exactly the semantics of
 ``filter_kind`` (tests compare the two), and :func:`filtered_cell_counts` counts the kept points
-per grid cell for :mod:`app.deck`.
+per grid cell (:mod:`app.cells`) for the aggregated map layers.
 
 Pure (no Streamlit); the app caches indexes with ``st.cache_resource`` (read-only, shared).
 """
@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from app.deck import cell_counts
+from app.cells import cell_counts
 from app.filters import DATE_COLUMNS, Filters
 from geo.errors import StoreError
 from geo.vocab import POINT_KINDS, POINT_RECORD_KINDS

@@ -16,14 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from app.deck import (
-    build_count_deck,
-    cell_centres_wgs84,
+from app.cells import (
+    MAX_CELLS,
     cell_counts,
-    deck_payload_bytes,
+    coarsen_counts,
+    fit_cells,
     merge_counts,
     points_cell_counts,
 )
+from app.deck import build_count_deck, cell_centres_wgs84, deck_payload_bytes
 from app.filters import Filters, filter_kind
 from app.point_index import build_point_index, filtered_cell_counts
 from app.vendor import missing_assets
@@ -231,6 +232,89 @@ def test_deck_tooltip_label_is_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "&lt;b&gt;x&lt;/b&gt;" in text
 
 
+# --- coarsening and the folium cell layer ---------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(400_000, 430_000), st.floats(400_000, 430_000)),
+        min_size=0,
+        max_size=150,
+    ),
+    st.sampled_from([1, 2, 4, 8]),
+)
+def test_coarsening_equals_counting_again(pts: list[tuple[float, float]], factor: int) -> None:
+    e = np.array([p[0] for p in pts], dtype=float)
+    n = np.array([p[1] for p in pts], dtype=float)
+    coarse = coarsen_counts(cell_counts(e, n, cell=100), factor=factor)
+    assert coarse.values.tolist() == cell_counts(e, n, cell=100 * factor).values.tolist()
+
+
+def test_fit_cells_caps_the_cells_and_keeps_every_count() -> None:
+    rng = np.random.default_rng(5)
+    e, n = rng.uniform(400_000, 420_000, 50_000), rng.uniform(400_000, 420_000, 50_000)
+    tables = {
+        "concerns": cell_counts(e[:30_000], n[:30_000], cell=100),
+        "placements": cell_counts(e[30_000:], n[30_000:], cell=100),
+    }
+    fitted, size = fit_cells(tables, cell=100, max_cells=500)
+    # 20 km square: 100 m -> 40,000 cells; 800 m -> 625 cells; 1600 m -> ~169 cells
+    assert size == 1600.0
+    occupied = merge_counts(*fitted.values())
+    assert len(occupied) <= 500
+    assert {k: int(t["count"].sum()) for k, t in fitted.items()} == {
+        "concerns": 30_000,
+        "placements": 20_000,
+    }
+    same, same_size = fit_cells(tables, cell=100, max_cells=10**6)
+    assert same_size == 100.0 and same["concerns"].equals(tables["concerns"])
+
+
+def test_count_map_sends_cells_not_points() -> None:
+    from app.cell_map import count_breaks
+    from app.maps import build_count_map
+
+    area = load_area("kirklees")
+    rng = np.random.default_rng(3)
+    minx, miny, maxx, maxy = area.outline.total_bounds
+    e, n = rng.uniform(minx, maxx, 200_000), rng.uniform(miny, maxy, 200_000)
+    table = cell_counts(e, n, cell=100)
+    assert len(table) > MAX_CELLS  # the cap has to act
+    built = build_count_map({"concerns": table}, area=area, cell=100)
+    html = built.fmap.get_root().render()
+    assert built.mode == "cells" and built.counts == {"concerns": 200_000}
+    assert built.cell is not None and built.cell > 100
+    assert 0 < built.n_cells <= MAX_CELLS
+    assert html.count('"type": "Point"') == 0
+    features = [
+        f
+        for layer in _geojson_layers(html)
+        for f in layer["features"]
+        if "count" in f["properties"]
+    ]
+    assert len(features) == built.n_cells
+    assert sum(f["properties"]["count"] for f in features) == 200_000
+    assert sum(f["properties"]["concerns"] for f in features) == 200_000
+    top = max(f["properties"]["count"] for f in features)
+    assert f"–{count_breaks(top)[-1]:,}" in html  # legend's top class ends at the largest count
+    assert len(html.encode()) < 5_000_000
+
+
+def _geojson_layers(html: str) -> list[dict]:
+    """Every GeoJSON FeatureCollection embedded in a rendered folium map."""
+    dec = json.JSONDecoder()
+    out = []
+    start = 0
+    while (i := html.find('{"type": "FeatureCollection"', start)) >= 0 or (
+        i := html.find('{"features":', start)
+    ) >= 0:
+        obj, end = dec.raw_decode(html, i)
+        out.append(obj)
+        start = end
+    return out
+
+
 # --- the Map page in aggregated mode (AppTest) ----------------------------------------------
 
 
@@ -239,20 +323,35 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_store(tmp_path_factory.mktemp("deckstore"))
 
 
+def _folium_script(at: AppTest) -> str:
+    for el in at.main:
+        proto = getattr(el, "proto", None)
+        if "streamlit_folium" in str(getattr(proto, "component_name", "")):
+            return str(json.loads(proto.json_args)["script"])
+    raise AssertionError("no st_folium map on the page")
+
+
+def _cell_features(at: AppTest) -> list[dict]:
+    """Cell features (they carry a ``count``) of the page's folium map."""
+    return [
+        f
+        for layer in _geojson_layers(_folium_script(at))
+        for f in layer["features"]
+        if "count" in f.get("properties", {})
+    ]
+
+
+def _kind_totals(features: list[dict]) -> dict[str, int]:
+    kinds = ("concerns", "missing_last_seen", "missing_found", "placements")
+    return {k: sum(int(f["properties"].get(k, 0)) for f in features) for k in kinds}
+
+
 def _deck_spec(at: AppTest) -> dict:
     for el in at.main:
         proto = getattr(el, "proto", None)
         if proto is not None and hasattr(proto, "json") and '"layers"' in str(proto.json):
             return json.loads(proto.json)
     raise AssertionError("no pydeck chart on the page")
-
-
-def _cells_total(spec: dict) -> dict[str, int]:
-    return {
-        layer["id"]: sum(d["n"] for d in layer["data"])
-        for layer in spec["layers"]
-        if layer["@@type"] == "ScatterplotLayer"
-    }
 
 
 def test_map_page_draws_cell_counts_beyond_max_points(
@@ -270,25 +369,40 @@ def test_map_page_draws_cell_counts_beyond_max_points(
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("app_pages/map.py").run()
     assert not at.exception, at.exception
-    # no folium markers: the map is the pydeck chart of cell counts
-    assert not any(
-        "streamlit_folium" in str(getattr(e.proto, "component_name", ""))
-        for e in at.main
-        if type(e).__name__ == "UnknownElement"
-    )
-    totals = _cells_total(_deck_spec(at))
-    assert totals == {
-        "cells-concerns": N_CONCERNS,
-        "cells-missing_last_seen": N_MISSING,
-        "cells-missing_found": N_MISSING_FOUND,
-        "cells-placements": N_PLACEMENTS,
+    # folium, in the same iframe as small data: one layer of cells, no point feature at all
+    script = _folium_script(at)
+    assert script.count('"type": "Point"') == 0
+    features = _cell_features(at)
+    assert 0 < len(features) <= MAX_CELLS
+    assert all(f["geometry"]["type"] == "Polygon" for f in features)
+    assert _kind_totals(features) == {
+        "concerns": N_CONCERNS,
+        "missing_last_seen": N_MISSING,
+        "missing_found": N_MISSING_FOUND,
+        "placements": N_PLACEMENTS,
     }
+    assert sum(f["properties"]["count"] for f in features) == (
+        N_CONCERNS + N_MISSING + N_MISSING_FOUND + N_PLACEMENTS
+    )
+    assert "Records per" in script  # legend
     metrics = {m.label: m.value for m in at.main.metric}
     assert metrics["Concerns"] == str(N_CONCERNS)
 
     cat = next(m for m in at.sidebar.multiselect if m.label.startswith("Category"))
     cat.set_value(["CCE"]).run()
     assert not at.exception, at.exception
-    totals = _cells_total(_deck_spec(at))
-    assert totals["cells-concerns"] == N_CONCERNS - N_CSE
+    totals = _kind_totals(_cell_features(at))
+    assert totals["concerns"] == N_CONCERNS - N_CSE
+    assert totals["placements"] == N_PLACEMENTS
     assert {m.label: m.value for m in at.main.metric}["Concerns"] == str(N_CONCERNS - N_CSE)
+
+    # the opt-in WebGL view draws the same counts with pydeck
+    at.toggle(key="map_webgl").set_value(True).run()
+    assert not at.exception, at.exception
+    spec = _deck_spec(at)
+    decks = {
+        layer["id"]: sum(d["n"] for d in layer["data"])
+        for layer in spec["layers"]
+        if layer["@@type"] == "ScatterplotLayer"
+    }
+    assert decks["cells-concerns"] == N_CONCERNS - N_CSE

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from analysis import hotspots
 from analysis.result import finalise, read_hotspots
 from app.audit import AuditLog, ReasonRequired
+from app.cells import points_cell_counts
 from app.explorer_params import automatic_params, build_params, fixed_scale
 from app.exports import (
     Export,
@@ -29,7 +30,7 @@ from app.exports import (
     trend_png,
 )
 from app.hotspot_detail import cell_changes, hotspot_at, points_key
-from app.layers import bin_points, build_explorer_map, drawn_hotspots, hotspot_layer
+from app.layers import build_explorer_map, drawn_hotspots, hotspot_layer
 from app.vendor import missing_assets
 from geo.boundaries import load_area
 from geo.coords import bng_to_wgs84
@@ -179,9 +180,9 @@ def test_hotspot_at_finds_the_clicked_cell(gi_result: gpd.GeoDataFrame) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.tuples(st.floats(0, 999), st.floats(0, 999)), min_size=1, max_size=60))
-def test_bin_points_keeps_every_point(xy: list[tuple[float, float]]) -> None:
+def test_cell_counts_keep_every_point(xy: list[tuple[float, float]]) -> None:
     pts = gpd.GeoDataFrame(geometry=[shapely.Point(x, y) for x, y in xy], crs=27700)
-    bins = bin_points(pts, cell=100)
+    bins = points_cell_counts(pts, cell=100)
     assert bins["count"].sum() == len(xy)
     assert len(bins) <= min(len(xy), 100)
     assert points_key(pts) == points_key(pts.copy())

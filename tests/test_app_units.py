@@ -135,7 +135,7 @@ def test_popup_escapes_everything() -> None:
 
 
 @needs_vendor
-def test_build_record_map_points_then_heatmap() -> None:
+def test_build_record_map_points_then_cells() -> None:
     from geo.boundaries import load_area
 
     area = load_area("kirklees")
@@ -153,7 +153,9 @@ def test_build_record_map_points_then_heatmap() -> None:
     assert "tile.openstreetmap.org" not in html  # no tiles unless asked
     agg = build_record_map({"concerns": pts}, area=area, max_points=2)
     html = agg.fmap.get_root().render()
-    assert agg.mode == "heatmap" and html.count('"type": "Point"') == 0 and "heatLayer" in html
+    assert agg.mode == "cells" and html.count('"type": "Point"') == 0 and "heatLayer" not in html
+    # the 3 points lie within 100 m: one or two 200 m cells, 3 records in all
+    assert agg.counts == {"concerns": 3} and agg.n_cells in (1, 2) and agg.cell == 200.0
     tiled = build_record_map({"concerns": pts}, area=area, tiles=True).fmap.get_root().render()
     assert "tile.openstreetmap.org" in tiled and "OpenStreetMap" in tiled
 

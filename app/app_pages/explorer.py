@@ -27,6 +27,8 @@ from streamlit_folium import st_folium
 from analysis import hotspots
 from analysis.disclosure import DisclosurePolicy
 from app import auth, state
+from app.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_counts
+from app.deck import build_count_deck
 from app.explorer_cache import result_key, run_hotspots
 from app.explorer_disclosure import (
     GRID_METHODS,
@@ -55,7 +57,7 @@ from app.hotspot_detail import (
     monthly_counts,
     ranked_hotspots,
 )
-from app.layers import METHOD_LAYERS, build_explorer_map, deck_view
+from app.layers import METHOD_LAYERS, build_explorer_map, hotspot_deck_layers
 from app.maps import MAX_POINTS, POINT_STYLES
 from app.policy import can, export_rules
 from geo.boundaries import StudyArea
@@ -298,16 +300,9 @@ if "Venues" in chosen_layers:
 
     venues = load_bundled_venues(config.area)
 tiles = bool(st.session_state.get(state.KEY_TILES, False))
-renderer = "Leaflet"
-if n_points > MAX_POINTS:
-    renderer = str(
-        st.radio(
-            "Map renderer (large data)",
-            ("Leaflet (heat map and hotspot polygons)", "WebGL (pydeck, binned points)"),
-            horizontal=True,
-            key="exp_renderer",
-        )
-    )
+webgl = False
+if len(month_pts) > MAX_POINTS:  # records aggregated per grid cell on the server either way
+    webgl = st.toggle("WebGL view", key="exp_webgl", help="pydeck; needs a GPU to be fast")
 with st.spinner("Drawing the map"):
     built = build_explorer_map(
         draw_pts,
@@ -319,11 +314,23 @@ with st.spinner("Drawing the map"):
         show_lsoas="LSOA boundaries" in chosen_layers,
     )
 clicked: dict[str, Any] | None = None
-if renderer.startswith("WebGL"):
-    st.pydeck_chart(deck_view(pts if record_access else pts.iloc[:0], area=area, results=results))
+if webgl:
+    cells, drawn_cell = fit_cells(
+        {k: points_cell_counts(p, cell=DEFAULT_CELL) for k, p in draw_pts.items()},
+        cell=DEFAULT_CELL,
+        max_cells=MAX_CELLS,
+    )
+    st.pydeck_chart(
+        build_count_deck(
+            cells, area=area, cell=drawn_cell, extra_layers=hotspot_deck_layers(results)
+        )
+    )
 else:
-    if built.mode == "heatmap":
-        st.caption(f"More than {MAX_POINTS:,} records: drawn as a heat map (aggregated).")
+    if built.mode == "cells":
+        st.caption(
+            f"More than {MAX_POINTS:,} records: drawn as counts per {built.cell:g} m grid cell "
+            f"(aggregated on the server, {built.n_cells:,} cells)."
+        )
     out = st_folium(
         built.fmap,
         height=620,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app import auth, map_data, state
-from app.deck import DEFAULT_CELL, build_count_deck
+from app.cells import DEFAULT_CELL, MAX_CELLS, fit_cells
+from app.deck import build_count_deck
 from app.filters import apply_filters
-from app.maps import MAX_POINTS, POINT_STYLES, build_record_map
+from app.maps import MAX_POINTS, POINT_STYLES, build_count_map, build_record_map
 from geo.store import points
 from geo.vocab import POINT_RECORD_KINDS
 
@@ -27,7 +29,8 @@ chosen = st.multiselect(
     key="map_layers",
 )
 # Counts first, from cached per-store indexes (fast at a million records); above MAX_POINTS the
-# map is drawn from server-side cell counts (pydeck), never one marker per record.
+# map is drawn from server-side cell counts (folium cells, or the opt-in WebGL view), never one
+# marker per record.
 cell = float(st.session_state.get("map_cell", DEFAULT_CELL))
 summaries = {
     kind: map_data.point_summary(
@@ -40,21 +43,40 @@ if sum(s.n_points for s in summaries.values()) > MAX_POINTS:
     cols = st.columns(max(len(summaries), 1))
     for col, (pkind, summary) in zip(cols, summaries.items(), strict=False):
         col.metric(POINT_STYLES[pkind][0], f"{summary.n_points:,}")
-    st.caption(
-        f"More than {MAX_POINTS:,} points: each layer is drawn as counts per grid cell "
-        "(aggregated on the server; darker = more records), not as individual markers."
-    )
     missing_loc = {k: s.n_records - s.n_points for k, s in summaries.items()}
     if any(missing_loc.values()):
         st.caption(
             "Without a usable location (not drawn): "
             + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items() if v)
         )
-    st.select_slider(
-        "Cell size (m)", options=[100.0, 200.0, 500.0, 1000.0], value=cell, key="map_cell"
+    c1, c2 = st.columns([3, 1])
+    c1.select_slider(
+        "Smallest cell size (m)", options=[100.0, 200.0, 500.0, 1000.0], value=cell, key="map_cell"
     )
-    deck = build_count_deck({k: s.cells for k, s in summaries.items()}, area=area, cell=cell)
-    st.pydeck_chart(deck, height=640, key="record_deck")
+    webgl = c2.toggle("WebGL view", key="map_webgl", help="pydeck; needs a GPU to be fast")
+    tables: dict[str, pd.DataFrame] = {k: s.cells for k, s in summaries.items()}
+    tiles = bool(st.session_state.get(state.KEY_TILES, False))
+    if webgl:
+        fitted, drawn_cell = fit_cells(tables, cell=cell, max_cells=MAX_CELLS)
+        deck = build_count_deck(fitted, area=area, cell=drawn_cell)
+        st.pydeck_chart(deck, height=640, key="record_deck")
+    else:
+        built = build_count_map(tables, area=area, cell=cell, tiles=tiles, max_cells=MAX_CELLS)
+        drawn_cell = float(built.cell or cell)
+        st_folium(
+            built.fmap,
+            height=640,
+            use_container_width=True,
+            returned_objects=[],
+            key="record_map",
+        )
+    st.caption(
+        f"More than {MAX_POINTS:,} points: drawn as counts per {drawn_cell:g} m grid cell "
+        f"(aggregated on the server, at most {MAX_CELLS:,} cells; darker = more records), "
+        "not as individual markers."
+    )
+    if tiles and not webgl:
+        st.caption("Map tiles © OpenStreetMap contributors (loaded from tile.openstreetmap.org).")
 else:
     records = apply_filters(state.current_records(config), filters=filters)
     point_sets: dict[str, gpd.GeoDataFrame] = {}
@@ -74,11 +96,6 @@ else:
         for kind, src in POINT_RECORD_KINDS.items()
         if kind in built.counts and src in records
     }
-    if built.mode == "heatmap":
-        st.caption(
-            f"More than {MAX_POINTS:,} points: layers are drawn as heat maps (aggregated), "
-            "not as individual markers."
-        )
     missing_loc = {k: v for k, v in unplaced.items() if v > 0}
     if missing_loc:
         st.caption(
