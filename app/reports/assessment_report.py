@@ -116,17 +116,19 @@ def write_assessment_pdf(
     hotspots: gpd.GeoDataFrame | None = None,
     venues: gpd.GeoDataFrame | None = None,
 ) -> Path:
-    """Write the assessment as a PDF (summary, map, tables, caveats)."""
+    """Write the assessment as a PDF (summary, map, tables, caveats, data sources).
+
+    Ends with the data sources and attribution; a synthetic assessment says so on every page.
+    """
     out = Path(path)
     t = _tables(a)
     with PdfPages(out) as pdf:
-        for fig in figures.table_pages(
+        pages = figures.table_pages(
             "Regulation 46 location assessment",
             summary_table(a),
             notes=[f"Location {a.location.text}; radius {a.radius_m:g} m; period {_period(a)}."],
-        ):
-            pdf.savefig(fig)
-        pdf.savefig(_map(a, area, hotspots, venues))
+        )
+        pages.append(_map(a, area, hotspots, venues))
         for title, key in (
             ("Concerns by category", "by_category"),
             ("Concerns by year", "by_year"),
@@ -134,9 +136,10 @@ def write_assessment_pdf(
             ("Venues by type", "venues_by_type"),
             ("Venues within the radius", "venues"),
         ):
-            for fig in figures.table_pages(title, t[key]):
-                pdf.savefig(fig)
-        pdf.savefig(figures.text_page("Data caveats", a.caveats))
+            pages += figures.table_pages(title, t[key])
+        pages.append(figures.text_page("Data caveats", a.caveats))
+        # synthetic-data footer on every page, attribution on the last (as the HTML)
+        figures.save_pages(pdf, pages, synthetic=bool(a.synthetic))
         figures.plt.close("all")
     return out
 

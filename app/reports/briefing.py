@@ -263,7 +263,10 @@ def briefing_html(b: Briefing, *, max_rows: int = 200) -> str:
 
 
 def write_briefing_pdf(b: Briefing, path: str | os.PathLike[str], *, max_rows: int = 200) -> Path:
-    """Write the briefing pack as a PDF: map page, then hotspot, venue and watchlist tables."""
+    """Write the briefing pack as a PDF: map page, then hotspot, venue and watchlist tables.
+
+    Ends with the data sources and attribution; a synthetic briefing says so on every page.
+    """
     out = Path(path)
     watch_cols = [c for c in b.watchlist.columns if not c.startswith("cat_")]
     with PdfPages(out) as pdf:
@@ -272,9 +275,9 @@ def write_briefing_pdf(b: Briefing, path: str | os.PathLike[str], *, max_rows: i
             "Contains no child identifiers and no individual records.",
             *b.caveats,
         ]
-        pdf.savefig(figures.text_page("Disruption briefing pack", header))
-        pdf.savefig(_map(b))
         pages = [
+            figures.text_page("Disruption briefing pack", header),
+            _map(b),
             *figures.table_pages("Hotspots, in priority order", b.hotspot_table().head(max_rows)),
             *figures.table_pages("Venues near each hotspot", b.nearby.head(max_rows)),
             *figures.table_pages(
@@ -283,7 +286,7 @@ def write_briefing_pdf(b: Briefing, path: str | os.PathLike[str], *, max_rows: i
                 notes=["Linked concerns per window; prev = previous period of equal length."],
             ),
         ]
-        for fig in pages:
-            pdf.savefig(fig)
+        # synthetic-data footer on every page, attribution on the last (as the HTML)
+        figures.save_pages(pdf, pages, synthetic=bool(b.synthetic))
         figures.plt.close("all")
     return out

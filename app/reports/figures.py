@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
 import matplotlib
@@ -13,10 +13,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 
+from app.exports import notice_lines  # noqa: E402
 from geo.boundaries import StudyArea  # noqa: E402
+from geo.demo import SYNTHETIC_NOTICE  # noqa: E402
 
 #: A4 portrait in inches.
 A4: tuple[float, float] = (8.27, 11.69)
@@ -156,9 +159,42 @@ def text_page(title: str, lines: Sequence[str]) -> Figure:
     fig.text(0.05, 0.96, title, fontsize=13, weight="bold")
     y = 0.93
     for line in lines:
-        for part in textwrap.wrap(str(line), width=110) or [""]:
+        for part in textwrap.wrap(str(line), width=110, break_on_hyphens=False) or [""]:
             fig.text(0.05, y, part, fontsize=8.5)
             y -= 0.02
             if y < 0.04:
                 return fig
     return fig
+
+
+def save_pages(pdf: PdfPages, pages: Iterable[Figure], *, synthetic: bool) -> int:
+    """Save ``pages`` into ``pdf``, then a closing "Data sources and attribution" page.
+
+    When ``synthetic``, every page carries the synthetic-data notice in its footer; the closing
+    page lists :func:`app.exports.notice_lines` (the notice when ``synthetic``, then the
+    attribution lines), as the HTML reports do. Each figure is closed once saved.
+
+    Returns
+    -------
+    int
+        Pages written (``pages`` plus the closing page).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp()) / "r.pdf"
+    >>> with PdfPages(out) as pdf:
+    ...     save_pages(pdf, [text_page("Title", ["body"])], synthetic=True)
+    2
+    """
+    n = 0
+    closing = text_page("Data sources and attribution", notice_lines(synthetic=synthetic))
+    for fig in [*pages, closing]:
+        if synthetic:
+            for i, part in enumerate(reversed(textwrap.wrap(SYNTHETIC_NOTICE, width=150))):
+                fig.text(0.05, 0.008 + i * 0.011, part, fontsize=6.5, color="#8a6d00")
+        pdf.savefig(fig)
+        plt.close(fig)
+        n += 1
+    return n
