@@ -39,14 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Contextual safeguarding hotspot maps (offline; nothing leaves the machine).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a command still being built
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    for name in COMMAND_MODULES:  # every command exists: an import error must fail loudly
+        importlib.import_module(name).register(sub)
     return parser
 
 
