@@ -8,44 +8,40 @@ opens ``/map``.
 Measured (targets from issue #4 for 1M records: filter change to map < 1 s, payload < 5 MB):
 
 time to first map
-    from ``page.goto`` until the map is drawn: the folium iframe holds the expected number of
-    circle markers (up to ``app.maps.MAX_POINTS`` points), else the pydeck canvas is attached
-    *and* the script run is over (Streamlit's running indicator gone) *and* two animation frames
-    have passed. A cold server (first session loads the store, builds the point index).
+    from ``page.goto`` until the map is drawn inside the streamlit-folium iframe: up to
+    ``app.maps.MAX_POINTS`` points, the expected number of circle markers; above, the cell layer
+    (:mod:`app.cell_map`) whose cell counts add up to the expected number of records. A cold
+    server (first session loads the store, builds the point index).
 time from a filter change to the new map
     from the click on the option ``CSE`` of the sidebar's category filter until the Concerns
-    metric shows a new value and the run is over (then two animation frames, or the marker count
-    for folium). Measured once cold (first time this filter is used) and once warm (the same
+    metric shows the new value and the map holds the new markers / cells summing to the number
+    of CSE concerns. Measured once cold (first time this filter is used) and once warm (the same
     filter chosen again after clearing it, which hits the cached cell counts).
 page payload bytes
-    every HTTP response body as transferred (CDP ``Network.loadingFinished.encodedDataLength``,
-    so compressed where the server compressed) plus every websocket frame received (CDP
-    ``Network.webSocketFrameReceived``; binary frames are base64 in CDP, counted decoded). Reported
-    for the first load (HTML, Streamlit's JS bundle, map assets, the script's deltas) and for the
-    filter change alone (websocket deltas only).
+    every HTTP response as transferred (CDP ``Network.loadingFinished.encodedDataLength``, so
+    compressed where the server compressed) plus every websocket frame received (Playwright's
+    ``page.on("websocket")`` -> ``ws.on("framereceived")``; text frames counted as UTF-8).
+    Reported for the first load (HTML, Streamlit's JS bundle, map assets, the script's deltas)
+    and for the filter change alone.
 
-Known problem (2026-11-21): at 100k and 1M (pydeck mode) headless Chromium on this machine
-stops responding once the deck.gl canvas appears (software WebGL, no GPU); the server side
-(index, cell counts, deck spec of ~1.2 MB at 100k) takes ~0.2 s. Each wait has a 600 s limit,
-so the module then fails rather than report a number. Not yet solved.
+History: the previous large-data map (pydeck) made headless Chromium (software WebGL, no GPU)
+stop responding at 100k/1M; since the folium cell layer replaced it as the default (2026-11-21)
+the browser only draws at most ``app.cells.MAX_CELLS`` squares on a canvas.
 
 Environment: ``CSMAP_BENCH_BROWSER_SIZES`` (default ``10000,100000,1000000``) and
-``CSMAP_BENCH_BROWSER_STORES`` (a folder in which built stores are kept and reused between runs;
-default a temporary folder removed at the end).
+``CSMAP_BENCH_BROWSER_STORES`` (the folder in which built stores are kept and reused between runs;
+default ``benchmarks/.work/browser``, git-ignored; the 1M ingest takes minutes).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -54,9 +50,7 @@ from typing import Any
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
-    # deck.gl needs WebGL: software rendering (SwiftShader) since there is no GPU
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
+    "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
@@ -70,11 +64,19 @@ COUNT_MARKERS = """() => {
   window.map_div.eachLayer(l => { if (l instanceof L.CircleMarker) n += 1; });
   return n;
 }"""
+SUM_CELLS = """() => {
+  if (!window.map_div) return -1;
+  let n = 0;
+  window.map_div.eachLayer(l => {
+    const p = l.feature && l.feature.properties;
+    if (p && typeof p.count === "number" && l instanceof L.Polygon) n += p.count;
+  });
+  return n;
+}"""
 METRIC_IS = (
     "n => { const m = document.querySelector('[data-testid=\"stMetricValue\"]');"
     " return m && m.innerText.replace(/,/g, '') === String(n); }"
 )
-TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 def _sizes() -> list[int]:
@@ -136,25 +138,20 @@ def _rss_mb(pid: int) -> tuple[float, float]:
 
 
 class _Bytes:
-    """Bytes received by a page, from the Chrome DevTools protocol."""
+    """Bytes a page receives: HTTP (DevTools protocol) and websocket frames (Playwright)."""
 
-    def __init__(self, cdp: Any) -> None:
+    def __init__(self, page: Any, cdp: Any) -> None:
         self.http = 0
         self.ws = 0
         cdp.send("Network.enable")
         cdp.on("Network.loadingFinished", self._http)
-        cdp.on("Network.webSocketFrameReceived", self._frame)
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _http(self, event: dict[str, Any]) -> None:
         self.http += int(event.get("encodedDataLength", 0))
 
-    def _frame(self, event: dict[str, Any]) -> None:
-        response = event.get("response", {})
-        data = response.get("payloadData", "")
-        if response.get("opcode") == 2:
-            self.ws += len(base64.b64decode(data))
-        else:
-            self.ws += len(data.encode("utf-8"))
+    def _frame(self, payload: str | bytes) -> None:
+        self.ws += len(payload.encode("utf-8") if isinstance(payload, str) else payload)
 
     @property
     def total(self) -> int:
@@ -167,26 +164,22 @@ def _wait_run_over(page: Any, *, timeout: float) -> None:
     )
 
 
-def _wait_map(page: Any, *, folium_markers: int | None, timeout: float) -> None:
+def _wait_map(page: Any, *, expected: int, cells: bool, timeout: float) -> None:
+    """Wait until the folium map shows ``expected`` markers, or cells whose counts sum to it."""
     deadline = time.monotonic() + timeout
-    if folium_markers is None:
-        page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(
-            state="attached", timeout=timeout * 1000
-        )
-        _wait_run_over(page, timeout=timeout)
-        page.evaluate(TWO_FRAMES)
-        return
     container = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator(
         ".leaflet-container"
     )
+    script = SUM_CELLS if cells else COUNT_MARKERS
     while time.monotonic() < deadline:
         try:  # a locator evaluate has a timeout (a raw frame.evaluate can hang on a reload)
-            if container.evaluate(COUNT_MARKERS, timeout=10_000) == folium_markers:
+            if container.evaluate(script, timeout=10_000) == expected:
                 return
         except Exception:  # noqa: BLE001 - iframe replaced or loading; poll again
             pass
-        time.sleep(0.1)
-    raise RuntimeError(f"folium map did not show {folium_markers} markers in {timeout} s")
+        time.sleep(0.05)
+    what = "cells summing to" if cells else "markers:"
+    raise RuntimeError(f"folium map did not show {what} {expected} in {timeout} s")
 
 
 def _choose_category(page: Any, name: str) -> float:
@@ -236,11 +229,10 @@ def _measure(url: str, *, n_points: int, n_cse: int, max_points: int) -> dict[st
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             ctx.route(lambda u: not LOOPBACK.match(u), lambda route: route.abort())
             page = ctx.new_page()
-            counter = _Bytes(ctx.new_cdp_session(page))
+            counter = _Bytes(page, ctx.new_cdp_session(page))
             t0 = time.perf_counter()
             page.goto(url + "/map", wait_until="domcontentloaded")
-            folium_all = n_points if n_points <= max_points else None
-            _wait_map(page, folium_markers=folium_all, timeout=600)
+            _wait_map(page, expected=n_points, cells=n_points > max_points, timeout=600)
             page.wait_for_function(METRIC_IS, arg=n_points, timeout=600_000)
             out["first_map_s"] = time.perf_counter() - t0
             _log(f"{n_points:,}: first map after {out['first_map_s']:.1f} s")
@@ -256,12 +248,7 @@ def _measure(url: str, *, n_points: int, n_cse: int, max_points: int) -> dict[st
                 before = counter.total
                 t1 = _choose_category(page, "CSE")
                 page.wait_for_function(METRIC_IS, arg=n_cse, timeout=600_000)
-                folium_cse = n_cse if n_cse <= max_points else None
-                if folium_cse is None:
-                    _wait_run_over(page, timeout=600)
-                    page.evaluate(TWO_FRAMES)
-                else:
-                    _wait_map(page, folium_markers=folium_cse, timeout=600)
+                _wait_map(page, expected=n_cse, cells=n_points > max_points, timeout=600)
                 out[f"filter_{label}_s"] = time.perf_counter() - t1
                 out[f"filter_{label}_payload_b"] = counter.total - before
                 _log(f"{n_points:,}: filter change ({label}) {out[f'filter_{label}_s']:.2f} s")
@@ -318,8 +305,8 @@ def run() -> list[dict[str, Any]]:
         why = "no Chromium at /usr/bin/chromium" if not CHROMIUM.exists() else "no map assets"
         return [_row(f"skipped: {why}", float("nan"), "", "", None)]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the app server is stopped
-    keep = os.environ.get("CSMAP_BENCH_BROWSER_STORES")
-    folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="csmap_bench_browser_"))
+    default = Path(__file__).resolve().parent / ".work" / "browser"
+    folder = Path(os.environ.get("CSMAP_BENCH_BROWSER_STORES") or default)
     folder.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
     try:
@@ -336,7 +323,7 @@ def run() -> list[dict[str, Any]]:
             finally:
                 _stop(proc)
             big = n >= 1_000_000
-            mode = "folium points" if loaded <= MAX_POINTS else "pydeck cell counts"
+            mode = "folium points" if loaded <= MAX_POINTS else "folium cell counts"
             tag = f"{loaded:,} concerns ({mode})"
             mb = 1024 * 1024
             rows += [
@@ -376,8 +363,8 @@ def run() -> list[dict[str, Any]]:
                 _row(f"{tag}: app server peak resident memory", peak, "MiB"),
             ]
     finally:
-        if not keep:
-            shutil.rmtree(folder, ignore_errors=True)
+        for log in folder.glob("server_*.audit.jsonl"):
+            log.unlink()
     return rows
 
 
