@@ -187,7 +187,10 @@ def _drop_empty(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np
 def _parse_csv_numbered(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     """The csv-module reader, counting every record (blank ones too) for physical row numbers."""
     end = text.find("\n")
-    first_line = (text if end < 0 else text[:end]).strip() or text.strip().splitlines()[0]
+    lines = text.strip().splitlines()
+    if not lines:  # only white space (str.strip also removes separators such as \x1c-\x1f)
+        raise UnreadableFileError(f"{path}: no header row (the file holds only blank space)")
+    first_line = (text if end < 0 else text[:end]).strip() or lines[0]
     try:
         sep = csv.Sniffer().sniff(first_line, delimiters=",;\t|").delimiter
     except csv.Error:

@@ -362,3 +362,15 @@ def test_regression_quarantine_file_keeps_cells_with_carriage_returns(tmp_path: 
     assert saved["summary"].tolist() == ["first\rsecond"]
     with report.quarantine_file.open(newline="", encoding="utf-8-sig") as handle:
         assert len(list(csv.reader(handle))) == 2  # header + the one quarantined row
+
+
+@pytest.mark.parametrize("payload", [b"\x1e", b"\x1c\n\x1f", b" \n\t\n"])
+def test_whitespace_only_file_is_unreadable_not_a_crash(tmp_path: Path, payload: bytes) -> None:
+    """Found by the fuzzer: separator characters that str.strip removes left no header line."""
+    from geo.errors import UnreadableFileError
+    from geo.ingest import validate_file
+
+    path = tmp_path / "blank.csv"
+    path.write_bytes(payload)
+    with pytest.raises(UnreadableFileError, match="blank.csv"):
+        validate_file("concerns", path)
