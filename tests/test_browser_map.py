@@ -50,18 +50,20 @@ COUNT_MARKERS = """() => {
 def _wait_markers(page, expected: int, *, timeout: float = 120) -> None:
     """Poll the component iframe (it may be replaced on a rerun) until the map has ``expected``."""
     deadline = time.monotonic() + timeout
-    seen = None
+    seen: list[object] = []
     while time.monotonic() < deadline:
+        seen = []
         for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
+            if "streamlit_folium" not in frame.url or frame.is_detached():
                 continue
             try:
-                seen = frame.evaluate(COUNT_MARKERS)
-            except Exception as exc:  # detached or still loading; try again
-                seen = f"error: {str(exc)[:200]}"
-            if seen == expected:
+                count = frame.evaluate(COUNT_MARKERS)
+            except Exception as exc:  # still loading; try again
+                count = f"error: {str(exc)[:200]}"
+            seen.append(count)
+            if count == expected:
                 return
-        time.sleep(0.25)
+        page.wait_for_timeout(250)  # lets Playwright deliver frame events meanwhile
     page.screenshot(path=str(ARTIFACTS / "browser_map_failure.png"), full_page=True)
     frames = [f.url[:80] for f in page.frames]
     raise AssertionError(f"map shows {seen} circle markers, expected {expected}; frames {frames}")
@@ -117,6 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_map_renders_offline_and_filter_changes_markers_and_counts(server: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect, sync_playwright
 
     blocked: list[str] = []
@@ -147,8 +150,17 @@ def test_map_renders_offline_and_filter_changes_markers_and_counts(server: str) 
             box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
                 has_text="Category"
             )
-            box.locator("input").click()
-            page.get_by_role("option", name="CCE", exact=True).click()
+            # Type and choose the option: a click-opened list can close again when a late rerun
+            # (the map component reporting its first value) redraws the sidebar.
+            option = page.get_by_role("option", name="CCE", exact=True)
+            for _ in range(5):
+                box.locator("input").click()
+                box.locator("input").fill("CCE")
+                try:
+                    option.click(timeout=10_000)
+                    break
+                except PlaywrightTimeoutError:
+                    page.keyboard.press("Escape")
             page.keyboard.press("Escape")
             expect(box).to_contain_text("CCE")
             expect(metrics.first).to_have_text(str(N_CONCERNS - N_CSE), timeout=120_000)
