@@ -113,19 +113,7 @@ def agency_by_area(
     frame = concerns
     if quarter is not None:
         frame = concerns[(quarter_label(concerns["reported_date"]) == quarter).to_numpy()]
-    rows, cols = _area(frame, level), _agency(frame)
-    table = pd.crosstab(rows, cols)
-    order = [a for a in AGENCIES if a in table.columns] + [
-        a for a in table.columns if a not in AGENCIES
-    ]
-    table = table.reindex(columns=order)
-    if policy is None:
-        out = table.copy()
-        out["Total"] = out.sum(axis=1)
-        out.loc["Total"] = out.sum(axis=0)
-        return out.astype(int)
-    kids = distinct_children_2d(frame, rows, cols, like=table)
-    return policy.table(table, totals="both", children=kids).display
+    return _agency_table(frame, _area(frame, level), _agency(frame), policy=policy)
 
 
 def agency_by_quarter(concerns: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> Any:
@@ -139,8 +127,17 @@ def agency_by_quarter(concerns: pd.DataFrame, *, policy: DisclosurePolicy | None
     [1, 1, 2]
     """
     quarters = quarter_label(concerns["reported_date"]).fillna("(no date)").rename("quarter")
-    agency = _agency(concerns)
-    table = pd.crosstab(quarters, agency)
+    return _agency_table(concerns, quarters, _agency(concerns), policy=policy)
+
+
+def _agency_table(
+    frame: pd.DataFrame, rows: pd.Series, cols: pd.Series, *, policy: DisclosurePolicy | None
+) -> Any:
+    """``rows`` x agency crosstab of ``frame`` (known agencies first) with both totals.
+
+    Integer counts without ``policy``; the policy's display text (children counted) with it.
+    """
+    table = pd.crosstab(rows, cols)
     order = [a for a in AGENCIES if a in table.columns] + [
         a for a in table.columns if a not in AGENCIES
     ]
@@ -150,7 +147,7 @@ def agency_by_quarter(concerns: pd.DataFrame, *, policy: DisclosurePolicy | None
         out["Total"] = out.sum(axis=1)
         out.loc["Total"] = out.sum(axis=0)
         return out.astype(int)
-    kids = distinct_children_2d(concerns, quarters, agency, like=table)
+    kids = distinct_children_2d(frame, rows, cols, like=table)
     return policy.table(table, totals="both", children=kids).display
 
 
