@@ -4,32 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from _app_store import build_store
+from _pages import app_env_fixture, new_app, store_fixture
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("ra_app"))
-
-
-@pytest.fixture
-def env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CSMAP_STORE", str(store))
-    monkeypatch.setenv("CSMAP_AREA", "kirklees")
-    monkeypatch.setenv("CSMAP_DEMO", "1")
-    monkeypatch.delenv("CSMAP_ROLE", raising=False)
-    return store
+store = store_fixture("ra_app")
+env = app_env_fixture()
 
 
 def _app(role: str = "practitioner") -> AppTest:
     """The app signed in through the demo sign-in as ``role`` (as tests/test_app_roles.py does)."""
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["csmap_demo_role"] = role
-    return at
+    return new_app(role=role, timeout=90)
 
 
 def test_assessment_counts(env: Path) -> None:

@@ -4,31 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from _app_store import build_store
+from _pages import app_env_fixture, new_app, open_page, store_fixture
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+PAGE = "app_pages/disruption.py"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("dis_app"))
-
-
-@pytest.fixture
-def env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CSMAP_STORE", str(store))
-    monkeypatch.setenv("CSMAP_AREA", "kirklees")
-    monkeypatch.setenv("CSMAP_DEMO", "1")
-    monkeypatch.delenv("CSMAP_ROLE", raising=False)
-    return store
+store = store_fixture("dis_app")
+env = app_env_fixture()
 
 
 def test_page_renders_tables_without_identifiers(env: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=90).run()
-    at.switch_page("app_pages/disruption.py").run()
-    assert not at.exception, at.exception
+    at = open_page(PAGE, timeout=90)
     assert at.title[0].value == "Disruption planner"
     metrics = {m.label: m.value for m in at.main.metric}
     assert {"Hotspots", "Venues near hotspots", "Watchlist venues"} <= set(metrics)
@@ -40,10 +27,9 @@ def test_page_renders_tables_without_identifiers(env: Path) -> None:
 
 
 def test_page_refused_for_board(env: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["csmap_demo_role"] = "board"
+    at = new_app(role="board", timeout=90)
     at.run()
-    at.switch_page("app_pages/disruption.py").run()
+    at.switch_page(PAGE).run()
     assert not at.exception
     assert any("board role cannot open this page" in e.value for e in at.error)
     assert not at.dataframe
@@ -60,16 +46,14 @@ def _count_cells(at: AppTest) -> list[tuple[str, str]]:
 
 
 def test_partner_tables_are_disclosure_controlled(env: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["csmap_demo_role"] = "analyst"
+    at = new_app(role="analyst", timeout=90)
     at.run()
-    at.switch_page("app_pages/disruption.py").run()
+    at.switch_page(PAGE).run()
     raw = _count_cells(at)
     assert {v for _, v in raw} & {"1", "2", "3", "4"}, "analyst sees small counts (not blind)"
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["csmap_demo_role"] = "partner"
+    at = new_app(role="partner", timeout=90)
     at.run()
-    at.switch_page("app_pages/disruption.py").run()
+    at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     shown = _count_cells(at)
     assert shown and not {v for _, v in shown} & {"1", "2", "3", "4"}

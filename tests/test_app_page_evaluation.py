@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _app_store import N_CONCERNS, build_store
+from _app_store import N_CONCERNS
+from _pages import ROLE_KEY, app_env_fixture, open_page, store_fixture
 from streamlit.testing.v1 import AppTest
 
 from analysis.evaluation import backtest, summarise
@@ -16,7 +17,6 @@ from geo.policeuk import read_police_uk, store_police_uk
 from geo.store import Store, points
 from geo.store_meta import set_meta
 
-APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 PAGE = "app_pages/evaluation.py"
 POLICE = Path(__file__).resolve().parents[1] / "data" / "police_uk"
 
@@ -25,27 +25,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("appstore_evaluation"))
-
-
-@pytest.fixture
-def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CSMAP_STORE", str(store))
-    monkeypatch.setenv("CSMAP_AREA", "kirklees")
-    monkeypatch.setenv("CSMAP_DEMO", "1")
-    monkeypatch.delenv("CSMAP_ROLE", raising=False)
-    return store
+store = store_fixture("appstore_evaluation")
+app_env = app_env_fixture()
 
 
 def _open(role: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["csmap_role"] = role
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, role=role, role_key=ROLE_KEY, timeout=120)
 
 
 def test_backtest_runs_and_matches_the_engine(app_env: Path) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _app_store import N_MISSING, build_store
+from _app_store import N_MISSING
+from _pages import ROLE_KEY, app_env_fixture, open_page, store_fixture, subheaders, tables
 from streamlit.testing.v1 import AppTest
 
 from app.vendor import missing_assets
 
-APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 PAGE = "app_pages/missing.py"
 
 pytestmark = pytest.mark.skipif(
@@ -18,53 +18,30 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("appstore_missing"))
-
-
-@pytest.fixture
-def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CSMAP_STORE", str(store))
-    monkeypatch.setenv("CSMAP_AREA", "kirklees")
-    monkeypatch.setenv("CSMAP_DEMO", "1")
-    monkeypatch.delenv("CSMAP_ROLE", raising=False)
-    return store
+store = store_fixture("appstore_missing")
+app_env = app_env_fixture()
 
 
 def _open(role: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["csmap_role"] = role
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _tables(at: AppTest) -> list:
-    return [df.value for df in at.main.dataframe]
-
-
-def _subheaders(at: AppTest) -> list[str]:
-    return [s.value for s in at.main.subheader]
+    return open_page(PAGE, role=role, role_key=ROLE_KEY)
 
 
 def test_missing_page_analyst(app_env: Path) -> None:
     at = _open("analyst")
-    heads = _subheaders(at)
+    heads = subheaders(at)
     assert any("Return home interviews by ward" in h for h in heads)
-    duration = next(t for t in _tables(at) if "duration" in t.columns)
+    duration = next(t for t in tables(at) if "duration" in t.columns)
     total = duration[duration["duration"] == "Total"]["Total"].tolist()
     assert [int(v) for v in total] == [N_MISSING]
 
 
 def test_missing_page_board_has_no_hotspot_map_or_detail(app_env: Path) -> None:
     at = _open("board")
-    heads = _subheaders(at)
+    heads = subheaders(at)
     assert not any("hotspots" in h.lower() for h in heads)
     assert not any("(analyst)" in h for h in heads)
     # 5 episodes over several wards: every ward count is 1-4, shown as "c"
-    rhi = next(t for t in _tables(at) if "ward_nm" in t.columns and "ended" in t.columns)
+    rhi = next(t for t in tables(at) if "ward_nm" in t.columns and "ended" in t.columns)
     shown = set(rhi["ended"].astype(str))
     assert "c" in shown
     assert not shown & {"1", "2", "3", "4"}

@@ -9,34 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _app_store import N_CONCERNS, N_MISSING, N_PLACEMENTS, build_store
+from _app_store import N_CONCERNS, N_MISSING, N_PLACEMENTS
+from _pages import app_env_fixture, open_page, store_fixture
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 SMALL = {"1", "2", "3", "4"}
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("overview_roles"))
-
-
-@pytest.fixture
-def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CSMAP_STORE", str(store))
-    monkeypatch.setenv("CSMAP_AREA", "kirklees")
-    monkeypatch.setenv("CSMAP_DEMO", "1")
-    monkeypatch.delenv("CSMAP_ROLE", raising=False)
-    return store
+store = store_fixture("overview_roles")
+app_env = app_env_fixture()
 
 
 def _overview(role: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["csmap_demo_role"] = role
-    at.run()
-    at.switch_page("app_pages/overview.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("app_pages/overview.py", role=role)
 
 
 def _texts(at: AppTest) -> str:
