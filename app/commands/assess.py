@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from app.commands.argtypes import count, date, positive
-from app.commands.inputs import existing_store
-from geo.errors import CsmapError, ParameterError
+from app.commands.inputs import existing_store, run_reporting_errors
+from geo.errors import ParameterError
 
 SUFFIXES = (".html", ".pdf", ".json")
 
@@ -40,11 +39,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap assess``."""
-    try:
-        return _run(args)
-    except CsmapError as exc:
-        print(f"csmap assess: {exc}", file=sys.stderr)
-        return 2
+    return run_reporting_errors(_run, args=args, prog="csmap assess")
 
 
 def _run(args: argparse.Namespace) -> int:

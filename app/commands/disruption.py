@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from app.commands.argtypes import date, metres
-from app.commands.inputs import existing_store
-from geo.errors import CsmapError, ParameterError
+from app.commands.inputs import existing_store, run_reporting_errors
+from geo.errors import ParameterError
 
 METHODS = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat")
 SUFFIXES = (".csv", ".html", ".pdf")
@@ -56,11 +55,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap disruption``."""
-    try:
-        return _run(args)
-    except CsmapError as exc:
-        print(f"csmap disruption: {exc}", file=sys.stderr)
-        return 2
+    return run_reporting_errors(_run, args=args, prog="csmap disruption")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from geo.errors import ParameterError
+from geo.errors import CsmapError, ParameterError
 from geo.vocab import POINT_KINDS, POINT_RECORD_KINDS
 
 if TYPE_CHECKING:
@@ -35,6 +36,31 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=POINT_KINDS, default="concerns", help="point set")
     parser.add_argument("--mapping", default=None, help="YAML column/value mapping for INPUT")
     parser.add_argument("--area", default="kirklees", help="study area (default kirklees)")
+
+
+def run_reporting_errors(
+    body: Callable[[argparse.Namespace], int], *, args: argparse.Namespace, prog: str
+) -> int:
+    """Run ``body(args)``; a :class:`~geo.errors.CsmapError` becomes one stderr line and exit 2.
+
+    The line is ``"<prog>: <message>"``.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> def body(args: argparse.Namespace) -> int:
+    ...     raise ParameterError("--out x.txt: use a .csv file name")
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     code = run_reporting_errors(body, args=argparse.Namespace(), prog="csmap demo")
+    >>> code, err.getvalue().splitlines()
+    (2, ['csmap demo: --out x.txt: use a .csv file name'])
+    """
+    try:
+        return body(args)
+    except CsmapError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
 
 
 def existing_store(path: str | None) -> Store:
