@@ -36,18 +36,28 @@ _TABLE: Final[str] = """
 {%- endmacro %}
 """
 
-BRIEFING: Final[str] = (
-    _TABLE
-    + """<!DOCTYPE html>
+
+def _document(body: str) -> str:
+    """An HTML page: table/footer macros, CSP, style, title, synthetic banner, then ``body``."""
+    return (
+        _TABLE
+        + """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy"
  content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>{{ title }}</title>"""
-    + _STYLE
-    + """</head><body>
+        + _STYLE
+        + """</head><body>
 <h1>{{ title }}</h1>
 {% if synthetic %}<p class="banner"><strong>Synthetic demo data.</strong>
 No real child or event is represented.</p>{% endif %}
+"""
+        + body
+    )
+
+
+BRIEFING: Final[str] = _document(
+    """\
 <p>Period: {{ period }} · Hotspot method: {{ method }} · Venues within {{ radius }} m of a hotspot ·
 Concerns linked to a venue within {{ link_radius }} m (agreeing location type where recorded) ·
 Generated {{ generated }}.</p>
@@ -71,18 +81,8 @@ the previous period of equal length, and by category (last 12 months).</p>
 """
 )
 
-ASSESSMENT: Final[str] = (
-    _TABLE
-    + """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy"
- content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>{{ title }}</title>"""
-    + _STYLE
-    + """</head><body>
-<h1>{{ title }}</h1>
-{% if synthetic %}<p class="banner"><strong>Synthetic demo data.</strong>
-No real child or event is represented.</p>{% endif %}
+ASSESSMENT: Final[str] = _document(
+    """\
 <p>Location: {{ location }} · Radius {{ radius }} m · Period {{ period }} ·
 Generated {{ generated }}.</p>
 <h2>Summary</h2>
