@@ -16,31 +16,14 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from _browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context, poll_folium_frames
 from _demo_store import demo_store
 
 from app.vendor import missing_assets
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
 HOT_COLOUR = "#d7191c"
 
 pytestmark = [
@@ -81,19 +64,15 @@ HOT_CELLS_DRAWN = """(colour) => {
 
 def _wait_hot_cells(page, expected: int, errors: list[str], *, timeout: float = 180) -> dict:
     """Poll the component iframe until ``expected`` hot cells are on the map and drawn."""
-    deadline = time.monotonic() + timeout
-    seen: object = None
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
-                continue
-            try:
-                seen = frame.evaluate(HOT_CELLS_DRAWN, HOT_COLOUR)
-            except Exception as exc:  # detached or still loading; try again
-                seen = f"error: {str(exc)[:200]}"
-            if seen == {"n": expected, "drawn": expected}:
-                return seen
-        time.sleep(0.25)
+    want = {"n": expected, "drawn": expected}
+    ok, seen = poll_folium_frames(
+        page,
+        lambda f: f.evaluate(HOT_CELLS_DRAWN, HOT_COLOUR),
+        done=lambda v: v == want,
+        timeout=timeout,
+    )
+    if ok:
+        return want
     page.screenshot(path=str(ARTIFACTS / "browser_explorer_failure.png"), full_page=True)
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
     raise AssertionError(
@@ -102,56 +81,20 @@ def _wait_hot_cells(page, expected: int, errors: list[str], *, timeout: float = 
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], *, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"csmap app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError("csmap app did not become healthy in time")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     if missing_assets():
         pytest.fail("map assets not vendored: run `make vendor` (the browser test needs them)")
     store = demo_store()
-    port = _free_port()
-    csmap = Path(sys.executable).with_name("csmap")
-    log = (tmp_path_factory.mktemp("log") / "server.log").open("wb")
     env = {k: v for k, v in os.environ.items() if k != "CSMAP_ROLE"}
     env["CSMAP_AUDIT_LOG"] = str(tmp_path_factory.mktemp("audit") / "audit.jsonl")
-    proc = subprocess.Popen(
-        [str(csmap), "app", "--store", str(store), "--port", str(port), "--demo"],
+    with app_server(
+        store=store,
+        log_path=tmp_path_factory.mktemp("log") / "server.log",
         cwd=tmp_path_factory.mktemp("cwd"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
         env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    ) as url:
         yield url, store
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 def _expected_hot(store: Path) -> int:
@@ -173,16 +116,13 @@ def test_explorer_runs_gi_and_draws_hot_cells_offline(server: tuple[str, Path]) 
     assert n_hot > 0
     blocked: list[str] = []
 
-    def block(route) -> None:  # every non-loopback request, CDN or not
-        blocked.append(route.request.url)
-        route.abort()
-
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            ctx = browser.new_context(viewport={"width": 1400, "height": 1100})
-            ctx.route(lambda u: not LOOPBACK.match(u), block)
+        browser = launch(p)
+        try:  # every non-loopback request, CDN or not, is aborted and recorded
+            ctx = offline_context(
+                browser, height=1100, on_blocked=lambda r: blocked.append(r.request.url)
+            )
             page = ctx.new_page()
             errors: list[str] = []  # uncaught exceptions, the component iframe's included
             page.on("pageerror", lambda exc: errors.append(str(exc)))

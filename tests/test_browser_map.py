@@ -6,33 +6,11 @@ render if the vendored Leaflet assets are served by the app itself.
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 from _app_store import N_CONCERNS, N_CSE, N_MISSING, N_MISSING_FOUND, N_PLACEMENTS, build_store
+from _browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context, poll_folium_frames
 
 from app.vendor import missing_assets
-
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,44 +27,14 @@ COUNT_MARKERS = """() => {
 
 def _wait_markers(page, expected: int, *, timeout: float = 120) -> None:
     """Poll the component iframe (it may be replaced on a rerun) until the map has ``expected``."""
-    deadline = time.monotonic() + timeout
-    seen: list[object] = []
-    while time.monotonic() < deadline:
-        seen = []
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url or frame.is_detached():
-                continue
-            try:
-                count = frame.evaluate(COUNT_MARKERS)
-            except Exception as exc:  # still loading; try again
-                count = f"error: {str(exc)[:200]}"
-            seen.append(count)
-            if count == expected:
-                return
-        page.wait_for_timeout(250)  # lets Playwright deliver frame events meanwhile
+    ok, seen = poll_folium_frames(
+        page, lambda f: f.evaluate(COUNT_MARKERS), done=lambda c: c == expected, timeout=timeout
+    )
+    if ok:
+        return
     page.screenshot(path=str(ARTIFACTS / "browser_map_failure.png"), full_page=True)
     frames = [f.url[:80] for f in page.frames]
     raise AssertionError(f"map shows {seen} circle markers, expected {expected}; frames {frames}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], *, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"csmap app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError("csmap app did not become healthy in time")
 
 
 @pytest.fixture(scope="module")
@@ -94,28 +42,12 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     if missing_assets():
         pytest.fail("map assets not vendored: run `make vendor` (the browser test needs them)")
     store = build_store(tmp_path_factory.mktemp("browserstore"))
-    port = _free_port()
-    csmap = Path(sys.executable).with_name("csmap")
-    log = (tmp_path_factory.mktemp("log") / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [str(csmap), "app", "--store", str(store), "--port", str(port), "--demo"],
+    with app_server(
+        store=store,
+        log_path=tmp_path_factory.mktemp("log") / "server.log",
         cwd=tmp_path_factory.mktemp("cwd"),  # safe from any working directory
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    ) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 def test_map_renders_offline_and_filter_changes_markers_and_counts(server: str) -> None:
@@ -124,16 +56,11 @@ def test_map_renders_offline_and_filter_changes_markers_and_counts(server: str) 
 
     blocked: list[str] = []
 
-    def block(route) -> None:  # every non-loopback request, CDN or not
-        blocked.append(route.request.url)
-        route.abort()
-
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-            ctx.route(lambda url: not LOOPBACK.match(url), block)
+        browser = launch(p)
+        try:  # every non-loopback request, CDN or not, is aborted and recorded
+            ctx = offline_context(browser, on_blocked=lambda r: blocked.append(r.request.url))
             page = ctx.new_page()
             page.goto(server + "/map", wait_until="domcontentloaded")
             frame_loc = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from _app_store import build_store
-from test_browser_map import ARGS, CHROMIUM, LOOPBACK, _free_port, _wait_healthy
+from _browser import CHROMIUM, app_server, free_port, launch, offline_context, stop
 
 from app.audit import AuditLog
 from app.vendor import missing_assets
@@ -34,15 +33,6 @@ USERS = [
     {"sub": "an1", "email": "analyst@example.org", "name": "Ann Analyst"},
     {"sub": "out1", "email": "someone@elsewhere.com", "name": "Out Sider"},
 ]
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def _wait_port(port: int, proc: subprocess.Popen[bytes], *, timeout: float = 30) -> None:
@@ -65,7 +55,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         pytest.fail("map assets not vendored: run `make vendor`")
     base = tmp_path_factory.mktemp("oidc")
     store = build_store(base / "store", demo=False)
-    oport, port = _free_port(), _free_port()
+    oport, port = free_port(), free_port()
     provider_cmd = [str(Path(sys.executable).with_name("oidc-provider-mock")), "--port", str(oport)]
     for user in USERS:
         provider_cmd += ["--user-claims", json.dumps(user)]
@@ -94,31 +84,19 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         CSMAP_USERS_FILE=str(base / "no-users.yaml"),
     )
     env.pop("CSMAP_ROLE", None)
-    log = (base / "server.log").open("wb")
-    app = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("csmap")),
-            "app",
-            "--store",
-            str(store),
-            "--port",
-            str(port),
-        ],
-        cwd=cwd,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_port(oport, provider)
-        _wait_healthy(url, app)
-        yield url, audit
+        with app_server(
+            store=store,
+            log_path=base / "server.log",
+            cwd=cwd,
+            env=env,
+            demo=False,
+            port=port,
+            before_healthy=lambda: _wait_port(oport, provider),
+        ) as url:
+            yield url, audit
     finally:
-        _stop(app)
-        _stop(provider)
-        log.close()
+        stop(provider)
         plog.close()
 
 
@@ -126,9 +104,8 @@ def _sign_in(url: str, sub: str):  # noqa: ANN202 - Playwright page
     from playwright.sync_api import sync_playwright
 
     p = sync_playwright().start()
-    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-    ctx = browser.new_context(viewport={"width": 1300, "height": 900})
-    ctx.route(lambda u: not LOOPBACK.match(u), lambda route: route.abort())
+    browser = launch(p)
+    ctx = offline_context(browser, width=1300, height=900)
     page = ctx.new_page()
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_role("button", name="Log in").click(timeout=60_000)

@@ -10,14 +10,11 @@ payload as text (escaped), with no element created from it.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser_map import ARGS, CHROMIUM, LOOPBACK, _free_port, _wait_healthy
+from _browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context
 
 from app.vendor import missing_assets
 from geo.ingest import ingest_file
@@ -30,7 +27,6 @@ pytestmark = [
 
 SCRIPT = "<script>window.__xss=1</script>"
 IMG = "<img src=x onerror=window.__xss=1>"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 def _store(folder: Path) -> Path:
@@ -61,38 +57,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("map assets not vendored: run `make vendor`")
     base = tmp_path_factory.mktemp("xss")
     store = _store(base / "data")
-    port = _free_port()
     env = dict(os.environ, CSMAP_AUDIT_LOG=str(base / "audit.jsonl"))
     env.pop("CSMAP_ROLE", None)
-    log = (base / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("csmap")),
-            "app",
-            "--store",
-            str(store),
-            "--port",
-            str(port),
-            "--demo",
-        ],
-        cwd=base,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with app_server(store=store, log_path=base / "server.log", cwd=base, env=env) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 def _no_xss(page) -> None:  # noqa: ANN001 - Playwright page
@@ -119,10 +87,9 @@ def test_payloads_never_run(server: str) -> None:
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = launch(p)
         try:
-            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-            ctx.route(lambda u: not LOOPBACK.match(u), lambda route: route.abort())
+            ctx = offline_context(browser)
             page = ctx.new_page()
             page.goto(server + "/overview", wait_until="domcontentloaded")
             expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=90_000)
