@@ -251,6 +251,10 @@ class Knox:
             self.p_sim = float(mc_pvalue(self.nst, sims, alternative="greater"))
             if keep:
                 self.sim = sims
+        self._local(seed=seed, keep=keep)
+
+    def _local(self, *, seed: int | None, keep: bool) -> None:
+        """Per-event statistics, computed last by :class:`KnoxLocal` (none for the global test)."""
 
     def _st_mask(self, t: NDArray[np.float64], pairs: NDArray[np.intp]) -> NDArray[np.bool_]:
         return np.asarray(np.abs(t[pairs[:, 0]] - t[pairs[:, 1]]) <= self.tau)
@@ -311,28 +315,7 @@ class KnoxLocal(Knox):
     [1, 1, 0, 0]
     """
 
-    def __init__(
-        self,
-        coords: Any,
-        times: Any,
-        *,
-        delta: float,
-        tau: float,
-        time_unit: TimeUnit = "days",
-        permutations: int = 999,
-        seed: int | None = None,
-        keep: bool = False,
-    ) -> None:
-        super().__init__(
-            coords,
-            times,
-            delta=delta,
-            tau=tau,
-            time_unit=time_unit,
-            permutations=permutations,
-            seed=seed,
-            keep=keep,
-        )
+    def _local(self, *, seed: int | None, keep: bool) -> None:
         n, pairs, t = self.n, self.pairs, self._t
         st = self._st_mask(t, pairs)
         self.nsi = np.bincount(pairs.ravel(), minlength=n).astype(np.int64)
