@@ -39,31 +39,25 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _browser import (  # noqa: E402 - tests/ on sys.path first (shared browser helpers)
+    CHROMIUM,
+    COUNT_MARKERS,
+    free_port,
+    launch,
+    offline_context,
+    start_app,
+    stop,
+    wait_healthy,
+)
+
 SEED = 20261121
-COUNT_MARKERS = """() => {
-  if (!window.map_div) return -1;
-  let n = 0;
-  window.map_div.eachLayer(l => { if (l instanceof L.CircleMarker) n += 1; });
-  return n;
-}"""
 SUM_CELLS = """() => {
   if (!window.map_div) return -1;
   let n = 0;
@@ -105,26 +99,6 @@ def _build_store(folder: Path, n: int) -> tuple[Path, int, int]:
     meta.write_text(json.dumps({"loaded": report.rows_loaded, "cse": cse}))
     csv.unlink()
     return store, report.rows_loaded, cse
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], *, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"csmap app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError("csmap app did not become healthy in time")
 
 
 def _rss_mb(pid: int) -> tuple[float, float]:
@@ -177,7 +151,7 @@ def _wait_map(page: Any, *, expected: int, cells: bool, timeout: float) -> None:
                 return
         except Exception:  # noqa: BLE001 - iframe replaced or loading; poll again
             pass
-        time.sleep(0.05)
+        page.wait_for_timeout(50)  # not time.sleep: Playwright keeps delivering events
     what = "cells summing to" if cells else "markers:"
     raise RuntimeError(f"folium map did not show {what} {expected} in {timeout} s")
 
@@ -224,10 +198,9 @@ def _measure(url: str, *, n_points: int, n_cse: int, max_points: int) -> dict[st
 
     out: dict[str, float] = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = launch(p)
         try:
-            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-            ctx.route(lambda u: not LOOPBACK.match(u), lambda route: route.abort())
+            ctx = offline_context(browser)
             page = ctx.new_page()
             counter = _Bytes(page, ctx.new_cdp_session(page))
             t0 = time.perf_counter()
@@ -261,28 +234,16 @@ def _measure(url: str, *, n_points: int, n_cse: int, max_points: int) -> dict[st
 
 
 def _serve(store: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    csmap = Path(sys.executable).with_name("csmap")
+    port = free_port()
     env = dict(os.environ, CSMAP_AUDIT_LOG=str(log.with_suffix(".audit.jsonl")))
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv
-        [str(csmap), "app", "--store", str(store), "--port", str(port), "--demo"],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env=env,
-    )
+    proc = start_app(store=store, port=port, cwd=None, log=log.open("wb"), env=env)
     url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, proc)
+    wait_healthy(url, proc, timeout=120)
     return proc, url
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    stop(proc, timeout=30)
 
 
 def _row(metric: str, value: float, unit: str, target: str = "", ok: bool | None = None) -> dict:

@@ -34,6 +34,13 @@ ARGS = [
 #: requests allowed through (everything else is aborted: no internet, no CDN)
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]")
 FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: circle markers on the folium map (-1 before the map exists); run in the component frame
+COUNT_MARKERS = """() => {
+  if (!window.map_div) return -1;
+  let n = 0;
+  window.map_div.eachLayer(l => { if (l instanceof L.CircleMarker) n += 1; });
+  return n;
+}"""
 
 
 def free_port() -> int:

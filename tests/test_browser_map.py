@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import pytest
 from _app_store import N_CONCERNS, N_CSE, N_MISSING, N_MISSING_FOUND, N_PLACEMENTS, build_store
-from _browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context, poll_folium_frames
+from _browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    COUNT_MARKERS,
+    app_server,
+    launch,
+    offline_context,
+    poll_folium_frames,
+)
 
 from app.vendor import missing_assets
 
@@ -16,13 +24,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium"),
 ]
-
-COUNT_MARKERS = """() => {
-  if (!window.map_div) return -1;
-  let n = 0;
-  window.map_div.eachLayer(l => { if (l instanceof L.CircleMarker) n += 1; });
-  return n;
-}"""
 
 
 def _wait_markers(page, expected: int, *, timeout: float = 120) -> None:
