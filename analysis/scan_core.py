@@ -250,23 +250,45 @@ class PoissonScan:
         for centre, k, _, _ in _select(llr, best_k, win, max_clusters=max_clusters, n=n):
             locs = win.idx[centre, : k + 1]
             obs, exp = float(c[locs].sum()), float(e_cum[centre, k])
-            rest = (self.total - obs) / (self.total - exp) if self.total > exp else np.nan
             rows.append(
-                {
-                    "centre": centre,
-                    "locations": locs.tolist(),
-                    "radius_m": float(win.dist[centre, k]),
-                    "n_events": obs,
-                    "expected": exp,
-                    "llr": float(llr[centre]),
-                    "relative_risk": (obs / exp) / rest if rest and rest > 0 else np.inf,
-                }
+                _cluster_row(win, centre=centre, k=k, obs=obs, exp=exp, llr=llr, total=self.total)
             )
         self.clusters = _with_p(rows, self.sim_max)
 
     def _llr(self, counts: NDArray[Any], e_v: NDArray[np.float64], win: _Windows) -> NDArray[Any]:
         c_cum = np.cumsum(counts[win.idx], axis=1)
         return poisson_llr(c_cum[win.rows, win.cols], e_v, self.total)
+
+
+def _cluster_row(
+    win: _Windows,
+    *,
+    centre: int,
+    k: int,
+    obs: float,
+    exp: float,
+    llr: NDArray[Any],
+    total: float,
+    times: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    """One cluster's row (``t_start``/``t_end`` after ``radius_m`` when ``times`` is given)."""
+    rest = (total - obs) / (total - exp) if total > exp else np.nan
+    row: dict[str, Any] = {
+        "centre": centre,
+        "locations": win.idx[centre, : k + 1].tolist(),
+        "radius_m": float(win.dist[centre, k]),
+    }
+    if times is not None:
+        row["t_start"], row["t_end"] = times
+    row.update(
+        {
+            "n_events": obs,
+            "expected": exp,
+            "llr": float(llr[centre]),
+            "relative_risk": (obs / exp) / rest if rest and rest > 0 else np.inf,
+        }
+    )
+    return row
 
 
 def _with_p(rows: list[dict[str, Any]], sim_max: NDArray[np.float64]) -> pd.DataFrame:
@@ -351,19 +373,17 @@ class SpaceTimePermutationScan:
             locs = win.idx[centre, : k + 1]
             obs = float(m[locs, t0 : t1 + 1].sum())
             exp = float(m[locs].sum() * col[t0 : t1 + 1].sum() / self.total)
-            rest = (self.total - obs) / (self.total - exp) if self.total > exp else np.nan
             rows.append(
-                {
-                    "centre": centre,
-                    "locations": locs.tolist(),
-                    "radius_m": float(win.dist[centre, k]),
-                    "t_start": t0,
-                    "t_end": t1,
-                    "n_events": obs,
-                    "expected": exp,
-                    "llr": float(llr[centre]),
-                    "relative_risk": (obs / exp) / rest if rest and rest > 0 else np.inf,
-                }
+                _cluster_row(
+                    win,
+                    centre=centre,
+                    k=k,
+                    obs=obs,
+                    exp=exp,
+                    llr=llr,
+                    total=self.total,
+                    times=(t0, t1),
+                )
             )
         self.clusters = _with_p(rows, self.sim_max)
 
