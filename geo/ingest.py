@@ -34,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ from geo.coords import resolve_locations
 from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import UnreadableFileError
 from geo.geocode import Lookups, load_lookups
+from geo.quarantine import IngestReport, _quarantine_frame, _write_quarantine
 from geo.readers import read_table
 from geo.records import build_records, reason_column
 from geo.schema import ID_COLUMN, LOCATION_INPUTS, REQUIRED, Mapping, load_mapping, match_columns
@@ -58,67 +59,6 @@ from geo.store_meta import clear_demo_marker
 from geo.vocab import BNG_EPSG, KINDS, MISSING_LOCATION_PREFIXES, Kind
 
 AREA_ENV = "CSMAP_AREA"
-
-
-@dataclass
-class IngestReport:
-    """What happened to every row of one file.
-
-    Attributes
-    ----------
-    kind, file : str
-        Record kind and the file as given.
-    rows_read, rows_loaded, rows_quarantined, rows_duplicate : int
-        Counts; ``rows_read`` equals the sum of the other three.
-    quarantine_file : Path or None
-        The quarantine CSV (None when nothing was quarantined or nothing was written).
-    records : geopandas.GeoDataFrame
-        The rows loaded (or, for :func:`validate_file`, that would be loaded).
-    quarantine : pandas.DataFrame
-        Quarantined rows: ``source_row``, ``reasons`` and the original cells.
-    store : Path or None
-        The store written to.
-    """
-
-    kind: str
-    file: str
-    rows_read: int
-    rows_loaded: int
-    rows_quarantined: int
-    rows_duplicate: int
-    records: gpd.GeoDataFrame
-    quarantine: pd.DataFrame
-    quarantine_file: Path | None = None
-    store: Path | None = None
-    encoding: str = ""
-    content_hash: str = ""
-    duplicate_rows: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.check()
-
-    def check(self) -> None:
-        """Assert the reconciliation of the counts."""
-        assert self.rows_read == self.rows_loaded + self.rows_quarantined + self.rows_duplicate, (
-            f"{self.file}: rows do not reconcile: {self.rows_read} read != {self.rows_loaded} "
-            f"loaded + {self.rows_quarantined} quarantined + {self.rows_duplicate} duplicate"
-        )
-        assert len(self.records) == self.rows_loaded
-        assert len(self.quarantine) == self.rows_quarantined
-
-    def summary(self) -> dict[str, Any]:
-        """The JSON summary ``csmap ingest`` prints."""
-        return {
-            "kind": self.kind,
-            "file": self.file,
-            "store": str(self.store) if self.store else None,
-            "rows_read": self.rows_read,
-            "rows_loaded": self.rows_loaded,
-            "rows_quarantined": self.rows_quarantined,
-            "rows_duplicate": self.rows_duplicate,
-            "quarantine_file": str(self.quarantine_file) if self.quarantine_file else None,
-            "encoding": self.encoding,
-        }
 
 
 def resolve_area(area: str | StudyArea | None) -> StudyArea:
@@ -375,16 +315,6 @@ def _validate(
     )
 
 
-def _quarantine_frame(
-    raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray, numbers: np.ndarray
-) -> pd.DataFrame:
-    rows = np.flatnonzero(mask)
-    out = raw.iloc[rows].copy()
-    out.insert(0, "reasons", reasons[rows])
-    out.insert(0, "source_row", numbers[rows])
-    return out.reset_index(drop=True)
-
-
 def _finish_records(
     gdf: gpd.GeoDataFrame,
     mask: np.ndarray,
@@ -466,15 +396,6 @@ def validate_file(
     )
 
 
-def _inert(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns[2:]:
-        text = out[col].astype(str)
-        risky = text.str.match(r"^[=+@\t\r]")
-        out[col] = text.where(~risky, "'" + text)
-    return out
-
-
 def ingest_file(
     kind: Kind,
     path: str | os.PathLike[str],
@@ -538,11 +459,7 @@ def ingest_file(
             else:
                 stamp = now.strftime("%Y%m%dT%H%M%S%f")
                 qfile = st.path.parent / f"{path.stem}_{stamp}_quarantine.csv"
-                # CRLF line ends (RFC 4180): the csv writer then also quotes cells holding a
-                # bare "\r", which readers (pandas, Excel) would otherwise split into two rows.
-                _inert(quarantine).to_csv(
-                    qfile, index=False, encoding="utf-8-sig", lineterminator="\r\n"
-                )
+                _write_quarantine(quarantine, qfile)
         records = _finish_records(v.records, loaded, source=path.name, now=now, numbers=v.rows)
         v.records = v.records.iloc[:0]  # free every validated row before the write
         report = IngestReport(
