@@ -58,3 +58,25 @@ def test_errors(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     err = capsys.readouterr().err
     assert err.startswith("csmap assess: location 'nowhere'") and err.count("\n") == 1
     assert main(["assess", "414400,416400", "--store", str(store), "--out", "a.docx"]) == 2
+
+
+def test_role_gate_and_practitioner_suppression(store: Path, tmp_path: Path) -> None:
+    """The CLI asks app.policy: board may not assess; practitioner counts are suppressed."""
+    base = ["assess", "414400,416400", "--store", str(store), "--as-of", _as_of(store)]
+    refused = tmp_path / "board.json"
+    assert main([*base, "--role", "board", "--out", str(refused)]) == 2
+    assert not refused.exists()
+    analyst, practitioner = tmp_path / "an.json", tmp_path / "pr.json"
+    assert main([*base, "--radius", "250", "--out", str(analyst)]) == 0
+    assert (
+        main([*base, "--radius", "250", "--role", "practitioner", "--out", str(practitioner)]) == 0
+    )
+    raw = json.loads(analyst.read_text(encoding="utf-8"))
+    safe = json.loads(practitioner.read_text(encoding="utf-8"))
+    small = [k for k, v in raw["concerns_by_category"].items() if 1 <= v <= 4]
+    assert small, "the fixture must have a small count (else this test is blind)"
+    for key in small:
+        assert not (
+            isinstance(safe["concerns_by_category"][key], int)
+            and 1 <= safe["concerns_by_category"][key] <= 4
+        )

@@ -34,6 +34,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--as-of", dest="as_of", type=date, default=None, help="default today")
     p.add_argument("--area", default=None, help="study area (default $CSMAP_AREA or kirklees)")
     p.add_argument("--out", required=True, help="FILE.html, FILE.pdf or FILE.json")
+    p.add_argument(
+        "--role",
+        default="analyst",
+        help="role the output is for (app.policy). Default analyst: whoever runs the CLI can "
+        "read the store file itself. Use --role practitioner for an output to hand to a "
+        "children's home: every count then goes through disclosure control",
+    )
     p.set_defaults(func=run)
 
 
@@ -44,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from analysis.assessment import assess_location, parse_location
+    from app.assessment_view import controlled_assessment
+    from app.policy import export_rules, require
     from app.reports.assessment_report import (
         assessment_html,
         write_assessment_json,
@@ -54,6 +63,7 @@ def _run(args: argparse.Namespace) -> int:
     from geo.store_meta import is_demo_store
     from geo.venue_import import all_venues
 
+    require(args.role, "location_assessments")  # PermissionDenied (a CsmapError): exit 2
     out = Path(args.out)
     if out.suffix.lower() not in SUFFIXES:
         raise ParameterError(f"--out {out}: use a .html, .pdf or .json file name")
@@ -72,6 +82,9 @@ def _run(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         synthetic=is_demo_store(store.path),
     )
+    disclosure = export_rules(args.role).disclosure
+    if disclosure is not None:  # practitioners (and other disclosure roles): counts suppressed
+        result = controlled_assessment(result, policy=disclosure)
     suffix = out.suffix.lower()
     if suffix == ".json":
         write_assessment_json(result, out)
