@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -197,3 +199,196 @@ def test_explorer_hotspot_export(
         frame = pd.read_csv(io.BytesIO(zf.read(name)))
     assert len(result) > 0
     _check(frame, role=role, ids=_identifiers(demo), what="app.exports.hotspot_export CSV")
+
+
+def _shown(
+    role: str, pts: gpd.GeoDataFrame, result: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, DisclosurePolicy | None]:
+    """The hotspot result and count policy the explorer shows ``role`` (as its exports use)."""
+    rules = export_rules(role)
+    if can(role, "record_points"):
+        return result, None
+    policy = rules.disclosure or DisclosurePolicy()
+    return controlled_result(result, role=role, events=pts, policy=policy), policy
+
+
+def _point_coordinates(pts: gpd.GeoDataFrame) -> set[tuple[float, float]]:
+    """Record point coordinates (lon, lat) in WGS84, rounded to 5 decimals as the map writes."""
+    wgs = pts.to_crs(4326).geometry
+    return {(round(x, 5), round(y, 5)) for x, y in zip(wgs.x, wgs.y, strict=True)}
+
+
+def _text_check(text: str, *, role: str, ids: set[str], what: str) -> None:
+    if not can(role, "child_references"):
+        assert "child_ref" not in text, f"{what}: {role} gets a child_ref field"
+        tokens = set(re.findall(r"[A-Za-z0-9_\-]+", text))
+        leaked = tokens & ids
+        assert not leaked, f"{what}: {role} gets record ids / child refs {sorted(leaked)[:5]}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_explorer_standalone_map_html(
+    role: str, demo: Path, demo_hotspots: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
+) -> None:
+    from app.exports import standalone_map_html
+    from app.layers import build_explorer_map
+
+    pts, result = demo_hotspots
+    if not can(role, PAGES["explorer"]):
+        with pytest.raises(PermissionDenied):
+            require(role, PAGES["explorer"])
+        return
+    shown, _ = _shown(role, pts, result)
+    # the explorer draws record points only for record-level roles (draw_pts is {} otherwise)
+    draw = {"concerns": pts} if can(role, "record_points") else {}
+    built = build_explorer_map(draw, area=resolve_area("kirklees"), results=[("gi", shown)])
+    text = standalone_map_html(built.fmap, method="gi").data.decode("utf-8")
+    assert "<html" in text.lower()
+    _text_check(text, role=role, ids=_identifiers(demo), what="standalone_map_html")
+    if not can(role, "record_points"):
+        # every coordinate pair in the page (GeoJSON [lon, lat] or folium [lat, lon])
+        pairs = re.findall(r"\[\s*(-?\d+\.\d+),\s*(-?\d+\.\d+)\s*\]", text)
+        found = {(round(float(a), 5), round(float(b), 5)) for a, b in pairs}
+        found |= {(b, a) for a, b in found}
+        leaked = _point_coordinates(pts) & found
+        assert not leaked, f"map HTML: {role} gets record points {sorted(leaked)[:3]}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_explorer_trend_png(
+    role: str, demo_hotspots: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
+) -> None:
+    from app.explorer_disclosure import controlled_trend
+    from app.exports import trend_png
+    from app.hotspot_detail import monthly_counts
+
+    pts, result = demo_hotspots
+    if not can(role, PAGES["explorer"]):
+        with pytest.raises(PermissionDenied):
+            require(role, PAGES["explorer"])
+        return
+    _, policy = _shown(role, pts, result)
+    trend = controlled_trend(monthly_counts(pts, date_column="reported_date"), policy=policy)
+    assert len(trend) > 0
+    _check(trend[["events"]], role=role, ids=set(), what="trend_png counts")
+    if role in DISCLOSURE_ROLES:
+        values = pd.to_numeric(trend["events"], errors="coerce")
+        assert not ((values >= 1) & (values <= 4)).any(), f"trend: {role} gets small counts"
+    png = trend_png(trend, title="Events per month").data
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+@pytest.mark.parametrize("role", ROLES)
+def test_explorer_hotspot_export_geo(
+    role: str,
+    fmt: str,
+    demo: Path,
+    demo_hotspots: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+    tmp_path: Path,
+) -> None:
+    pts, result = demo_hotspots
+    if not can(role, PAGES["explorer"]):
+        with pytest.raises(PermissionDenied):
+            require(role, PAGES["explorer"])
+        return
+    shown, _ = _shown(role, pts, result)
+    export = hotspot_export(shown, fmt=fmt, method="gi")
+    path = tmp_path / f"hotspots.{fmt}"
+    if zipfile.is_zipfile(io.BytesIO(export.data)):  # with a notes file alongside
+        with zipfile.ZipFile(io.BytesIO(export.data)) as zf:
+            name = next(n for n in zf.namelist() if n.endswith(f".{fmt}"))
+            path.write_bytes(zf.read(name))
+    else:
+        path.write_bytes(export.data)
+    frame = gpd.read_file(path)
+    assert len(frame) > 0
+    if not can(role, "record_points"):
+        assert set(frame.geom_type.dropna()) <= {"Polygon", "MultiPolygon"}, (
+            f"hotspot {fmt}: {role} gets non-polygon geometries {set(frame.geom_type)}"
+        )
+    _check(
+        pd.DataFrame(frame.drop(columns="geometry")),
+        role=role,
+        ids=_identifiers(demo),
+        what=f"hotspot_export {fmt}",
+    )
+
+
+@pytest.fixture(scope="module")
+def briefing(demo: Path) -> object:
+    from app.reports.briefing import build_briefing
+    from geo.venue_import import all_venues
+
+    s = Store(demo)
+    area = resolve_area("kirklees")
+    venues = all_venues(area=area.name, store=s, include_restricted=False)
+    return build_briefing(s.read("concerns"), area=area, venues=venues, method="repeat")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_briefing_pack(role: str, demo: Path, briefing: object, tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    from app.reports.briefing import briefing_for_role, briefing_html, write_briefing_pdf
+
+    events = Store(demo).read("concerns")
+    if not can(role, "venue_watchlists"):
+        with pytest.raises(PermissionDenied):
+            briefing_for_role(briefing, role=role, events=events)  # type: ignore[arg-type]
+        return
+    b = briefing_for_role(briefing, role=role, events=events)  # type: ignore[arg-type]
+    ids = _identifiers(demo)
+    for name, table in (
+        ("hotspots", b.hotspot_table()),
+        ("nearby", b.nearby),
+        ("watch", b.watchlist),
+    ):
+        frame = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
+        _check(frame, role=role, ids=ids, what=f"briefing {name}")
+    html_text = briefing_html(b)
+    _text_check(html_text, role=role, ids=ids, what="briefing HTML")
+    pdf_path = write_briefing_pdf(b, tmp_path / "b.pdf")
+    doc = pdfium.PdfDocument(str(pdf_path))
+    text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    doc.close()
+    assert "Disruption briefing pack" in text
+    _text_check(text, role=role, ids=ids, what="briefing PDF")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".html"])
+@pytest.mark.parametrize("role", ROLES)
+def test_cli_assess(role: str, suffix: str, demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / f"a{suffix}"
+    args = ["assess", "414400,416400", "--store", str(demo), "--role", role, "--out", str(out)]
+    if not can(role, "location_assessments"):
+        assert main(args) == 2 and not out.exists()
+        return
+    assert main(args) == 0
+    text = out.read_text(encoding="utf-8")
+    ids = _identifiers(demo)
+    _text_check(text, role=role, ids=ids, what=f"csmap assess {suffix}")
+    if suffix == ".json" and role in DISCLOSURE_ROLES:
+        data = json.loads(text)
+        small = _small_counts(data)
+        assert not small, f"csmap assess JSON: {role} sees small counts {small[:5]}"
+
+
+def _small_counts(data: object, key: str = "") -> list[tuple[str, int]]:
+    """Integer values 1-4 under count-like keys anywhere in a JSON document."""
+    found: list[tuple[str, int]] = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            found += _small_counts(v, str(k))
+    elif isinstance(data, list):
+        for v in data:
+            found += _small_counts(v, key)
+    elif (
+        isinstance(data, int)
+        and not isinstance(data, bool)
+        and 1 <= data <= 4
+        and key
+        and (is_count_column(key) or key in ("count", "n", "events", "concerns_total"))
+    ):
+        found.append((key, data))
+    return found
