@@ -21,6 +21,7 @@ import streamlit as st
 
 from app.filters import Filters
 from geo.boundaries import StudyArea, load_area
+from geo.store_meta import is_demo_store
 from geo.vocab import BNG_EPSG, KINDS
 
 #: session_state key holding records uploaded in this session: ``{kind: GeoDataFrame}``.
@@ -116,6 +117,19 @@ def uploaded_records() -> dict[str, gpd.GeoDataFrame]:
     """Records uploaded in this session (never shared between sessions)."""
     value: dict[str, gpd.GeoDataFrame] = st.session_state.get(UPLOADED_KEY, {})
     return value
+
+
+def synthetic_data(config: AppConfig) -> bool:
+    """True when everything this session sees is synthetic: a demo store and no uploads.
+
+    Exports use it to carry the synthetic-data notice; records uploaded on top of the demo store
+    may be real, so a session holding uploads is never labelled synthetic.
+    """
+    if config.store_path is None or not config.store_path.exists():
+        return False
+    if any(len(frame) for frame in uploaded_records().values()):
+        return False
+    return is_demo_store(config.store_path)
 
 
 def current_records(config: AppConfig) -> dict[str, gpd.GeoDataFrame]:

@@ -7,7 +7,6 @@ import streamlit as st
 from app import auth, state
 from app.filters import apply_filters
 from app.reports.strategic import build_report
-from geo.store_meta import is_demo_store
 
 config = state.config_from_env()
 filters = state.current_filters()
@@ -18,7 +17,7 @@ st.title("Who reports")
 records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
 level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="agc_level")
-demo = config.store_path is not None and is_demo_store(config.store_path)
+demo = state.synthetic_data(config)
 report = build_report("agencies", records, area=area, role=role, level=level, synthetic=demo)
 for note in report.notes:
     st.caption(note)

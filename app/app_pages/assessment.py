@@ -17,7 +17,6 @@ from app.reports.assessment_report import assessment_html, summary_table, write_
 from app.reports.briefing import strip_identifiers
 from geo.errors import CsmapError
 from geo.geocode import load_lookups
-from geo.store_meta import is_demo_store
 from geo.venue_import import all_venues
 
 config = state.config_from_env()
@@ -53,7 +52,7 @@ result, hot = assess_location(
     radius=float(radius),
     months=int(months),
     as_of=as_of,
-    synthetic=store is not None and is_demo_store(store),
+    synthetic=state.synthetic_data(config),
 )
 disclosure = export_rules(role).disclosure
 if disclosure is not None:  # practitioners: every count through the disclosure policy

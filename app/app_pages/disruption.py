@@ -15,7 +15,6 @@ from app.reports.briefing import (
     write_briefing_pdf,
 )
 from geo.export import to_csv_bytes
-from geo.store_meta import is_demo_store
 from geo.venue_import import all_venues
 
 METHODS = ("gi", "kde", "dual-kde", "dbscan", "hdbscan", "repeat")
@@ -43,7 +42,7 @@ if concerns is None or len(concerns) == 0 or "reported_date" not in concerns.col
 
 store = config.store_path if config.store_path is not None and config.store_path.exists() else None
 venues = all_venues(area=config.area, store=store, include_restricted=False)
-synthetic = store is not None and is_demo_store(store)
+synthetic = state.synthetic_data(config)
 briefing = build_briefing(
     concerns,
     area=area,

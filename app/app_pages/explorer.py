@@ -63,7 +63,6 @@ from app.policy import can, export_rules
 from geo.boundaries import StudyArea
 from geo.errors import CsmapError
 from geo.store import points as point_set
-from geo.store_meta import is_demo_store
 from geo.vocab import LOCATION_TYPES, POINT_RECORD_KINDS
 
 
@@ -466,7 +465,7 @@ else:
     reason = st.text_input("Reason (recorded in the audit log)", key="exp_reason")
     if st.button("Prepare exports", key="exp_prepare"):
         export_result = result  # already reduced by the policy for roles without records
-        demo = config.store_path is not None and is_demo_store(config.store_path)
+        demo = state.synthetic_data(config)
         with st.spinner("Writing files"):
             files = [
                 hotspot_export(

@@ -11,7 +11,6 @@ from app.filters import apply_filters
 from app.policy import DISCLOSURE_ROLES, apply_export_policy, can
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
 from geo.store import points
-from geo.store_meta import is_demo_store
 
 config = state.config_from_env()
 filters = state.current_filters()
@@ -22,7 +21,7 @@ st.title("Missing episodes")
 records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
 level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="mis_level")
-demo = config.store_path is not None and is_demo_store(config.store_path)
+demo = state.synthetic_data(config)
 report = build_report("missing", records, area=area, role=role, level=level, synthetic=demo)
 for note in report.notes:
     st.caption(note)

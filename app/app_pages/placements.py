@@ -10,7 +10,6 @@ from app import auth, state
 from app.filters import apply_filters
 from app.reports.strategic import build_report
 from geo.geocode import Lookups, load_lookups
-from geo.store_meta import is_demo_store
 
 config = state.config_from_env()
 filters = state.current_filters()
@@ -27,7 +26,7 @@ try:
 except ValueError as exc:
     st.warning(f"Postcode lookup not loaded: {exc}")
     lookups = None
-demo = config.store_path is not None and is_demo_store(config.store_path)
+demo = state.synthetic_data(config)
 report = build_report(
     "placements", records, area=area, role=role, level=level, lookups=lookups, synthetic=demo
 )
