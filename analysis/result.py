@@ -54,6 +54,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -363,9 +364,26 @@ def write_hotspots(
     flat = _flatten_for_file(gdf, dates_as_text=suffix != ".gpkg")
     p.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".geojson":
-        doc = json.loads(flat.to_json(na="null", drop_id=True))
-        doc["csmap_parameters"] = params
-        p.write_text(json.dumps(doc), encoding="utf-8")
+        # GDAL's GeoJSON writer (C, streaming) with the parameters as a foreign member of the
+        # FeatureCollection; written beside the target and renamed, so a reader never sees half.
+        import pyogrio
+
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp.geojson")
+        try:
+            pyogrio.write_dataframe(
+                flat,
+                tmp,
+                layer=HOTSPOTS_LAYER,
+                driver="GeoJSON",
+                layer_options={
+                    "FOREIGN_MEMBERS_COLLECTION": json.dumps({"csmap_parameters": params}),
+                    "WRITE_NAME": "NO",
+                    "AUTODETECT_JSON_STRINGS": "NO",  # text stays text, even "[...]"
+                },
+            )
+            os.replace(tmp, p)
+        finally:
+            tmp.unlink(missing_ok=True)
     elif suffix == ".gpkg":
         if p.exists():
             p.unlink()

@@ -166,3 +166,15 @@ def test_datetimes_written_as_iso_text(tmp_path: Path) -> None:
     assert props[2]["first_date"] is None
     frame = pd.read_csv(write_hotspots(_dated_result(), tmp_path / "d.csv"))
     assert frame["last_date"].iloc[1] == "2025-03-05T23:59:59"
+
+
+def test_geojson_keeps_bracketed_text_as_text(tmp_path: Path) -> None:
+    # GDAL's GeoJSON writer would turn text such as "[1, 2]" into a JSON array unless told not to.
+    res = _result("none")
+    res["note"] = ["[1, 2]", '{"a": 1}', "plain"]
+    path = write_hotspots(res, tmp_path / "r.geojson")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert [f["properties"]["note"] for f in doc["features"]] == ["[1, 2]", '{"a": 1}', "plain"]
+    assert doc["csmap_parameters"]["method"] == "gi"
+    assert read_hotspots(path)["note"].tolist() == ["[1, 2]", '{"a": 1}', "plain"]
+    assert not list(tmp_path.glob(".*tmp*"))  # the temporary file is gone
