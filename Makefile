@@ -21,9 +21,10 @@ $(BIN)/python:
 $(UV): | $(BIN)/python
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv
 
-# Re-installs only when the project metadata or the lock file changed.
+# Re-installs only when the project metadata or the lock file changed. --compile-bytecode writes
+# the .pyc files once (as pip does), so no process pays seconds of byte-compiling at start-up.
 $(VENV)/.installed: pyproject.toml requirements.lock | $(UV)
-	$(UV) pip install -q --python $(BIN)/python -c requirements.lock -e '.[test]'
+	$(UV) pip install -q --compile-bytecode --python $(BIN)/python -c requirements.lock -e '.[test]'
 	touch $@
 
 # Leaflet and friends from the npm registry, so maps render with no internet (see app/vendor.py).
