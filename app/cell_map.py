@@ -3,24 +3,28 @@
 Above :data:`app.maps.MAX_POINTS` points no record travels to the browser. The server counts the
 points per British National Grid cell (:mod:`app.cells`), coarsens the cells until at most
 :data:`app.cells.MAX_CELLS` are occupied (:func:`app.cells.fit_cells`), and this module draws the
-occupied cells as squares (corners converted with OSTN15) in one ``folium.GeoJson`` layer on the
-map's canvas renderer: coloured by the number of records in the cell (six classes in geometric
-steps up to the largest count), with the count of each point kind in the tooltip and a legend.
+occupied cells as squares (corners converted with OSTN15) in one GeoJSON layer
+(:class:`app.map_elements.TextGeoJson`) on the map's canvas renderer: coloured by the number of
+records in the cell (six classes in geometric steps up to the largest count, applied in the
+browser), with the count of each point kind in the tooltip and a legend (a Leaflet control that
+comes and goes with the layer).
 The map renders offline in the same streamlit-folium iframe as the small-data map.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-import folium
 import numpy as np
 import pandas as pd
 
 from app.cells import check_cell
+from app.map_elements import TextGeoJson
 from geo.coords import bng_to_wgs84
+from geo.errors import ParameterError
 
 #: Fill colours of the count classes, fewest records first (ColorBrewer YlOrRd, 6 classes).
 COUNT_COLOURS: Final[tuple[str, ...]] = (
@@ -78,6 +82,17 @@ def combine_cells(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     parts = [t.assign(kind=k) for k, t in tables.items() if len(t)]
     if not parts:
         return pd.DataFrame({c: np.array([], dtype="int64") for c in ["ix", "iy", "count", *kinds]})
+    if len(kinds) == 1:  # one kind: its table, with the total repeated under the kind's name
+        only = tables[kinds[0]]
+        out = pd.DataFrame(
+            {
+                "ix": only["ix"].to_numpy(dtype="int64"),
+                "iy": only["iy"].to_numpy(dtype="int64"),
+                TOTAL_FIELD: only["count"].to_numpy(dtype="int64"),
+                kinds[0]: only["count"].to_numpy(dtype="int64"),
+            }
+        )
+        return out.sort_values(["ix", "iy"], ignore_index=True)
     wide = (
         pd.concat(parts, ignore_index=True)
         .pivot_table(index=["ix", "iy"], columns="kind", values="count", aggfunc="sum")
@@ -91,6 +106,25 @@ def combine_cells(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return out.sort_values(["ix", "iy"], ignore_index=True)
 
 
+def _cell_rings(combined: pd.DataFrame, *, size: float) -> np.ndarray:
+    """``(n, 5, 2)`` closed WGS84 rings (lon, lat; 5 decimals) of the cells' squares."""
+    n = len(combined)
+    ix = combined["ix"].to_numpy(dtype="float64")
+    iy = combined["iy"].to_numpy(dtype="float64")
+    # corners anticlockwise from the south-west (converted once each), then closed
+    dx = np.array([0, 1, 1, 0], dtype="float64")
+    dy = np.array([0, 0, 1, 1], dtype="float64")
+    east = ((ix[:, None] + dx[None, :]) * size).ravel()
+    north = ((iy[:, None] + dy[None, :]) * size).ravel()
+    lon, lat = bng_to_wgs84(east, north)
+    corners = np.stack([np.round(lon, 5), np.round(lat, 5)], axis=1).reshape(n, 4, 2)
+    return np.concatenate([corners, corners[:, :1, :]], axis=1)
+
+
+def _fields(combined: pd.DataFrame) -> list[str]:
+    return [c for c in combined.columns if c not in ("ix", "iy")]
+
+
 def cell_geojson(combined: pd.DataFrame, *, cell: float) -> dict[str, Any]:
     """Occupied cells as WGS84 squares (5 decimals): properties are the count columns.
 
@@ -102,18 +136,8 @@ def cell_geojson(combined: pd.DataFrame, *, cell: float) -> dict[str, Any]:
     >>> f["properties"], len(f["geometry"]["coordinates"][0])
     ({'count': 3, 'concerns': 3}, 5)
     """
-    size = check_cell(cell)
-    n = len(combined)
-    ix = combined["ix"].to_numpy(dtype="float64")
-    iy = combined["iy"].to_numpy(dtype="float64")
-    # corners anticlockwise from the south-west, closed
-    dx = np.array([0, 1, 1, 0, 0], dtype="float64")
-    dy = np.array([0, 0, 1, 1, 0], dtype="float64")
-    east = ((ix[:, None] + dx[None, :]) * size).ravel()
-    north = ((iy[:, None] + dy[None, :]) * size).ravel()
-    lon, lat = bng_to_wgs84(east, north)
-    ring = np.stack([np.round(lon, 5), np.round(lat, 5)], axis=1).reshape(n, 5, 2).tolist()
-    fields = [c for c in combined.columns if c not in ("ix", "iy")]
+    ring = _cell_rings(combined, size=check_cell(cell)).tolist()
+    fields = _fields(combined)
     values = combined[fields].to_numpy(dtype="int64").tolist()
     features = [
         {
@@ -127,14 +151,65 @@ def cell_geojson(combined: pd.DataFrame, *, cell: float) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def cell_geojson_text(
+    combined: pd.DataFrame, *, cell: float
+) -> tuple[str, list[list[float | None]]]:
+    """:func:`cell_geojson` written straight to compact JSON text, and its bounds.
+
+    The same features (the tests compare the two), formatted row by row instead of building and
+    serialising a dict per cell: the text of a few thousand cells in a few milliseconds.
+
+    Returns
+    -------
+    (str, list)
+        The FeatureCollection as JSON and ``[[south, west], [north, east]]``.
+
+    Examples
+    --------
+    >>> import json
+    >>> t = pd.DataFrame({"ix": [2073], "iy": [2085], "count": [3], "concerns": [3]})
+    >>> text, bounds = cell_geojson_text(t, cell=200)
+    >>> json.loads(text) == cell_geojson(t, cell=200)
+    True
+    """
+    size = check_cell(cell)
+    n = len(combined)
+    if n == 0:
+        return '{"type":"FeatureCollection","features":[]}', [[None, None], [None, None]]
+    rings = _cell_rings(combined, size=size)
+    if not np.isfinite(rings).all():
+        raise ParameterError("cells outside the British National Grid cannot be drawn")
+    fields = _fields(combined)
+    props = ",".join(json.dumps(f).replace("%", "%%") + ":%d" for f in fields)
+    coords = ",".join(["[%r,%r]"] * 5)
+    template = (
+        '{"type":"Feature","id":%d,"properties":{'
+        + props
+        + '},"geometry":{"type":"Polygon","coordinates":[['
+        + coords
+        + "]]}}"
+    )
+    ids = np.arange(n, dtype="int64")[:, None]
+    values = combined[fields].to_numpy(dtype="int64")
+    ints = np.concatenate([ids, values], axis=1).tolist()
+    floats = rings.reshape(n, 10).tolist()
+    body = ",".join(template % (*i, *f) for i, f in zip(ints, floats, strict=True))
+    flat = rings.reshape(-1, 2)
+    (west, south), (east, north) = flat.min(axis=0), flat.max(axis=0)
+    bounds: list[list[float | None]] = [[float(south), float(west)], [float(north), float(east)]]
+    return '{"type":"FeatureCollection","features":[' + body + "]}", bounds
+
+
 def cell_layer(
     tables: Mapping[str, pd.DataFrame],
     *,
     cell: float,
     labels: Mapping[str, str],
-    name: str = "Records per cell",
-) -> tuple[folium.GeoJson, list[int]]:
+) -> tuple[TextGeoJson, list[int]]:
     """One GeoJSON layer of the occupied cells of ``tables``, coloured by total count.
+
+    The colour classes are applied in the browser (:class:`app.map_elements.TextGeoJson`), so
+    building and rendering the layer costs one serialisation, whatever the number of cells.
 
     Parameters
     ----------
@@ -144,41 +219,35 @@ def cell_layer(
         Cell edge in metres.
     labels : mapping of str to str
         Display name of each kind (shown in the tooltip, escaped).
-    name : str
-        Layer name in the layer control.
 
     Returns
     -------
-    (folium.GeoJson, list of int)
+    (TextGeoJson, list of int)
         The layer and the upper bounds of its count classes (:func:`count_breaks`).
 
     Examples
     --------
     >>> t = pd.DataFrame({"ix": [2073, 2074], "iy": [2085, 2085], "count": [1, 9]})
     >>> layer, breaks = cell_layer({"concerns": t}, cell=200, labels={"concerns": "Concerns"})
-    >>> len(layer.data["features"]), breaks
+    >>> layer.n_features, breaks
     (2, [1, 2, 3, 4, 6, 9])
     """
     combined = combine_cells(tables)
     top = int(combined[TOTAL_FIELD].max()) if len(combined) else 0
     breaks = count_breaks(top)
-    colours = class_colours(breaks)
-    bounds = np.asarray(breaks, dtype="int64")
-
-    def style(feature: dict[str, Any]) -> dict[str, Any]:
-        n = int(feature["properties"][TOTAL_FIELD])
-        colour = colours[min(int(np.searchsorted(bounds, n)), len(colours) - 1)]
-        return {"fillColor": colour, "color": colour, "weight": 0.4, "fillOpacity": 0.75}
-
     kinds = list(tables)
     aliases = [f"Records in this {cell:g} m cell"] + [labels.get(k, k) for k in kinds]
-    layer = folium.GeoJson(
-        cell_geojson(combined, cell=cell),
-        name=name,
-        style_function=style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=[TOTAL_FIELD, *kinds], aliases=[html.escape(a) for a in aliases]
-        ),
+    text, bounds = cell_geojson_text(combined, cell=cell)
+    layer = TextGeoJson(
+        text,
+        bounds=bounds,
+        style={"weight": 0.4, "fillOpacity": 0.75},
+        colour_field=TOTAL_FIELD,
+        breaks=breaks,
+        colours=class_colours(breaks),
+        tooltip_fields=[TOTAL_FIELD, *kinds],
+        tooltip_aliases=aliases,
+        n_features=len(combined),
     )
     return layer, breaks
 
@@ -203,7 +272,7 @@ def cell_legend_html(breaks: list[int], *, cell: float, counts: Mapping[str, int
         low = high + 1
     kinds = "".join(f"<div>{html.escape(k)}: {n:,}</div>" for k, n in counts.items())
     return (
-        '<div class="csmap-legend" style="position:absolute;bottom:24px;left:10px;z-index:1000;'
+        '<div class="csmap-legend" style="'
         "background:rgba(255,255,255,0.9);padding:6px 8px;border-radius:4px;"
         'font:12px sans-serif;box-shadow:0 0 4px rgba(0,0,0,0.3)">'
         f"<div><b>Records per {cell:g} m cell</b></div>{''.join(rows)}"

@@ -12,6 +12,7 @@ cached point index). :func:`app.vendor.assert_offline` is run on every map built
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ import shapely
 
 from app.cell_map import cell_layer, cell_legend_html
 from app.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_counts
+from app.map_elements import LayerLegend, TextGeoJson, geojson_bounds, geojson_text
 from app.vendor import assert_offline, use_local_assets
 from geo.boundaries import StudyArea
 from geo.coords import bng_to_wgs84
@@ -56,6 +58,9 @@ POPUP_FIELDS: dict[str, tuple[str, ...]] = {
     "placements": ("placement_id", "start_date", "placement_type", "placing_authority"),
 }
 
+#: A layer prepared once: (GeoJSON text, bounds ``[[s, w], [n, e]]``, number of features).
+_Prepared = tuple[str, list[list[float | None]], int]
+
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -71,6 +76,10 @@ class RecordMap:
     mode: str = "points"  # "points" or "cells" (aggregated per grid cell)
     cell: float | None = None  # cell edge (metres) in "cells" mode
     n_cells: int = 0  # cells sent in "cells" mode
+    #: The layer (with its legend) that changes with the filters while the base map (boundaries)
+    #: stays the same; :func:`app.folium_view.show_map` sends it apart so that a filter change
+    #: redraws only this layer in the browser. ``None``: the whole map is one piece.
+    overlay: folium.FeatureGroup | None = None
 
 
 def to_wgs84(geoms: gpd.GeoSeries, *, decimals: int | None = None) -> gpd.GeoSeries:
@@ -142,7 +151,35 @@ def drop_small_holes(geoms: gpd.GeoSeries, *, min_area_m2: float) -> gpd.GeoSeri
     return gpd.GeoSeries([clean(g) for g in geoms], index=geoms.index, crs=geoms.crs)
 
 
+#: Serialised boundary layers per study area: {(name, simplify_m): (GeoJSON text, bounds, n)}.
+_BOUNDARY_TEXT: weakref.WeakKeyDictionary[StudyArea, dict[tuple[str, float], _Prepared]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _boundary_text(
+    area: StudyArea,
+    frame: gpd.GeoDataFrame,
+    *,
+    name: str,
+    tooltip: Sequence[str],
+    simplify_m: float,
+) -> _Prepared:
+    """One boundary layer as escaped, simplified WGS84 GeoJSON text (computed once per area)."""
+    cache = _BOUNDARY_TEXT.setdefault(area, {})
+    key = (name, float(simplify_m))
+    if key not in cache:
+        cols = [c for c in tooltip if c in frame.columns]
+        data = frame[cols].astype(str).apply(lambda s: s.map(html.escape))
+        geoms = drop_small_holes(frame.geometry, min_area_m2=50_000).simplify(simplify_m)
+        shown = gpd.GeoDataFrame(data, geometry=to_wgs84(geoms, decimals=5), crs=4326)
+        collection = shown.to_geo_dict(show_bbox=False, drop_id=True)
+        cache[key] = (geojson_text(collection), geojson_bounds(collection), len(shown))
+    return cache[key]
+
+
 def _boundary_layer(
+    area: StudyArea,
     frame: gpd.GeoDataFrame,
     *,
     name: str,
@@ -153,14 +190,14 @@ def _boundary_layer(
     simplify_m: float,
 ) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=name, show=show)
+    text, bounds, n = _boundary_text(area, frame, name=name, tooltip=tooltip, simplify_m=simplify_m)
     cols = [c for c in tooltip if c in frame.columns]
-    data = frame[cols].astype(str).apply(lambda s: s.map(html.escape))
-    geoms = drop_small_holes(frame.geometry, min_area_m2=50_000).simplify(simplify_m)
-    shown = gpd.GeoDataFrame(data, geometry=to_wgs84(geoms, decimals=5), crs=4326)
-    folium.GeoJson(
-        shown.__geo_interface__,
-        style_function=lambda _f: {"color": color, "weight": weight, "fillOpacity": 0.0},
-        tooltip=folium.GeoJsonTooltip(fields=cols) if cols else None,
+    TextGeoJson(
+        text,
+        bounds=bounds,
+        style={"color": color, "weight": weight, "fillOpacity": 0.0},
+        tooltip_fields=cols,
+        n_features=n,
     ).add_to(group)
     return group
 
@@ -232,6 +269,7 @@ def _base_map(area: StudyArea, *, tiles: bool, show_lsoas: bool) -> folium.Map:
         (area.outline, "Local authority", "#17202a", 2.5, ("lad_nm",), True, 20),
     ):
         _boundary_layer(
+            area,
             frame,
             name=name,
             color=color,
@@ -358,14 +396,16 @@ def build_count_map(
     layer, breaks = cell_layer(fitted, cell=size, labels=labels)
     group = folium.FeatureGroup(name=f"Records per {size:g} m cell", show=True)
     layer.add_to(group)
+    legend = cell_legend_html(breaks, cell=size, counts={labels[k]: n for k, n in counts.items()})
+    LayerLegend(legend).add_to(group)
     group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().html.add_child(  # type: ignore[attr-defined]
-        folium.Element(
-            cell_legend_html(breaks, cell=size, counts={labels[k]: n for k, n in counts.items()})
-        )
-    )
     assert_offline(fmap)
     return RecordMap(
-        fmap=fmap, counts=counts, mode="cells", cell=size, n_cells=len(layer.data["features"])
+        fmap=fmap,
+        counts=counts,
+        mode="cells",
+        cell=size,
+        n_cells=layer.n_features,
+        overlay=group,
     )

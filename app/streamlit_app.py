@@ -13,6 +13,7 @@ import streamlit as st
 
 from app import auth, policy, state
 from app.filters import KIND_LABELS, date_bounds
+from app.timing import span
 from geo.datasets import ATTRIBUTION_LINES
 from geo.vocab import AGENCIES, CATEGORIES, KINDS, RISK_LEVELS
 
@@ -25,7 +26,8 @@ identity = auth.sign_in(config)  # sets st.session_state["csmap_role"]; logs the
 if identity is None:
     st.stop()
 role = identity.role
-records = state.current_records(config)
+with span("entry: records"):
+    records = state.current_records(config)
 
 #: Page title per page name (``app.policy.PAGES``; the file is ``app_pages/<name>.py``).
 PAGE_TITLES = {
@@ -78,7 +80,8 @@ with st.sidebar:
         format_func=lambda k: KIND_LABELS.get(k, k),
         key=state.KEY_KINDS,
     )
-    bounds = date_bounds(records)
+    with span("entry: date bounds"):
+        bounds = date_bounds(records)
     if bounds is not None:
         st.date_input(
             "Period",
@@ -106,8 +109,10 @@ if config.demo:
         f"open geography; no real child or event is represented. Viewing as: **{role}**.",
     )
 
-auth.log_page_view(current_page, state.current_filters())
-nav.run()
+with span("entry: audit page view"):
+    auth.log_page_view(current_page, state.current_filters())
+with span(f"page {current_page}"):
+    nav.run()
 
 st.divider()
 st.caption(

@@ -11,7 +11,9 @@ from app import auth, map_data, state
 from app.cells import DEFAULT_CELL, MAX_CELLS, fit_cells
 from app.deck import build_count_deck
 from app.filters import apply_filters
+from app.folium_view import show_map
 from app.maps import MAX_POINTS, POINT_STYLES, build_count_map, build_record_map
+from app.timing import span
 from geo.store import points
 from geo.vocab import POINT_RECORD_KINDS
 
@@ -32,12 +34,13 @@ chosen = st.multiselect(
 # map is drawn from server-side cell counts (folium cells, or the opt-in WebGL view), never one
 # marker per record.
 cell = float(st.session_state.get("map_cell", DEFAULT_CELL))
-summaries = {
-    kind: map_data.point_summary(
-        config, point_kind=kind, filters=filters, cell=cell, uploads=state.uploaded_records()
-    )
-    for kind in chosen
-}
+with span("map: point summaries"):
+    summaries = {
+        kind: map_data.point_summary(
+            config, point_kind=kind, filters=filters, cell=cell, uploads=state.uploaded_records()
+        )
+        for kind in chosen
+    }
 summaries = {k: v for k, v in summaries.items() if v.n_records}
 if sum(s.n_points for s in summaries.values()) > MAX_POINTS:
     cols = st.columns(max(len(summaries), 1))
@@ -61,15 +64,11 @@ if sum(s.n_points for s in summaries.values()) > MAX_POINTS:
         deck = build_count_deck(fitted, area=area, cell=drawn_cell)
         st.pydeck_chart(deck, height=640, key="record_deck")
     else:
-        built = build_count_map(tables, area=area, cell=cell, tiles=tiles, max_cells=MAX_CELLS)
+        with span("map: build count map"):
+            built = build_count_map(tables, area=area, cell=cell, tiles=tiles, max_cells=MAX_CELLS)
         drawn_cell = float(built.cell or cell)
-        st_folium(
-            built.fmap,
-            height=640,
-            use_container_width=True,
-            returned_objects=[],
-            key="record_map",
-        )
+        with span("map: st_folium"):
+            show_map(built, key="record_map")
     st.caption(
         f"More than {MAX_POINTS:,} points: drawn as counts per {drawn_cell:g} m grid cell "
         f"(aggregated on the server, at most {MAX_CELLS:,} cells; darker = more records), "
