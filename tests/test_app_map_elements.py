@@ -212,7 +212,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _folium(at: AppTest) -> tuple[str, dict]:
     for el in at.main:
         proto = getattr(el, "proto", None)
-        if "streamlit_folium" in str(getattr(proto, "component_name", "")):
+        if proto is not None and "streamlit_folium" in str(getattr(proto, "component_name", "")):
             return str(proto.id), json.loads(proto.json_args)
     raise AssertionError("no st_folium map on the page")
 
