@@ -7,32 +7,18 @@ their event counts:
 * **DBSCAN** wraps :class:`sklearn.cluster.DBSCAN` with ``sample_weight`` = events per location,
   so ``min_samples`` counts **events** (a location with ``min_samples`` events is a core point by
   itself), exactly as DBSCAN on every event would.
-* **HDBSCAN** wraps the ``hdbscan`` package (scikit-learn's HDBSCAN is quadratic in time), which
-  takes no sample weights, with the exact minimum spanning tree (``approx_min_span_tree=False``).
-
-  - Up to ``exact_max_events`` events (default :data:`HDBSCAN_EXACT_MAX_EVENTS` = 100 000) every
-    event is given to hdbscan (``capped=False``): each unique location repeated as many times as
-    it has events, so the result is hdbscan on every event, grouped by location. (hdbscan itself
-    depends on the input order where mutual-reachability distances tie, which snapped
-    coordinates make common: two orders of the same 20 k events gave an adjusted Rand index of
-    0.99 with EOM and 0.7 with leaf selection; ``core_dist_n_jobs`` 1 vs 4 also changed a few
-    labels.) Measured on the benchmark's stacked data with
-    ``min_cluster_size=50, min_samples=5`` on the shared 2-core machine: 3.3 s at 100 k events,
-    12.8 s at 200 k (capped: 1.6 s and 5.2 s).
-  - Above it (``capped=True``, with a warning in the parameters) each location is repeated
-    ``min(count, max(min_samples + 1, min_cluster_size))`` times. ``min_samples + 1`` copies
-    give a location the core distance it has with all its events (a location with at least
-    ``min_samples`` other events has core distance 0), so mutual-reachability distances are
-    unchanged; at least ``min_cluster_size`` copies mean that every group of locations has
-    ``>= min_cluster_size`` copies exactly when it has ``>= min_cluster_size`` events, so the
-    condensed tree splits at the same places and a site stacking ``min_cluster_size`` events is
-    still its own cluster. What can change is the *stability* of a non-leaf cluster holding a
-    capped site (fewer points), hence EOM selection in rare cases, besides the tie order above.
-    Measured against every event (tests): every site with ``>= max(min_cluster_size,
-    min_samples + 1)`` events is clustered in both, cluster counts within 2 %, adjusted Rand
-    index >= 0.98 when ``min_samples < min_cluster_size`` but only >= 0.93 when they are equal
-    (the default; measured 0.939-0.952), and the same noise/cluster status for >= 98 % of
-    events.
+* **HDBSCAN** is HDBSCAN on every event computed from the weighted unique locations with
+  ``fast_hdbscan``'s kernels (:mod:`analysis.weighted_hdbscan`): core distances count events
+  (``min_samples`` other events, the ``hdbscan`` package's convention), the minimum spanning
+  tree is built over the unique locations only, and the condensed tree, cluster sizes and
+  stabilities count events. It is exact, not an approximation, at every size (the tests compare
+  it with the ``hdbscan`` package and ``fast_hdbscan`` on every event: identical minimum
+  spanning trees; labels differ only where distances tie, as between two input orders of the
+  same events with either library). ``fast_hdbscan``'s own ``sample_weight`` is not used (it is
+  not HDBSCAN on the events; see :mod:`analysis.weighted_hdbscan`). Measured on the
+  benchmark's 1 M events (49,882 locations, ``min_cluster_size=50, min_samples=5``): see
+  ``benchmarks/RESULTS.md``. numba's compiled kernels are cached on disk outside the
+  repository (first process on a machine: tens of seconds of compilation).
 
   ``min_cluster_size`` is applied in **events** (a no-op check after labelling, kept as a guard).
 
@@ -61,8 +47,6 @@ from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
 
 TOP_CATEGORIES: Final[int] = 3
-#: Events up to which HDBSCAN is given every event (above it, capped copies; module notes).
-HDBSCAN_EXACT_MAX_EVENTS: Final[int] = 100_000
 
 
 def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
@@ -198,7 +182,7 @@ def _clusters_frame(
 
     Clusters with fewer than ``min_events`` events become noise. A cluster's polygon is the hull
     of the locations of its events (events of one location may sit in different clusters when
-    hdbscan was given every event).
+    HDBSCAN labels every event).
     """
     event_label = np.full(len(points), -1, dtype=np.int64)
     event_label[ok] = labels_ok
@@ -313,10 +297,9 @@ def hdbscan_hotspots(
     buffer: float = 25.0,
     snap: float = 1.0,
     cluster_selection_method: str = "eom",
-    core_dist_n_jobs: int = 1,
-    exact_max_events: int = HDBSCAN_EXACT_MAX_EVENTS,
+    reproducible: bool = False,
 ) -> gpd.GeoDataFrame:
-    """HDBSCAN clusters (``hdbscan`` package) of every event, or of capped copies above a size.
+    """HDBSCAN clusters of every event, computed on weighted unique locations (module notes).
 
     Parameters
     ----------
@@ -327,17 +310,15 @@ def hdbscan_hotspots(
     min_cluster_size : int
         Smallest cluster, in events (default 20).
     min_samples : int, optional
-        Density smoothing (default ``min_cluster_size``).
+        Density smoothing, in events: an event's core distance is the distance to its
+        ``min_samples``-th nearest other event (default ``min_cluster_size``).
     buffer, snap
         As :func:`dbscan_hotspots`.
     cluster_selection_method : {"eom", "leaf"}
-    core_dist_n_jobs : int
-        Processes for hdbscan's core-distance query (default 1; on a shared 2-core machine 2
-        did not help, see ``benchmarks/RESULTS.md``).
-    exact_max_events : int
-        Up to this many events every event is given to hdbscan (``capped=False`` in the
-        parameters); above it each location is capped at ``max(min_samples + 1,
-        min_cluster_size)`` copies (``capped=True``, and a ``warning``). See the module notes.
+    reproducible : bool
+        Use ``fast_hdbscan``'s block-wise (thread-timing independent) Boruvka query: the
+        same labels on every run even where distances tie, at 2-5x the tree time (default
+        False: where distances tie, labels can change between runs).
 
     Returns
     -------
@@ -351,72 +332,52 @@ def hdbscan_hotspots(
     ...            rng.uniform(-5000, 8000, (60, 2))]
     >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
     >>> out = hdbscan_hotspots(pts, min_cluster_size=20)
-    >>> len(out), bool(out["n_events"].min() >= 50), out.attrs["csmap_params"]["capped"]
-    (2, True, False)
+    >>> len(out), bool(out["n_events"].min() >= 50), out.attrs["csmap_params"]["library"]
+    (2, True, 'fast_hdbscan')
     """
-    import hdbscan
+    from analysis.weighted_hdbscan import LIBRARY, weighted_hdbscan
 
     mcs = _count("min_cluster_size", min_cluster_size, minimum=2)
-    core_dist_n_jobs = _count("core_dist_n_jobs", core_dist_n_jobs, minimum=1)
     ms = mcs if min_samples is None else _count("min_samples", min_samples, minimum=1)
-    exact_max_events = _count("exact_max_events", exact_max_events, minimum=0)
     buffer = _positive("buffer", buffer, allow_zero=True)
     if cluster_selection_method not in ("eom", "leaf"):
         raise ParameterError("cluster_selection_method must be 'eom' or 'leaf'")
     xy, ok, locations, counts, inverse = _prepare(points, snap)
     n_events = int(counts.sum())
-    capped = n_events > exact_max_events
-    cap = max(ms + 1, mcs)
-    copies = np.minimum(counts, cap) if capped else counts
-    expanded = np.repeat(np.arange(len(locations)), copies)
     labels_ok = np.full(len(inverse), -1, dtype=np.int64)
-    if len(expanded) > max(mcs, ms):
-        model = hdbscan.HDBSCAN(
+    if n_events > max(mcs, ms):
+        by_location = weighted_hdbscan(
+            locations,
+            counts,
             min_cluster_size=mcs,
             min_samples=ms,
             cluster_selection_method=cluster_selection_method,
-            algorithm="boruvka_kdtree",
-            approx_min_span_tree=False,
-            core_dist_n_jobs=core_dist_n_jobs,
+            reproducible=bool(reproducible),
         )
-        labels = model.fit_predict(locations[expanded]).astype(np.int64)
-        if capped:  # a location's events take the label of its first copy
-            labels_ok = labels[np.r_[0, np.cumsum(copies)[:-1]]][inverse]
-        else:  # one copy per event: the k-th event of a location gets its k-th copy's label
-            labels_ok[np.argsort(inverse, kind="stable")] = labels
+        # events numbered location by location: the k-th event of a location gets its k-th label
+        labels_ok[np.argsort(inverse, kind="stable")] = by_location
     out, n_noise = _clusters_frame(
         points, ok, locations, labels_ok, inverse, buffer=buffer, min_events=mcs
     )
     params: dict[str, Any] = {
         "min_cluster_size": mcs,
         "min_samples": ms,
-        "capped": capped,
-        "exact_max_events": exact_max_events,
+        "min_samples_unit": "events (distance to the min_samples-th nearest other event)",
+        "library": LIBRARY,
         "weights": (
-            f"unique locations repeated min(events, max(min_samples + 1, min_cluster_size) = "
-            f"{cap}) times (approximation, see warning)"
-            if capped
-            else "every event (unique locations repeated once per event)"
+            "unique locations weighted by their event counts; exact HDBSCAN of every event "
+            "(minimum spanning tree over the locations, condensed tree over the events)"
         ),
         "cluster_selection_method": cluster_selection_method,
-        "algorithm": "hdbscan boruvka_kdtree, exact minimum spanning tree",
+        "algorithm": "Boruvka k-d tree minimum spanning tree (exact), fast_hdbscan kernels",
+        "reproducible": bool(reproducible),
         "buffer": buffer,
         "snap": float(snap),
         "n_points": int(ok.sum()),
         "n_unique_locations": len(locations),
-        "hdbscan_inputs": len(expanded),
-        "n_hdbscan_inputs": len(expanded),
         "n_noise_events": n_noise,
         "n_null_geometry": int((~ok).sum()),
         "adjustment": "none",
         "significance": "not applicable (density-based clustering)",
     }
-    if capped:
-        params["warning"] = (
-            f"{n_events:,} events > exact_max_events {exact_max_events:,}: hdbscan was given at "
-            f"most {cap} copies per location ({len(expanded):,} inputs). Density and cluster "
-            "sizes are preserved, but stability-based (EOM) selection can differ from hdbscan "
-            "on every event (measured: cluster counts within 2 %, adjusted Rand index 0.94-0.95 "
-            "with min_samples = min_cluster_size, >= 0.99 with min_samples < min_cluster_size)."
-        )
     return finalise(out, method="hdbscan", params=params)

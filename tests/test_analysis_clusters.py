@@ -100,22 +100,20 @@ def test_hdbscan_finds_planted_blobs():
     assert out["n_events"].sum() + p["n_noise_events"] == len(xy)
 
 
-def test_hdbscan_capped_weights_keep_stacked_sites():
+def test_hdbscan_keeps_stacked_sites():
     # 3 snap points with 200 events each, plus sparse noise: stacked events must cluster
     rng = np.random.default_rng(2)
     sites = np.array([[1000.0, 1000.0], [1010.0, 1005.0], [1020.0, 990.0]])
     xy = np.r_[np.repeat(sites, 200, axis=0), rng.uniform(0, 8000, (100, 2)).round()]
-    for limit in (0, 10_000):  # capped, and every event
-        out = hdbscan_hotspots(_pts(xy), min_cluster_size=10, exact_max_events=limit)
-        assert out.attrs["csmap_params"]["capped"] is (limit == 0)
-        if limit == 0:
-            assert out.attrs["csmap_params"]["n_hdbscan_inputs"] < 200
-        _check_stacked_sites(out, sites)
+    out = hdbscan_hotspots(_pts(xy), min_cluster_size=10)
+    p = out.attrs["csmap_params"]
+    assert p["library"] == "fast_hdbscan" and p["n_unique_locations"] <= 103
+    _check_stacked_sites(out, sites)
 
 
 def _check_stacked_sites(out, sites):
     # each infinitely dense site is its own cluster (as with every event repeated), and every
-    # stacked event is counted (capped: hdbscan saw max(min_samples + 1, min_cluster_size) copies)
+    # stacked event is counted
     big = out[out["n_events"] >= 200]
     assert sorted(big["n_events"].tolist()) == [200, 200, 200]
     centres = shapely.get_coordinates(big.geometry.centroid.to_numpy())
@@ -187,45 +185,10 @@ def _site_labels(out: gpd.GeoDataFrame, sites: np.ndarray) -> np.ndarray:
     return lab
 
 
-def _clusters_from_labels(labels: np.ndarray, site_of_event: np.ndarray) -> list[tuple[int, int]]:
-    """Sorted (events, locations) of each cluster of per-event labels."""
-    out = []
-    for k in np.unique(labels[labels >= 0]):
-        sel = labels == k
-        out.append((int(sel.sum()), len(np.unique(site_of_event[sel]))))
-    return sorted(out)
-
-
-@pytest.mark.parametrize(("mcs", "ms"), [(30, 5), (50, 5), (20, 20)])
-def test_hdbscan_below_threshold_is_hdbscan_on_every_event(mcs, ms):
-    """Up to exact_max_events every event goes to hdbscan: identical clusters, exactly."""
-    import hdbscan
-
-    xy = _stacked_events()
-    out = hdbscan_hotspots(_pts(xy), min_cluster_size=mcs, min_samples=ms)
-    p = out.attrs["csmap_params"]
-    assert p["capped"] is False and "warning" not in p
-    assert p["hdbscan_inputs"] == len(xy)
-    loc, counts, inv = unique_locations(xy)
-    order = np.argsort(inv, kind="stable")  # the same events, grouped by location
-    ref = np.empty(len(xy), dtype=np.int64)
-    ref[order] = hdbscan.HDBSCAN(
-        min_cluster_size=mcs,
-        min_samples=ms,
-        algorithm="boruvka_kdtree",
-        approx_min_span_tree=False,
-        core_dist_n_jobs=1,  # hdbscan's labels depend on it where distances tie, as on order
-    ).fit_predict(xy[order])
-    expected = _clusters_from_labels(ref, inv)
-    got = sorted(zip(out["n_events"].tolist(), out["n_locations"].tolist(), strict=True))
-    assert got == expected
-    assert out["n_events"].sum() + p["n_noise_events"] == len(xy)
-
-
-def test_hdbscan_every_event_keeps_stacked_sites_and_event_order_agrees():
-    """Every site stacking >= min_cluster_size events is clustered (the old capped wrapper lost
-    most of them: 34 clusters instead of about 214); hdbscan on the events in their own order
-    agrees up to hdbscan's tie-order dependence."""
+def test_hdbscan_keeps_stacked_sites_and_agrees_with_hdbscan_in_event_order():
+    """Every site stacking >= min_cluster_size events is clustered (an earlier capped wrapper
+    lost most of them: 34 clusters instead of about 214); hdbscan on the events in their own
+    order agrees up to its tie-order dependence."""
     import hdbscan
     from sklearn.metrics import adjusted_rand_score
 
@@ -235,7 +198,7 @@ def test_hdbscan_every_event_keeps_stacked_sites_and_event_order_agrees():
     lab = _site_labels(out, loc)
     assert (lab[counts >= 30] >= 0).all()
     assert len(out) > 150
-    full = hdbscan.HDBSCAN(  # same algorithm, events in their own order
+    full = hdbscan.HDBSCAN(
         min_cluster_size=30,
         min_samples=5,
         algorithm="boruvka_kdtree",
@@ -244,29 +207,3 @@ def test_hdbscan_every_event_keeps_stacked_sites_and_event_order_agrees():
     ).fit_predict(xy)
     assert abs(len(out) - len(np.unique(full[full >= 0]))) <= 0.02 * len(out)
     assert adjusted_rand_score(full, lab[inv]) > 0.98
-
-
-@pytest.mark.parametrize(("seed", "mcs", "ms"), [(12, 30, 5), (1, 50, 5), (2, 20, 20)])
-def test_hdbscan_capped_approximates_every_event(seed, mcs, ms):
-    """Above exact_max_events (forced here with 0): capped copies, flagged, within tolerance."""
-    from sklearn.metrics import adjusted_rand_score
-
-    xy = _stacked_events(seed)
-    exact = hdbscan_hotspots(_pts(xy), min_cluster_size=mcs, min_samples=ms)
-    capped = hdbscan_hotspots(_pts(xy), min_cluster_size=mcs, min_samples=ms, exact_max_events=0)
-    p = capped.attrs["csmap_params"]
-    assert p["capped"] is True and "warning" in p
-    assert p["hdbscan_inputs"] < len(xy)  # the cap really removed copies
-    loc, counts, inv = unique_locations(xy)
-    a, b = _site_labels(exact, loc), _site_labels(capped, loc)
-    # the documented tolerance: every site with >= max(min_cluster_size, min_samples + 1) events
-    # (core distance 0) clustered in both, cluster counts within 2 %, adjusted Rand >= 0.98
-    big = counts >= max(mcs, ms + 1)
-    assert (a[big] >= 0).all() and (b[big] >= 0).all()
-    assert abs(len(capped) - len(exact)) <= 0.02 * len(exact)
-    # measured on seeds 1, 2, 3, 12: ARI 0.991-0.9998 when min_samples < min_cluster_size,
-    # 0.939-0.952 when min_samples = min_cluster_size (the default); same noise/cluster status
-    # for >= 98.4 % of events
-    assert adjusted_rand_score(a[inv], b[inv]) >= (0.98 if ms < mcs else 0.93)
-    assert ((a[inv] < 0) == (b[inv] < 0)).mean() >= 0.98
-    assert (capped["n_events"] >= mcs).all()
