@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _browser import (  # noqa: E402 - tests/ on sys.path first (shared browser helpers)
     CHROMIUM,
     COUNT_MARKERS,
+    SUM_CELLS,
     free_port,
     launch,
     offline_context,
@@ -58,15 +59,6 @@ from _browser import (  # noqa: E402 - tests/ on sys.path first (shared browser 
 )
 
 SEED = 20261121
-SUM_CELLS = """() => {
-  if (!window.map_div) return -1;
-  let n = 0;
-  window.map_div.eachLayer(l => {
-    const p = l.feature && l.feature.properties;
-    if (p && typeof p.count === "number" && l instanceof L.Polygon) n += p.count;
-  });
-  return n;
-}"""
 METRIC_IS = (
     "n => { const m = document.querySelector('[data-testid=\"stMetricValue\"]');"
     " return m && m.innerText.replace(/,/g, '') === String(n); }"

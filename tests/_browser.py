@@ -41,6 +41,16 @@ COUNT_MARKERS = """() => {
   window.map_div.eachLayer(l => { if (l instanceof L.CircleMarker) n += 1; });
   return n;
 }"""
+#: sum of the ``count`` of the aggregated cells on the folium map (-1 before the map exists)
+SUM_CELLS = """() => {
+  if (!window.map_div) return -1;
+  let n = 0;
+  window.map_div.eachLayer(l => {
+    const p = l.feature && l.feature.properties;
+    if (p && typeof p.count === "number" && l instanceof L.Polygon) n += p.count;
+  });
+  return n;
+}"""
 
 
 def free_port() -> int:
