@@ -6,7 +6,10 @@ kind) with escaped popups; beyond that no point is sent: the points are counted 
 the server and drawn as one layer of cells (:mod:`app.cell_map`, at most
 :data:`app.cells.MAX_CELLS` cells), so a million records never become a million markers.
 :func:`build_count_map` draws that layer straight from precomputed cell counts (the Map page's
-cached point index). :func:`app.vendor.assert_offline` is run on every map built here.
+cached point index), in a feature group (``RecordMap.overlay``) that :mod:`app.folium_view` swaps
+in the browser on a filter change while the base map stays. Boundaries are serialised once per
+study area (:class:`app.map_elements.TextGeoJson`). :func:`app.vendor.assert_offline` is run on
+every map built here.
 """
 
 from __future__ import annotations

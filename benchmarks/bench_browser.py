@@ -26,7 +26,10 @@ page payload bytes
 
 History: the previous large-data map (pydeck) made headless Chromium (software WebGL, no GPU)
 stop responding at 100k/1M; since the folium cell layer replaced it as the default (2026-11-21)
-the browser only draws at most ``app.cells.MAX_CELLS`` squares on a canvas.
+the browser only draws at most ``app.cells.MAX_CELLS`` squares on a canvas. Since 2026-11-22 a
+filter change on the cell map swaps only the cell layer inside the same component iframe
+(:mod:`app.folium_view`); before, the iframe was reloaded with the whole map (2.53 s at 1M).
+Start the app with ``CSMAP_TIMINGS=1`` to log the server's time spans (:mod:`app.timing`).
 
 Environment: ``CSMAP_BENCH_BROWSER_SIZES`` (default ``10000,100000,1000000``) and
 ``CSMAP_BENCH_BROWSER_STORES`` (the folder in which built stores are kept and reused between runs;
