@@ -79,6 +79,7 @@ _PY_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.iss
 
 
 _HASH_BLOCK = 65_536
+_CONTENT_BLOCK = 131_072
 
 
 def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
@@ -140,6 +141,16 @@ def _content_hashes(canon: pd.DataFrame) -> np.ndarray:
         return np.array([], dtype=object)
     if not names:
         return np.array([hashlib.sha256(b"").hexdigest()] * len(canon), dtype=object)
+    # In blocks of rows: Arrow holds every field's pieces until the join, which for a million
+    # rows of a dozen fields was over a gigabyte at once.
+    out = np.empty(len(canon), dtype=object)
+    for start in range(0, len(canon), _CONTENT_BLOCK):
+        block = canon.iloc[start : start + _CONTENT_BLOCK]
+        out[start : start + len(block)] = _content_hashes_block(block, names)
+    return out
+
+
+def _content_hashes_block(canon: pd.DataFrame, names: list[str]) -> np.ndarray:
     try:
         pieces = []
         for name in names:
