@@ -178,3 +178,20 @@ def test_geojson_keeps_bracketed_text_as_text(tmp_path: Path) -> None:
     assert doc["csmap_parameters"]["method"] == "gi"
     assert read_hotspots(path)["note"].tolist() == ["[1, 2]", '{"a": 1}', "plain"]
     assert not list(tmp_path.glob(".*tmp*"))  # the temporary file is gone
+    assert doc["crs"]["properties"]["name"].endswith("27700")
+
+
+def test_geojson_text_values_and_empty_result(tmp_path: Path) -> None:
+    res = _result("none")
+    res["note"] = ["line\nbreak", 'quote " and \\ slash </script>', "Café ✓"]
+    res["score"] = [1.234e-30, np.nan, 0.1 + 0.2]
+    path = write_hotspots(res, tmp_path / "t.geojson")
+    doc = json.loads(path.read_text(encoding="utf-8"))  # valid JSON
+    props = [f["properties"] for f in doc["features"]]
+    assert [p["note"] for p in props] == res["note"].tolist()
+    assert props[0]["score"] == pytest.approx(1.234e-30, rel=1e-12) and props[1]["score"] is None
+    back = read_hotspots(path)  # GDAL reads it too
+    assert back["note"].tolist() == res["note"].tolist()
+    assert back.geometry.area.tolist() == pytest.approx(res.geometry.area.tolist())
+    empty = write_hotspots(res.iloc[:0], tmp_path / "e.geojson")
+    assert json.loads(empty.read_text(encoding="utf-8"))["features"] == []
