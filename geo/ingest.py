@@ -200,19 +200,6 @@ def _shared_objects(series: pd.Series) -> np.ndarray:
     return table[codes]
 
 
-def _join_reasons(parts: list[pd.Series], n: int) -> np.ndarray:
-    out = np.full(n, "", dtype=object)
-    if not parts:
-        return out
-    arrays = [p.to_numpy(dtype=object) for p in parts]
-    any_reason = np.zeros(n, dtype=bool)
-    for a in arrays:
-        any_reason |= a != ""
-    for i in np.flatnonzero(any_reason):
-        out[i] = "; ".join(a[i] for a in arrays if a[i])
-    return out
-
-
 @dataclass
 class _Validated:
     table_frame: pd.DataFrame
@@ -256,14 +243,20 @@ def _validate(
             "grid_ref, postcode or uprn)"
         )
     canon = pd.DataFrame({target: raw[name] for name, target in matched.items()}, index=raw.index)
-    records, parts = build_records(kind, canon, raw[extra] if extra else None, mapping=mapping)
+    # Ids and content hashes first, while little else is held (their working memory would
+    # otherwise stack on top of the typed records).
+    id_col = ID_COLUMN[kind]
+    ids = canon[id_col].astype(str).str.strip().to_numpy(dtype=object)
+    hashes = _content_hashes(canon)
+    records, reasons = build_records(kind, canon, raw[extra] if extra else None, mapping=mapping)
     prefixes = MISSING_LOCATION_PREFIXES if kind == "missing_episodes" else ("",)
     any_location = pd.Series(False, index=raw.index)
     point_geoms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for prefix in prefixes:
         loc = resolve_locations(canon, prefix=prefix, lookups=lookups)
         err = loc["location_error"].fillna("").astype(str)
-        parts.append(err.where(err == "", f"{prefix}location: " + err))
+        location_error = err.where(err == "", f"{prefix}location: " + err)
+        reasons.add(location_error)
         has = loc["location_precision"] != "none"
         any_location |= has
         has_point = has.to_numpy(dtype=bool)
@@ -285,9 +278,10 @@ def _validate(
         records[prefix + "location_flags"] = flags.to_numpy()
         for col in areas.columns:
             records[prefix + col] = _shared_objects(areas[col])
+        del loc, err, has, points, areas, flags  # free before the next prefix / the frame
     if kind == "concerns":
-        none = ~any_location & (parts[-1] == "")
-        parts.append(
+        none = ~any_location & (location_error == "")
+        reasons.add(
             reason_column(
                 none.to_numpy(dtype=bool),
                 "location: no location given (latitude/longitude, "
@@ -312,17 +306,13 @@ def _validate(
         geometry[ok] = shapely.points(east[ok], north[ok])
     gdf = gpd.GeoDataFrame(records, geometry=geometry, crs=BNG_EPSG)
 
-    id_col = ID_COLUMN[kind]
-    ids = canon[id_col].astype(str).str.strip().to_numpy(dtype=object)
-    hashes = _content_hashes(canon)
-    gdf["row_hash"] = hashes
+    gdf["row_hash"] = pd.Series(hashes, index=gdf.index, dtype=object)  # no Arrow copy of 1M
     rows = table.row_numbers()
     duplicate, conflict = repeats_in_file(ids=ids, hashes=hashes, rows=rows, label=id_col)
-    parts.append(pd.Series(conflict, index=raw.index, dtype=object))
-    reasons = _join_reasons(parts, len(raw))
-    reasons[duplicate] = ""
+    reasons.add(conflict)
+    reasons.text[duplicate] = ""
     return _Validated(
-        raw, gdf, reasons, duplicate, ids, hashes, rows, table.encoding, table.content_hash
+        raw, gdf, reasons.text, duplicate, ids, hashes, rows, table.encoding, table.content_hash
     )
 
 

@@ -79,6 +79,16 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+#: The record columns the filters and the methods read (event summaries: children, dates,
+#: categories); the others are dropped right after validation.
+ANALYSIS_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "category",
+    "child_ref",
+    *DATE_COLUMNS.values(),
+)
+
+
 def _filter(pts: Any, args: argparse.Namespace) -> Any:
     col = DATE_COLUMNS[POINT_RECORD_KINDS[args.kind]]
     for bound, op in ((args.date_from, "from"), (args.date_to, "to")):
@@ -171,7 +181,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         params = _params(args)
         area = load_area(args.area)
-        pts = _filter(load_points(args, area=area, prog="csmap hotspots", rows=20), args)
+        pts = _filter(
+            load_points(args, area=area, prog="csmap hotspots", rows=20, columns=ANALYSIS_COLUMNS),
+            args,
+        )
         if len(pts) == 0:
             raise ParameterError("no events left to analyse after filtering")
         result = run_method(pts, method=args.method, study_area=area, **params)
