@@ -2,7 +2,7 @@
 
 Target (issue #3): under 30 s and under 2 GB peak memory, end to end in a fresh process (import,
 CSV read, validation exactly as ingest, location resolution, area assignment, the method, the
-written file). Data: :func:`geo.demo.generate` at ``scale=300`` (synthetic Kirklees concerns),
+written file). Data: :func:`geo.demo.generate` at ``scale=334`` (1,002,000 synthetic Kirklees concerns),
 written to CSV beforehand (not timed). Each method run is its own ``csmap hotspots`` process; its
 wall time and peak RSS (``os.wait4``) are reported.
 """
@@ -27,7 +27,7 @@ def run() -> list[dict[str, Any]]:
 
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        concerns = generate(seed=20261121, scale=300)["concerns"]
+        concerns = generate(seed=20261121, scale=334)["concerns"]
         n = len(concerns)
         csv = Path(tmp) / "concerns.csv"
         concerns.to_csv(csv, index=False)

@@ -44,6 +44,8 @@ PACKAGES = (
     "geopandas",
     "shapely",
     "scikit-learn",
+    "fast-hdbscan",
+    "numba",
     "hdbscan",
     "KDEpy",
     "esda",
