@@ -54,7 +54,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -64,8 +63,8 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from analysis.geojson_file import write_geojson
 from analysis.inference import LABELS, NOT_SIGNIFICANT
 from geo.datasets import ATTRIBUTION_LINES
 from geo.errors import ParameterError, UnreadableFileError
@@ -365,7 +364,7 @@ def write_hotspots(
     flat = _flatten_for_file(gdf, dates_as_text=suffix != ".gpkg")
     p.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".geojson":
-        _write_geojson(flat, p, params)
+        write_geojson(flat, p, params)
     elif suffix == ".gpkg":
         if p.exists():
             p.unlink()
@@ -389,54 +388,6 @@ def write_hotspots(
         write_csv(frame, p)  # formula-safe: text cells starting = + - @ tab CR get a leading '
         params_path(p).write_text(json.dumps(params, indent=2), encoding="utf-8")
     return p
-
-
-_GEOJSON_BLOCK = 16_384
-_CRS_MEMBER: Final = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{BNG_EPSG}"}}
-
-
-def _write_geojson(flat: gpd.GeoDataFrame, path: Path, params: dict[str, Any]) -> None:
-    """Stream a flat result to GeoJSON, parameters as a foreign member of the collection.
-
-    Properties are serialised by pandas (``to_json``, C; 15 decimal places, NaN as null) and
-    geometries by GEOS (:func:`shapely.to_geojson`), in blocks of rows: for a quarter of a million
-    grid cells this is about three times faster than GDAL's GeoJSON driver, which also turns text
-    such as ``"[1, 2]"`` into JSON arrays. Written beside the target and renamed, so a reader
-    never sees half a file. The ``crs`` member names EPSG:27700 (GeoJSON 2008 style, as GDAL
-    and QGIS read it).
-    """
-    geom = flat.geometry.name
-    head = (
-        '{"type": "FeatureCollection",\n'
-        f'"csmap_parameters": {json.dumps(params)},\n'
-        f'"crs": {json.dumps(_CRS_MEMBER)},\n'
-        '"features": [\n'
-    )
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(head)
-            sep = ""
-            for start in range(0, len(flat), _GEOJSON_BLOCK):
-                part = flat.iloc[start : start + _GEOJSON_BLOCK]
-                table = pd.DataFrame(part.drop(columns=geom))
-                if table.shape[1]:
-                    props = table.to_json(
-                        orient="records", lines=True, double_precision=15, date_format="iso"
-                    ).splitlines()  # one object per line: to_json escapes newlines in text
-                else:
-                    props = ["{}"] * len(part)
-                shapes = shapely.to_geojson(np.asarray(part.geometry.values, dtype=object))
-                for prop, shape in zip(props, shapes, strict=True):
-                    fh.write(
-                        f'{sep}{{"type": "Feature", "properties": {prop}, '
-                        f'"geometry": {shape if shape is not None else "null"}}}'
-                    )
-                    sep = ",\n"
-            fh.write("\n]}\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
