@@ -197,3 +197,27 @@ def poll_folium_frames(
                 return True, seen
         page.wait_for_timeout(interval_ms)
     return False, seen
+
+
+def choose_sidebar_option(page: Any, *, box_label: str, option: str) -> Any:
+    """Choose ``option`` in the sidebar multiselect labelled ``box_label``; return the box.
+
+    Types the option and clicks it, retrying: a click-opened list can close again when a late
+    rerun (the map component reporting its first value) redraws the sidebar.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
+        has_text=box_label
+    )
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        box.locator("input").click()
+        box.locator("input").fill(option)
+        try:
+            choice.click(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    return box

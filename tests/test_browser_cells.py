@@ -20,6 +20,7 @@ from _browser import (
     CHROMIUM,
     SUM_CELLS,
     app_server,
+    choose_sidebar_option,
     launch,
     offline_context,
 )
@@ -103,7 +104,6 @@ def _wait_cells(page: Any, expected: int, *, timeout_ms: int = 120_000) -> tuple
 def test_filter_change_swaps_cells_in_the_same_map(
     server: str, big_store: tuple[Path, int, int]
 ) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect, sync_playwright
 
     _, n_all, n_cse = big_store
@@ -121,19 +121,7 @@ def test_filter_change_swaps_cells_in_the_same_map(
             assert any(o.startswith("Records per") for o in before["overlays"])
             frame.evaluate("() => { window.__csmap_marker = 'kept'; }")
 
-            box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
-                has_text="Category"
-            )
-            option = page.get_by_role("option", name="CSE", exact=True)
-            for _ in range(5):
-                box.locator("input").click()
-                box.locator("input").fill("CSE")
-                try:
-                    option.click(timeout=10_000)
-                    break
-                except PlaywrightTimeoutError:
-                    page.keyboard.press("Escape")
-            page.keyboard.press("Escape")
+            choose_sidebar_option(page, box_label="Category", option="CSE")
             expect(metrics.first).to_have_text(f"{n_cse:,}", timeout=120_000)
             after_frame, after = _wait_cells(page, n_cse)
             page.screenshot(path=str(ARTIFACTS / "browser_cells_filtered.png"), full_page=True)

@@ -13,6 +13,7 @@ from _browser import (
     CHROMIUM,
     COUNT_MARKERS,
     app_server,
+    choose_sidebar_option,
     launch,
     offline_context,
     poll_folium_frames,
@@ -52,7 +53,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_map_renders_offline_and_filter_changes_markers_and_counts(server: str) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect, sync_playwright
 
     blocked: list[str] = []
@@ -75,21 +75,7 @@ def test_map_renders_offline_and_filter_changes_markers_and_counts(server: str) 
             page.screenshot(path=str(ARTIFACTS / "browser_map_all.png"), full_page=True)
 
             # filter: only CCE concerns
-            box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
-                has_text="Category"
-            )
-            # Type and choose the option: a click-opened list can close again when a late rerun
-            # (the map component reporting its first value) redraws the sidebar.
-            option = page.get_by_role("option", name="CCE", exact=True)
-            for _ in range(5):
-                box.locator("input").click()
-                box.locator("input").fill("CCE")
-                try:
-                    option.click(timeout=10_000)
-                    break
-                except PlaywrightTimeoutError:
-                    page.keyboard.press("Escape")
-            page.keyboard.press("Escape")
+            box = choose_sidebar_option(page, box_label="Category", option="CCE")
             expect(box).to_contain_text("CCE")
             expect(metrics.first).to_have_text(str(N_CONCERNS - N_CSE), timeout=120_000)
             _wait_markers(page, total - N_CSE)
