@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -121,43 +121,13 @@ def _cell_rings(combined: pd.DataFrame, *, size: float) -> np.ndarray:
     return np.concatenate([corners, corners[:, :1, :]], axis=1)
 
 
-def _fields(combined: pd.DataFrame) -> list[str]:
-    return [c for c in combined.columns if c not in ("ix", "iy")]
-
-
-def cell_geojson(combined: pd.DataFrame, *, cell: float) -> dict[str, Any]:
-    """Occupied cells as WGS84 squares (5 decimals): properties are the count columns.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"ix": [2073], "iy": [2085], "count": [3], "concerns": [3]})
-    >>> fc = cell_geojson(t, cell=200)
-    >>> f = fc["features"][0]
-    >>> f["properties"], len(f["geometry"]["coordinates"][0])
-    ({'count': 3, 'concerns': 3}, 5)
-    """
-    ring = _cell_rings(combined, size=check_cell(cell)).tolist()
-    fields = _fields(combined)
-    values = combined[fields].to_numpy(dtype="int64").tolist()
-    features = [
-        {
-            "type": "Feature",
-            "id": i,
-            "properties": dict(zip(fields, row, strict=True)),
-            "geometry": {"type": "Polygon", "coordinates": [ring[i]]},
-        }
-        for i, row in enumerate(values)
-    ]
-    return {"type": "FeatureCollection", "features": features}
-
-
 def cell_geojson_text(
     combined: pd.DataFrame, *, cell: float
 ) -> tuple[str, list[list[float | None]]]:
-    """:func:`cell_geojson` written straight to compact JSON text, and its bounds.
+    """Occupied cells as WGS84 squares (5 decimals) in compact GeoJSON text, and their bounds.
 
-    The same features (the tests compare the two), formatted row by row instead of building and
-    serialising a dict per cell: the text of a few thousand cells in a few milliseconds.
+    Properties are the count columns. Formatted row by row instead of building and serialising
+    a dict per cell (the tests compare it with that): a few thousand cells in milliseconds.
 
     Returns
     -------
@@ -169,8 +139,9 @@ def cell_geojson_text(
     >>> import json
     >>> t = pd.DataFrame({"ix": [2073], "iy": [2085], "count": [3], "concerns": [3]})
     >>> text, bounds = cell_geojson_text(t, cell=200)
-    >>> json.loads(text) == cell_geojson(t, cell=200)
-    True
+    >>> f = json.loads(text)["features"][0]
+    >>> f["properties"], len(f["geometry"]["coordinates"][0]), bounds[0][0] < bounds[1][0]
+    ({'count': 3, 'concerns': 3}, 5, True)
     """
     size = check_cell(cell)
     n = len(combined)
@@ -179,7 +150,7 @@ def cell_geojson_text(
     rings = _cell_rings(combined, size=size)
     if not np.isfinite(rings).all():
         raise ParameterError("cells outside the British National Grid cannot be drawn")
-    fields = _fields(combined)
+    fields = [c for c in combined.columns if c not in ("ix", "iy")]
     props = ",".join(json.dumps(f).replace("%", "%%") + ":%d" for f in fields)
     coords = ",".join(["[%r,%r]"] * 5)
     template = (

@@ -11,6 +11,7 @@ import doctest
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import folium
 import numpy as np
@@ -22,12 +23,13 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from app import cell_map, folium_view, map_elements, timing
-from app.cell_map import cell_geojson, cell_geojson_text, cell_layer, combine_cells
+from app.cell_map import cell_geojson_text, cell_layer, combine_cells
 from app.folium_view import split_overlay
 from app.map_elements import LayerLegend, TextGeoJson, geojson_bounds, geojson_text
 from app.maps import build_count_map
 from app.vendor import missing_assets
 from geo.boundaries import load_area
+from geo.coords import bng_to_wgs84
 from geo.errors import ParameterError
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
@@ -52,6 +54,31 @@ _CELLS = st.lists(
     max_size=40,
     unique_by=lambda t: (t[0], t[1]),
 )
+
+
+def cell_geojson(combined: pd.DataFrame, *, cell: float) -> dict[str, Any]:
+    """Reference: the cells as a GeoJSON dict built feature by feature (the app's former way)."""
+    n = len(combined)
+    ix = combined["ix"].to_numpy(dtype="float64")
+    iy = combined["iy"].to_numpy(dtype="float64")
+    dx = np.array([0, 1, 1, 0, 0], dtype="float64")  # anticlockwise from the south-west, closed
+    dy = np.array([0, 0, 1, 1, 0], dtype="float64")
+    lon, lat = bng_to_wgs84(
+        ((ix[:, None] + dx[None, :]) * cell).ravel(), ((iy[:, None] + dy[None, :]) * cell).ravel()
+    )
+    ring = np.stack([np.round(lon, 5), np.round(lat, 5)], axis=1).reshape(n, 5, 2).tolist()
+    fields = [c for c in combined.columns if c not in ("ix", "iy")]
+    values = combined[fields].to_numpy(dtype="int64").tolist()
+    features = [
+        {
+            "type": "Feature",
+            "id": i,
+            "properties": dict(zip(fields, row, strict=True)),
+            "geometry": {"type": "Polygon", "coordinates": [ring[i]]},
+        }
+        for i, row in enumerate(values)
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 @settings(max_examples=40, deadline=None)
