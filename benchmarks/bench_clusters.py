@@ -102,16 +102,21 @@ def _compile_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def _timed(method: Any, pts: gpd.GeoDataFrame, **kw: Any) -> tuple[Any, float, float, float]:
+    """``method(pts, **kw)`` with its wall and CPU seconds and the load average before it."""
+    load = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = method(pts, **kw)
+    return out, time.perf_counter() - t0, time.process_time() - c0, load
+
+
 def run() -> list[dict[str, Any]]:
     """Time DBSCAN and HDBSCAN on 1 M events."""
     from analysis.clusters import dbscan_hotspots, hdbscan_hotspots
 
     rows = []
     pts = _events(1_000_000, 50_000, seed=0)
-    load = os.getloadavg()[0]
-    t0, c0 = time.perf_counter(), time.process_time()
-    out = dbscan_hotspots(pts, eps=100, min_samples=50)
-    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out, dt, cpu, load = _timed(dbscan_hotspots, pts, eps=100, min_samples=50)
     p = out.attrs["csmap_params"]
     rows.append(
         _row(
@@ -124,10 +129,7 @@ def run() -> list[dict[str, Any]]:
         )
     )
     hdbscan_hotspots(pts.iloc[:2000], min_cluster_size=50, min_samples=5)  # warm numba
-    load = os.getloadavg()[0]
-    t0, c0 = time.perf_counter(), time.process_time()
-    out = hdbscan_hotspots(pts, min_cluster_size=50, min_samples=5)
-    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out, dt, cpu, load = _timed(hdbscan_hotspots, pts, min_cluster_size=50, min_samples=5)
     p = out.attrs["csmap_params"]
     rows.append(
         _row(
@@ -143,10 +145,7 @@ def run() -> list[dict[str, Any]]:
     rng = np.random.default_rng(1)
     xy = _sites(1_000_000, rng) + rng.uniform(-0.5, 0.5, (1_000_000, 2))
     pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
-    load = os.getloadavg()[0]
-    t0, c0 = time.perf_counter(), time.process_time()
-    out = dbscan_hotspots(pts, eps=100, min_samples=50)
-    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out, dt, cpu, load = _timed(dbscan_hotspots, pts, eps=100, min_samples=50)
     p = out.attrs["csmap_params"]
     rows.append(
         _row(
