@@ -82,22 +82,6 @@ _HASH_BLOCK = 65_536
 _CONTENT_BLOCK = 131_072
 
 
-def _row_hashes(raw: pd.DataFrame) -> np.ndarray:
-    """sha256 (hex) of each row's cells, each :meth:`str.strip`-ped, joined by U+001F."""
-    if raw.shape[1] == 0 or len(raw) == 0:
-        return np.array([], dtype=object)
-    try:
-        cells = [pa.array(raw[c], type=pa.large_string()) for c in raw.columns]
-        if any(a.null_count for a in cells):
-            raise TypeError("null cells")
-        trimmed = [pc.utf8_trim(a, characters=_PY_WHITESPACE) for a in cells]
-        joined = pc.binary_join_element_wise(*trimmed, pa.scalar("\x1f", type=pa.large_string()))
-    except (pa.ArrowException, TypeError, ValueError):
-        return _row_hashes_python(raw)  # e.g. lone surrogates, which Arrow cannot hold
-    del cells, trimmed
-    return _sha_of_joined(joined)
-
-
 def _sha_of_joined(joined: Any) -> np.ndarray:
     """sha256 (hex) of each string of an Arrow (large_)string array."""
     joined = joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
@@ -116,18 +100,6 @@ def _sha_of_joined(joined: Any) -> np.ndarray:
             sha(data[a:b]).hexdigest() for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]
     return out
-
-
-def _row_hashes_python(raw: pd.DataFrame) -> np.ndarray:
-    cols = [[v.strip() for v in raw[c].to_numpy(dtype=object)] for c in raw.columns]
-    sha = hashlib.sha256
-    return np.array(
-        [
-            sha("\x1f".join(row).encode("utf-8", "surrogatepass")).hexdigest()
-            for row in zip(*cols, strict=True)
-        ],
-        dtype=object,
-    )
 
 
 def _content_hashes(canon: pd.DataFrame) -> np.ndarray:

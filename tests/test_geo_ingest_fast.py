@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from geo.coords import _arrow_floats, _numeric
-from geo.ingest import _row_hashes, _row_hashes_python, _shared_objects
+from geo.ingest import _content_hashes, _content_hashes_python, _shared_objects
 from geo.readers import _parse_csv, read_table
 from geo.store import Store
 
@@ -37,34 +37,34 @@ AWKWARD = [
 ]
 
 
-def test_row_hash_matches_documented_definition() -> None:
-    raw = pd.DataFrame({"a": [" 1 ", "x"], "b": ["b\t", ""]}, dtype=str)
+def test_content_hash_matches_documented_definition() -> None:
+    canon = pd.DataFrame({"a": [" 1 ", "x"], "b": ["b\t", ""]}, dtype=str)
     expected = [
-        hashlib.sha256(b"1\x1fb").hexdigest(),
-        hashlib.sha256(b"x\x1f").hexdigest(),
+        hashlib.sha256(b"a=1\x1fb=b\x1f").hexdigest(),
+        hashlib.sha256(b"a=x\x1f").hexdigest(),
     ]
-    assert _row_hashes(raw).tolist() == expected
+    assert _content_hashes(canon).tolist() == expected
 
 
-def test_row_hash_fast_equals_python_on_awkward_text() -> None:
-    raw = pd.DataFrame({"a": AWKWARD, "b": list(reversed(AWKWARD))}, dtype=str)
-    assert (_row_hashes(raw) == _row_hashes_python(raw)).all()
-    sliced = raw.iloc[3:]  # an Arrow slice with a non-zero offset
-    assert (_row_hashes(sliced) == _row_hashes_python(sliced)).all()
+def test_content_hash_fast_equals_python_on_awkward_text() -> None:
+    canon = pd.DataFrame({"a": AWKWARD, "b": list(reversed(AWKWARD))}, dtype=str)
+    assert (_content_hashes(canon) == _content_hashes_python(canon)).all()
+    sliced = canon.iloc[3:]  # an Arrow slice with a non-zero offset
+    assert (_content_hashes(sliced) == _content_hashes_python(sliced)).all()
 
 
-def test_row_hash_falls_back_for_lone_surrogates() -> None:
-    raw = pd.DataFrame(
+def test_content_hash_falls_back_for_lone_surrogates() -> None:
+    canon = pd.DataFrame(
         {"a": pd.Series(["\ud800z", "ok"], dtype=object), "b": pd.Series(["1", "2"], dtype=object)}
     )
-    assert _row_hashes(raw).tolist() == _row_hashes_python(raw).tolist()
+    assert _content_hashes(canon).tolist() == _content_hashes_python(canon).tolist()
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), min_size=1, max_size=20))
-def test_row_hash_property(rows: list[tuple[str, str]]) -> None:
-    raw = pd.DataFrame(rows, columns=["a", "b"], dtype=object)
-    assert _row_hashes(raw).tolist() == _row_hashes_python(raw).tolist()
+def test_content_hash_property(rows: list[tuple[str, str]]) -> None:
+    canon = pd.DataFrame(rows, columns=["a", "b"], dtype=object)
+    assert _content_hashes(canon).tolist() == _content_hashes_python(canon).tolist()
 
 
 def _both_readers(text: str, tmp: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -168,13 +168,15 @@ def test_store_column_types_round_trip(tmp_path: Path) -> None:
     assert back.geometry.iloc[1] is None
 
 
-def test_row_hashes_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("block", ["_HASH_BLOCK", "_CONTENT_BLOCK"])
+def test_content_hashes_in_blocks(monkeypatch: pytest.MonkeyPatch, block: str) -> None:
     import geo.ingest
 
-    monkeypatch.setattr(geo.ingest, "_HASH_BLOCK", 3)
-    raw = pd.DataFrame({"a": [str(i) for i in range(10)], "b": [" x"] * 10}, dtype=str)
-    assert _row_hashes(raw).tolist() == _row_hashes_python(raw).tolist()
-    assert _row_hashes(raw.iloc[2:]).tolist() == _row_hashes_python(raw.iloc[2:]).tolist()
+    monkeypatch.setattr(geo.ingest, block, 3)
+    canon = pd.DataFrame({"a": [str(i) for i in range(10)], "b": [" x"] * 10}, dtype=str)
+    assert _content_hashes(canon).tolist() == _content_hashes_python(canon).tolist()
+    tail = canon.iloc[2:]
+    assert _content_hashes(tail).tolist() == _content_hashes_python(tail).tolist()
 
 
 def test_store_batched_write_equals_one_frame_write(
