@@ -31,21 +31,17 @@ all raises :class:`~geo.errors.UnreadableFileError` and leaves the store untouch
 
 from __future__ import annotations
 
-import hashlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
 
 from geo.boundaries import StudyArea, assign_areas, load_area
+from geo.content_hash import content_hashes
 from geo.coords import resolve_locations
 from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import UnreadableFileError
@@ -56,6 +52,7 @@ from geo.records import build_records, reason_column
 from geo.schema import ID_COLUMN, LOCATION_INPUTS, REQUIRED, Mapping, load_mapping, match_columns
 from geo.store import Store
 from geo.store_meta import clear_demo_marker
+from geo.store_writer import LayerWriter
 from geo.vocab import BNG_EPSG, KINDS, MISSING_LOCATION_PREFIXES, Kind
 
 AREA_ENV = "CSMAP_AREA"
@@ -74,93 +71,8 @@ def _mapping(mapping: Mapping | str | os.PathLike[str] | None) -> Mapping | None
     return load_mapping(Path(mapping))
 
 
-#: The characters :meth:`str.strip` removes (Unicode white space, including U+001C-U+001F).
-_PY_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
-
-
-_HASH_BLOCK = 65_536
-_CONTENT_BLOCK = 131_072
-
-
-def _sha_of_joined(joined: Any) -> np.ndarray:
-    """sha256 (hex) of each string of an Arrow (large_)string array."""
-    joined = joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
-    if joined.type != pa.large_string():
-        joined = joined.cast(pa.large_string())
-    _, offsets_buf, data_buf = joined.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
-        joined.offset : joined.offset + len(joined) + 1
-    ]
-    data = memoryview(data_buf) if data_buf is not None else memoryview(b"")
-    sha = hashlib.sha256
-    out = np.empty(len(joined), dtype=object)
-    for start in range(0, len(joined), _HASH_BLOCK):  # blocks: no million-int list at once
-        bounds = offsets[start : start + _HASH_BLOCK + 1].tolist()
-        out[start : start + len(bounds) - 1] = [
-            sha(data[a:b]).hexdigest() for a, b in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
-    return out
-
-
-def _content_hashes(canon: pd.DataFrame) -> np.ndarray:
-    """``row_hash``: sha256 of ``name=value`` U+001F for each non-empty canonical field.
-
-    Fields are taken in the order of their canonical names, values :meth:`str.strip`-ped; empty
-    fields are left out, so a file without a column and one with the column empty agree.
-    """
-    names = sorted(canon.columns)
-    if len(canon) == 0:
-        return np.array([], dtype=object)
-    if not names:
-        return np.array([hashlib.sha256(b"").hexdigest()] * len(canon), dtype=object)
-    # In blocks of rows: Arrow holds every field's pieces until the join, which for a million
-    # rows of a dozen fields was over a gigabyte at once.
-    out = np.empty(len(canon), dtype=object)
-    for start in range(0, len(canon), _CONTENT_BLOCK):
-        block = canon.iloc[start : start + _CONTENT_BLOCK]
-        out[start : start + len(block)] = _content_hashes_block(block, names)
-    return out
-
-
-def _content_hashes_block(canon: pd.DataFrame, names: list[str]) -> np.ndarray:
-    try:
-        pieces = []
-        for name in names:
-            arr = pa.array(canon[name], type=pa.large_string())
-            if arr.null_count:
-                raise TypeError("null cells")
-            trimmed = pc.utf8_trim(arr, characters=_PY_WHITESPACE)
-            empty = pa.scalar("", type=pa.large_string())
-            piece = pc.binary_join_element_wise(
-                pa.scalar(f"{name}=", type=pa.large_string()),
-                trimmed,
-                pa.scalar("\x1f", type=pa.large_string()),
-                empty,
-            )
-            pieces.append(pc.if_else(pc.equal(trimmed, empty), empty, piece))
-        joined = pc.binary_join_element_wise(*pieces, pa.scalar("", type=pa.large_string()))
-    except (pa.ArrowException, TypeError, ValueError):
-        return _content_hashes_python(canon)
-    return _sha_of_joined(joined)
-
-
-def _content_hashes_python(canon: pd.DataFrame) -> np.ndarray:
-    names = sorted(canon.columns)
-    cols = [[str(v).strip() for v in canon[c].to_numpy(dtype=object)] for c in names]
-    sha = hashlib.sha256
-    return np.array(
-        [
-            sha(
-                "".join(f"{n}={v}\x1f" for n, v in zip(names, row, strict=True) if v).encode(
-                    "utf-8", "surrogatepass"
-                )
-            ).hexdigest()
-            for row in zip(*cols, strict=True)
-        ]
-        if names
-        else [sha(b"").hexdigest()] * len(canon),
-        dtype=object,
-    )
+#: Rows validated (and, above one chunk, handed to the writer process) at a time.
+_CHUNK_ROWS = 131_072
 
 
 def _shared_objects(series: pd.Series) -> np.ndarray:
@@ -173,9 +85,25 @@ def _shared_objects(series: pd.Series) -> np.ndarray:
 
 
 @dataclass
+class _Prepared:
+    """A file read and its columns matched: what every row range is validated from."""
+
+    kind: Kind
+    raw: pd.DataFrame
+    canon: pd.DataFrame
+    extra: list[str]
+    ids: np.ndarray  # stripped id text of every row
+    rows: np.ndarray  # physical row number of each row (header = 1)
+    duplicate: np.ndarray  # bool: repeat, with identical content, of an earlier row of the file
+    conflict: np.ndarray  # reason text for every copy of an id repeated with different content
+    encoding: str
+    content_hash: str
+
+
+@dataclass
 class _Validated:
     table_frame: pd.DataFrame
-    records: gpd.GeoDataFrame  # every row (index = position in file)
+    records: gpd.GeoDataFrame  # the rows validated (index = position in file)
     reasons: np.ndarray
     duplicate: np.ndarray  # bool: repeat of an identical earlier row in the file
     ids: np.ndarray
@@ -185,14 +113,8 @@ class _Validated:
     content_hash: str
 
 
-def _validate(
-    kind: Kind,
-    path: Path,
-    *,
-    mapping: Mapping | None,
-    lookups: Lookups | None,
-    area: StudyArea,
-) -> _Validated:
+def _prepare(kind: Kind, path: Path, *, mapping: Mapping | None) -> _Prepared:
+    """Read the file, match its columns, and settle repeated ids (the file-level checks)."""
     if kind not in KINDS:
         raise UnreadableFileError(f"{path}: unknown record kind {kind!r} ({', '.join(KINDS)})")
     table = read_table(path)
@@ -215,11 +137,57 @@ def _validate(
             "grid_ref, postcode or uprn)"
         )
     canon = pd.DataFrame({target: raw[name] for name, target in matched.items()}, index=raw.index)
-    # Ids and content hashes first, while little else is held (their working memory would
-    # otherwise stack on top of the typed records).
     id_col = ID_COLUMN[kind]
     ids = canon[id_col].astype(str).str.strip().to_numpy(dtype=object)
-    hashes = _content_hashes(canon)
+    rows = table.row_numbers()
+    # Repeated ids are settled for the whole file up front (only their rows are hashed here), so
+    # that any range of rows can then be validated, and loaded, on its own.
+    duplicate = np.zeros(len(raw), dtype=bool)
+    conflict = np.full(len(raw), "", dtype=object)
+    repeated = np.flatnonzero(pd.Series(ids, dtype=object).duplicated(keep=False).to_numpy())
+    if len(repeated):
+        dup, why = repeats_in_file(
+            ids=ids[repeated],
+            hashes=content_hashes(canon.iloc[repeated]),
+            rows=rows[repeated],
+            label=id_col,
+        )
+        duplicate[repeated], conflict[repeated] = dup, why
+    return _Prepared(
+        kind,
+        raw,
+        canon,
+        extra,
+        ids,
+        rows,
+        duplicate,
+        conflict,
+        table.encoding,
+        table.content_hash,
+    )
+
+
+def _validate_rows(
+    prep: _Prepared,
+    start: int,
+    stop: int,
+    *,
+    mapping: Mapping | None,
+    lookups: Lookups | None,
+    area: StudyArea,
+) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
+    """Validate rows ``start:stop``: their typed records, reasons (``""`` = fine) and hashes.
+
+    Every check here is row by row; the in-file repeats come from :func:`_prepare`. A row
+    repeating an identical earlier one has no reasons (it is a duplicate, not quarantined).
+    """
+    kind = prep.kind
+    raw = prep.raw.iloc[start:stop]
+    canon = prep.canon.iloc[start:stop]
+    extra = prep.extra
+    # The content hashes first, while little else is held (their working memory would
+    # otherwise stack on top of the typed records).
+    hashes = content_hashes(canon)
     records, reasons = build_records(kind, canon, raw[extra] if extra else None, mapping=mapping)
     prefixes = MISSING_LOCATION_PREFIXES if kind == "missing_episodes" else ("",)
     any_location = pd.Series(False, index=raw.index)
@@ -279,12 +247,32 @@ def _validate(
     gdf = gpd.GeoDataFrame(records, geometry=geometry, crs=BNG_EPSG)
 
     gdf["row_hash"] = pd.Series(hashes, index=gdf.index, dtype=object)  # no Arrow copy of 1M
-    rows = table.row_numbers()
-    duplicate, conflict = repeats_in_file(ids=ids, hashes=hashes, rows=rows, label=id_col)
-    reasons.add(conflict)
-    reasons.text[duplicate] = ""
+    reasons.add(prep.conflict[start:stop])
+    reasons.text[prep.duplicate[start:stop]] = ""
+    return gdf, reasons.text, hashes
+
+
+def _validate(
+    kind: Kind,
+    path: Path,
+    *,
+    mapping: Mapping | None,
+    lookups: Lookups | None,
+    area: StudyArea,
+) -> _Validated:
+    prep = _prepare(kind, path, mapping=mapping)
+    n = len(prep.raw)
+    gdf, reasons, hashes = _validate_rows(prep, 0, n, mapping=mapping, lookups=lookups, area=area)
     return _Validated(
-        raw, gdf, reasons.text, duplicate, ids, hashes, rows, table.encoding, table.content_hash
+        prep.raw,
+        gdf,
+        reasons,
+        prep.duplicate,
+        prep.ids,
+        hashes,
+        prep.rows,
+        prep.encoding,
+        prep.content_hash,
     )
 
 
@@ -400,61 +388,82 @@ def ingest_file(
     """
     path = Path(path)
     st = store if isinstance(store, Store) else Store(store)
-    v = _validate(
-        kind,
-        path,
-        mapping=_mapping(mapping),
-        lookups=load_lookups() if lookups is None else lookups,
-        area=resolve_area(area),
-    )
+    mapping = _mapping(mapping)
+    lookups = load_lookups() if lookups is None else lookups
+    study_area = resolve_area(area)
+    prep = _prepare(kind, path, mapping=mapping)
+    n = len(prep.raw)
     now = pd.Timestamp.now("UTC").tz_localize(None)
+    reasons = np.full(n, "", dtype=object)
+    duplicate = prep.duplicate.copy()
+    parts: list[gpd.GeoDataFrame] = []
     with st.transaction() as tx:
         stored = stored_keys(st.path, layer=kind, id_column=ID_COLUMN[kind])
-        already, changed = against_store(
-            ids=v.ids,
-            hashes=v.hashes,
-            eligible=(v.reasons == "") & ~v.duplicate,
-            stored=stored,
-            label=ID_COLUMN[kind],
-        )
+        previous = tx.previous_ingest(kind, prep.content_hash)
+        # Above one chunk, a child process inserts each chunk while the next is validated.
+        writer: LayerWriter | None = None
+        for start in range(0, max(n, 1), _CHUNK_ROWS):
+            stop = min(start + _CHUNK_ROWS, n)
+            gdf, why, hashes = _validate_rows(
+                prep, start, stop, mapping=mapping, lookups=lookups, area=study_area
+            )
+            already, changed = against_store(
+                ids=prep.ids[start:stop],
+                hashes=hashes,
+                eligible=(why == "") & ~prep.duplicate[start:stop],
+                stored=stored,
+                label=ID_COLUMN[kind],
+            )
+            why[changed != ""] = changed[changed != ""]
+            reasons[start:stop] = why
+            duplicate[start:stop] |= already
+            loaded = (why == "") & ~duplicate[start:stop]
+            chunk = _finish_records(
+                gdf, loaded, source=path.name, now=now, numbers=prep.rows[start:stop]
+            )
+            del gdf
+            if n > _CHUNK_ROWS and len(chunk):
+                writer = writer or tx.writer(kind)
+                writer.send(chunk)
+            parts.append(chunk)
         del stored
-        v.reasons[changed != ""] = changed[changed != ""]
-        bad = v.reasons != ""
-        duplicate = v.duplicate | already
-        loaded = ~bad & ~duplicate
-        quarantine = _quarantine_frame(v.table_frame, bad, v.reasons, v.rows)
-        previous = tx.previous_ingest(kind, v.content_hash)
+        bad = reasons != ""
+        loaded_rows = ~bad & ~duplicate
+        quarantine = _quarantine_frame(prep.raw, bad, reasons, prep.rows)
         qfile: Path | None = None
         if bad.any():
             old = previous.get("quarantine_file") if previous else None
-            if previous and not loaded.any() and old and Path(old).exists():
+            if previous and not loaded_rows.any() and old and Path(old).exists():
                 qfile = Path(old)
             else:
                 stamp = now.strftime("%Y%m%dT%H%M%S%f")
                 qfile = st.path.parent / f"{path.stem}_{stamp}_quarantine.csv"
                 _write_quarantine(quarantine, qfile)
-        records = _finish_records(v.records, loaded, source=path.name, now=now, numbers=v.rows)
-        v.records = v.records.iloc[:0]  # free every validated row before the write
+        records = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        del parts
+        if writer is not None:  # the child finishes (its last rows, the index) meanwhile
+            writer.close()  # every row is written before anything else touches the copy
         report = IngestReport(
             kind=kind,
             file=str(path),
-            rows_read=len(v.table_frame),
-            rows_loaded=int(loaded.sum()),
+            rows_read=n,
+            rows_loaded=int(loaded_rows.sum()),
             rows_quarantined=int(bad.sum()),
             rows_duplicate=int(duplicate.sum()),
             records=records,
             quarantine=quarantine,
             quarantine_file=qfile,
             store=st.path,
-            encoding=v.encoding,
-            content_hash=v.content_hash,
-            duplicate_rows=v.rows[duplicate].tolist(),
+            encoding=prep.encoding,
+            content_hash=prep.content_hash,
+            duplicate_rows=prep.rows[duplicate].tolist(),
         )
         if report.rows_loaded == 0 and previous:
             tx.rollback()  # nothing new: leave the store byte-identical
             return report
         if report.rows_loaded:
-            tx.append(kind, report.records)
+            if writer is None:
+                tx.append(kind, report.records)
             clear_demo_marker(tx.tmp)  # real rows: the store is no longer the synthetic demo
         tx.log(
             {
@@ -467,8 +476,8 @@ def ingest_file(
                 "rows_quarantined": report.rows_quarantined,
                 "rows_duplicate": report.rows_duplicate,
                 "quarantine_file": str(qfile) if qfile else "",
-                "content_hash": v.content_hash,
-                "encoding": v.encoding,
+                "content_hash": prep.content_hash,
+                "encoding": prep.encoding,
             }
         )
     return report

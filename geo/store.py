@@ -31,6 +31,7 @@ import shapely
 
 from geo.errors import StoreError
 from geo.schema import COLUMNS, ID_COLUMN
+from geo.store_writer import LayerWriter
 from geo.vocab import BNG_EPSG, KINDS, POINT_KINDS, PROVENANCE_COLUMNS, PointKind
 
 STORE_ENV = "CSMAP_STORE"
@@ -269,10 +270,10 @@ class Store:
             tx = Transaction(self)
             try:
                 yield tx
+                tx.commit()
             except BaseException:
                 tx.rollback()
                 raise
-            tx.commit()
 
 
 class Transaction:
@@ -283,6 +284,7 @@ class Transaction:
         self.tmp = store.path.with_name(f".{store.path.stem}.writing.gpkg")
         self._started = False
         self._done = False
+        self._writers: list[LayerWriter] = []
 
     def _begin(self) -> None:
         if self._started:
@@ -349,6 +351,18 @@ class Transaction:
                     append=exists,
                 )
 
+    def writer(self, kind: str) -> LayerWriter:
+        """A child process appending record chunks to ``kind`` of the temporary copy.
+
+        For large ingests: the parent validates the next chunk while the child inserts this one
+        (:mod:`geo.store_writer`). :meth:`commit` waits for it; :meth:`rollback` stops it.
+        """
+        self._begin()
+        exists = self.tmp.exists() and kind in [n for n, _ in pyogrio.list_layers(self.tmp)]
+        w = LayerWriter(self.tmp, kind, append=exists, crs=f"EPSG:{BNG_EPSG}")
+        self._writers.append(w)
+        return w
+
     def log(self, entry: dict[str, Any]) -> None:
         """Append one row to the ingest log of the temporary copy."""
         self._begin()
@@ -362,6 +376,8 @@ class Transaction:
         """Flush the copy to disk and swap it in (``os.replace``)."""
         if self._done:
             return
+        while self._writers:  # a writer that failed raises here, before anything is swapped in
+            self._writers.pop(0).close()
         self._done = True
         if not self._started:
             return
@@ -377,6 +393,8 @@ class Transaction:
 
     def rollback(self) -> None:
         """Discard the copy; the store is unchanged."""
+        while self._writers:
+            self._writers.pop(0).abort()
         self._done = True
         self.tmp.unlink(missing_ok=True)
 

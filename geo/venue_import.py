@@ -32,11 +32,12 @@ import pandas as pd
 import pyogrio
 
 from geo.boundaries import StudyArea, assign_areas
+from geo.content_hash import content_hashes
 from geo.coords import resolve_locations
 from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.export import write_csv
 from geo.geocode import Lookups, load_lookups
-from geo.ingest import IngestReport, _content_hashes, _quarantine_frame, resolve_area
+from geo.ingest import IngestReport, _quarantine_frame, resolve_area
 from geo.readers import read_table
 from geo.schema import normalise_name
 from geo.store import Store
@@ -107,7 +108,7 @@ def _validate(
     )
     pts.loc[~has, "geometry"] = None
     areas = assign_areas(pts, area)
-    hashes = _content_hashes(canon)
+    hashes = content_hashes(canon)
     licence = col("licence_number")
     ids = np.where(
         licence != "",

@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
+from geo.content_hash import content_hashes, content_hashes_python
 from geo.coords import _arrow_floats, _numeric
-from geo.ingest import _content_hashes, _content_hashes_python, _shared_objects
+from geo.ingest import _shared_objects
 from geo.readers import _parse_csv, read_table
 from geo.store import Store
 
@@ -43,28 +44,28 @@ def test_content_hash_matches_documented_definition() -> None:
         hashlib.sha256(b"a=1\x1fb=b\x1f").hexdigest(),
         hashlib.sha256(b"a=x\x1f").hexdigest(),
     ]
-    assert _content_hashes(canon).tolist() == expected
+    assert content_hashes(canon).tolist() == expected
 
 
 def test_content_hash_fast_equals_python_on_awkward_text() -> None:
     canon = pd.DataFrame({"a": AWKWARD, "b": list(reversed(AWKWARD))}, dtype=str)
-    assert (_content_hashes(canon) == _content_hashes_python(canon)).all()
+    assert (content_hashes(canon) == content_hashes_python(canon)).all()
     sliced = canon.iloc[3:]  # an Arrow slice with a non-zero offset
-    assert (_content_hashes(sliced) == _content_hashes_python(sliced)).all()
+    assert (content_hashes(sliced) == content_hashes_python(sliced)).all()
 
 
 def test_content_hash_falls_back_for_lone_surrogates() -> None:
     canon = pd.DataFrame(
         {"a": pd.Series(["\ud800z", "ok"], dtype=object), "b": pd.Series(["1", "2"], dtype=object)}
     )
-    assert _content_hashes(canon).tolist() == _content_hashes_python(canon).tolist()
+    assert content_hashes(canon).tolist() == content_hashes_python(canon).tolist()
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), min_size=1, max_size=20))
 def test_content_hash_property(rows: list[tuple[str, str]]) -> None:
     canon = pd.DataFrame(rows, columns=["a", "b"], dtype=object)
-    assert _content_hashes(canon).tolist() == _content_hashes_python(canon).tolist()
+    assert content_hashes(canon).tolist() == content_hashes_python(canon).tolist()
 
 
 def _both_readers(text: str, tmp: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -170,13 +171,13 @@ def test_store_column_types_round_trip(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("block", ["_HASH_BLOCK", "_CONTENT_BLOCK"])
 def test_content_hashes_in_blocks(monkeypatch: pytest.MonkeyPatch, block: str) -> None:
-    import geo.ingest
+    import geo.content_hash
 
-    monkeypatch.setattr(geo.ingest, block, 3)
+    monkeypatch.setattr(geo.content_hash, block, 3)
     canon = pd.DataFrame({"a": [str(i) for i in range(10)], "b": [" x"] * 10}, dtype=str)
-    assert _content_hashes(canon).tolist() == _content_hashes_python(canon).tolist()
+    assert content_hashes(canon).tolist() == content_hashes_python(canon).tolist()
     tail = canon.iloc[2:]
-    assert _content_hashes(tail).tolist() == _content_hashes_python(tail).tolist()
+    assert content_hashes(tail).tolist() == content_hashes_python(tail).tolist()
 
 
 def test_store_batched_write_equals_one_frame_write(

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from geo.boundaries import load_area
+from geo.content_hash import content_hashes, content_hashes_python
 from geo.dedupe import against_store, repeats_in_file
 from geo.geocode import Lookups
-from geo.ingest import _content_hashes, _content_hashes_python, ingest_file
+from geo.ingest import ingest_file
 from geo.store import Store
 from geo.venue_import import import_venues
 
@@ -77,15 +78,15 @@ def test_content_hash_is_of_canonical_fields_only() -> None:
     import pandas as pd
 
     canon = pd.DataFrame({"record_id": [" 1 ", "2"], "age": ["", "15"]}, dtype=str)
-    assert _content_hashes(canon).tolist() == [
+    assert content_hashes(canon).tolist() == [
         hashlib.sha256(b"record_id=1\x1f").hexdigest(),
         hashlib.sha256(b"age=15\x1frecord_id=2\x1f").hexdigest(),
     ]
     # a missing column and an empty one agree; column order does not matter
-    assert _content_hashes(canon[["record_id"]]).tolist()[0] == _content_hashes(canon)[0]
-    assert (_content_hashes(canon[["age", "record_id"]]) == _content_hashes(canon)).all()
+    assert content_hashes(canon[["record_id"]]).tolist()[0] == content_hashes(canon)[0]
+    assert (content_hashes(canon[["age", "record_id"]]) == content_hashes(canon)).all()
     odd = pd.DataFrame({"a": ["\ud800z", "ok"], "b": ["1", ""]}, dtype=object)
-    assert _content_hashes(odd).tolist() == _content_hashes_python(odd).tolist()
+    assert content_hashes(odd).tolist() == content_hashes_python(odd).tolist()
 
 
 def test_dedupe_helper_rules() -> None:

@@ -1,0 +1,181 @@
+"""Append records to a GeoPackage layer from a child process, while the parent goes on.
+
+GDAL's GeoPackage insert holds Python's GIL (pyogrio), so a writer *thread* cannot overlap with
+validation. :class:`LayerWriter` starts ``python -m geo.store_writer`` and feeds it the records
+chunk by chunk as an Arrow IPC stream on its standard input; the child writes them with one
+``pyogrio.write_arrow`` call (one layer write, spatial index built once at the end), so the
+parent validates chunk *k + 1* while the child inserts chunk *k*. A feeder thread in the parent
+does the pipe writes (they release the GIL), so the parent never waits for the child until
+:meth:`LayerWriter.close`.
+
+The child writes only the transaction's temporary copy (:class:`geo.store.Transaction`); if
+either process dies, the copy is never swapped in and the store stays as it was. Column types
+come from the first chunk, as for a one-frame write (:func:`geo.store._arrow_batch`; an all-null
+column there is text).
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+import geopandas as gpd
+import pyarrow as pa
+
+from geo.errors import StoreError
+
+_END = object()
+
+
+class LayerWriter:
+    """A child process appending record chunks to ``layer`` of the GeoPackage ``path``.
+
+    Parameters
+    ----------
+    path : Path
+        The GeoPackage (a transaction's temporary copy).
+    layer : str
+        The layer; created with the first chunk's columns unless ``append``.
+    append : bool
+        Append to the existing layer.
+    crs : str
+        The layer's CRS, e.g. ``"EPSG:27700"``.
+
+    Examples
+    --------
+    >>> import tempfile, pyogrio
+    >>> from shapely.geometry import Point
+    >>> p = Path(tempfile.mkdtemp()) / "w.gpkg"
+    >>> w = LayerWriter(p, "concerns", append=False, crs="EPSG:27700")
+    >>> for i in range(2):
+    ...     w.send(gpd.GeoDataFrame({"record_id": [f"R{i}"]}, geometry=[Point(i, i)], crs=27700))
+    >>> w.close()
+    >>> pyogrio.read_dataframe(p, layer="concerns")["record_id"].tolist()
+    ['R0', 'R1']
+    """
+
+    def __init__(self, path: Path, layer: str, *, append: bool, crs: str) -> None:
+        self.path = Path(path)
+        self.layer = layer
+        self.append = append
+        self.crs = crs
+        self._schema: pa.Schema | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sink: pa.ipc.RecordBatchStreamWriter | None = None
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._feeder: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._stderr: IO[bytes] | None = None
+
+    def send(self, records: gpd.GeoDataFrame) -> None:
+        """Queue one chunk of records (stored columns, geometry in EPSG:27700) for the child."""
+        from geo.store import _arrow_batch, _for_gpkg
+
+        if len(records) == 0:
+            return
+        data = _for_gpkg(records)
+        table = _arrow_batch(data, 0, len(data), self._schema)
+        if self._schema is None:
+            self._schema = table.schema
+            self._start(data.geometry.name)
+        self._check()
+        self._queue.put(table)
+
+    def _start(self, geometry_name: str) -> None:
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close/abort)
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "geo.store_writer",
+                str(self.path),
+                self.layer,
+                geometry_name,
+                self.crs,
+                "append" if self.append else "create",
+            ],
+            stdin=subprocess.PIPE,
+            stderr=self._stderr,  # a file, not a pipe: GDAL warnings must never block the child
+        )
+        assert self._proc.stdin is not None and self._schema is not None
+        self._sink = pa.ipc.new_stream(self._proc.stdin, self._schema)
+        self._feeder = threading.Thread(target=self._feed, name="csmap-store-feeder", daemon=True)
+        self._feeder.start()
+
+    def _feed(self) -> None:
+        assert self._sink is not None
+        try:
+            while (item := self._queue.get()) is not _END:
+                self._sink.write_table(item)
+        except BaseException as exc:  # a dead child: broken pipe; reported by close()
+            self._error = exc
+            while self._queue.get() is not _END:  # keep the producer from blocking
+                pass
+
+    def _check(self) -> None:
+        if self._proc is not None and self._proc.poll() not in (None, 0):
+            self.close()  # raises with the child's message
+
+    def close(self) -> None:
+        """Finish the stream and wait for the child; raise :class:`StoreError` if it failed."""
+        if self._proc is None:
+            return
+        proc, self._proc = self._proc, None
+        assert self._feeder is not None and self._sink is not None and proc.stdin is not None
+        self._queue.put(_END)
+        self._feeder.join()
+        try:
+            self._sink.close()
+            proc.stdin.close()
+        except (BrokenPipeError, OSError, pa.ArrowException) as exc:
+            self._error = self._error or exc
+        status = proc.wait()
+        err = ""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            err = self._stderr.read().decode(errors="replace")
+            self._stderr.close()
+        if status != 0 or self._error is not None:
+            detail = err.strip().splitlines()[-1] if err.strip() else repr(self._error)
+            raise StoreError(f"{self.path}: writing layer {self.layer!r} failed ({detail})")
+
+    def abort(self) -> None:
+        """Stop the child without finishing the layer (the transaction is rolled back)."""
+        if self._proc is None:
+            return
+        proc, self._proc = self._proc, None
+        proc.kill()
+        proc.wait()
+        self._queue.put(_END)
+        if self._feeder is not None:
+            self._feeder.join(timeout=5)
+        if self._stderr is not None:
+            self._stderr.close()
+
+
+def _write(stream: IO[bytes], path: str, layer: str, geometry: str, crs: str, mode: str) -> None:
+    import pyogrio
+
+    from geo.store import _fast_sqlite
+
+    reader = pa.ipc.open_stream(stream)
+    with _fast_sqlite():
+        pyogrio.write_arrow(
+            reader,
+            path,
+            layer=layer,
+            driver="GPKG",
+            geometry_name=geometry,
+            geometry_type="Point",
+            crs=crs,
+            append=mode == "append",
+        )
+
+
+if __name__ == "__main__":  # the child: python -m geo.store_writer PATH LAYER GEOMETRY CRS MODE
+    _write(sys.stdin.buffer, *sys.argv[1:6])
