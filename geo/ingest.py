@@ -401,7 +401,7 @@ def ingest_file(
         stored = stored_keys(st.path, layer=kind, id_column=ID_COLUMN[kind])
         previous = tx.previous_ingest(kind, prep.content_hash)
         # Above one chunk, a child process inserts each chunk while the next is validated.
-        writer: LayerWriter | None = None
+        writer: LayerWriter | None = tx.writer(kind) if n > _CHUNK_ROWS else None
         for start in range(0, max(n, 1), _CHUNK_ROWS):
             stop = min(start + _CHUNK_ROWS, n)
             gdf, why, hashes = _validate_rows(
@@ -422,8 +422,7 @@ def ingest_file(
                 gdf, loaded, source=path.name, now=now, numbers=prep.rows[start:stop]
             )
             del gdf
-            if n > _CHUNK_ROWS and len(chunk):
-                writer = writer or tx.writer(kind)
+            if writer is not None:
                 writer.send(chunk)
             parts.append(chunk)
         del stored

@@ -361,6 +361,7 @@ class Transaction:
         exists = self.tmp.exists() and kind in [n for n, _ in pyogrio.list_layers(self.tmp)]
         w = LayerWriter(self.tmp, kind, append=exists, crs=f"EPSG:{BNG_EPSG}")
         self._writers.append(w)
+        w.open()
         return w
 
     def log(self, entry: dict[str, Any]) -> None:

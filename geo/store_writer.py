@@ -6,7 +6,9 @@ chunk by chunk as an Arrow IPC stream on its standard input; the child writes th
 ``pyogrio.write_arrow`` call (one layer write, spatial index built once at the end), so the
 parent validates chunk *k + 1* while the child inserts chunk *k*. A feeder thread in the parent
 does the pipe writes (they release the GIL), so the parent never waits for the child until
-:meth:`LayerWriter.close`.
+:meth:`LayerWriter.close`. The child can be started before the first chunk is ready
+(:meth:`LayerWriter.open`), so that its imports overlap with the parent's work; given no
+records, it writes nothing.
 
 The child writes only the transaction's temporary copy (:class:`geo.store.Transaction`); if
 either process dies, the copy is never swapped in and the store stays as it was. Column types
@@ -59,11 +61,14 @@ class LayerWriter:
     ['R0', 'R1']
     """
 
-    def __init__(self, path: Path, layer: str, *, append: bool, crs: str) -> None:
+    def __init__(
+        self, path: Path, layer: str, *, append: bool, crs: str, geometry_name: str = "geometry"
+    ) -> None:
         self.path = Path(path)
         self.layer = layer
         self.append = append
         self.crs = crs
+        self.geometry_name = geometry_name
         self._schema: pa.Schema | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._sink: pa.ipc.RecordBatchStreamWriter | None = None
@@ -72,21 +77,10 @@ class LayerWriter:
         self._error: BaseException | None = None
         self._stderr: IO[bytes] | None = None
 
-    def send(self, records: gpd.GeoDataFrame) -> None:
-        """Queue one chunk of records (stored columns, geometry in EPSG:27700) for the child."""
-        from geo.store import _arrow_batch, _for_gpkg
-
-        if len(records) == 0:
+    def open(self) -> None:
+        """Start the child now (its imports then overlap with the caller's first chunk)."""
+        if self._proc is not None:
             return
-        data = _for_gpkg(records)
-        table = _arrow_batch(data, 0, len(data), self._schema)
-        if self._schema is None:
-            self._schema = table.schema
-            self._start(data.geometry.name)
-        self._check()
-        self._queue.put(table)
-
-    def _start(self, geometry_name: str) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close/abort)
         self._proc = subprocess.Popen(
             [
@@ -95,17 +89,35 @@ class LayerWriter:
                 "geo.store_writer",
                 str(self.path),
                 self.layer,
-                geometry_name,
+                self.geometry_name,
                 self.crs,
                 "append" if self.append else "create",
             ],
             stdin=subprocess.PIPE,
             stderr=self._stderr,  # a file, not a pipe: GDAL warnings must never block the child
         )
-        assert self._proc.stdin is not None and self._schema is not None
-        self._sink = pa.ipc.new_stream(self._proc.stdin, self._schema)
-        self._feeder = threading.Thread(target=self._feed, name="csmap-store-feeder", daemon=True)
-        self._feeder.start()
+
+    def send(self, records: gpd.GeoDataFrame) -> None:
+        """Queue one chunk of records (stored columns, geometry in EPSG:27700) for the child."""
+        from geo.store import _arrow_batch, _for_gpkg
+
+        if len(records) == 0:
+            return
+        data = _for_gpkg(records)
+        if data.geometry.name != self.geometry_name:
+            data = data.rename_geometry(self.geometry_name)
+        table = _arrow_batch(data, 0, len(data), self._schema)
+        self.open()
+        if self._schema is None:
+            assert self._proc is not None and self._proc.stdin is not None
+            self._schema = table.schema
+            self._sink = pa.ipc.new_stream(self._proc.stdin, self._schema)
+            self._feeder = threading.Thread(
+                target=self._feed, name="csmap-store-feeder", daemon=True
+            )
+            self._feeder.start()
+        self._check()
+        self._queue.put(table)
 
     def _feed(self) -> None:
         assert self._sink is not None
@@ -126,12 +138,13 @@ class LayerWriter:
         if self._proc is None:
             return
         proc, self._proc = self._proc, None
-        assert self._feeder is not None and self._sink is not None and proc.stdin is not None
-        self._queue.put(_END)
-        self._feeder.join()
+        assert proc.stdin is not None
         try:
-            self._sink.close()
-            proc.stdin.close()
+            if self._feeder is not None and self._sink is not None:
+                self._queue.put(_END)
+                self._feeder.join()
+                self._sink.close()
+            proc.stdin.close()  # nothing sent: an empty input, on which the child writes nothing
         except (BrokenPipeError, OSError, pa.ArrowException) as exc:
             self._error = self._error or exc
         status = proc.wait()
@@ -163,6 +176,8 @@ def _write(stream: IO[bytes], path: str, layer: str, geometry: str, crs: str, mo
 
     from geo.store import _fast_sqlite
 
+    if not stream.peek(1):  # type: ignore[attr-defined]
+        return  # no records were sent (the caller opened the writer early)
     reader = pa.ipc.open_stream(stream)
     with _fast_sqlite():
         pyogrio.write_arrow(

@@ -117,16 +117,36 @@ def test_failed_chunked_ingest_leaves_the_store_as_it_was(
     )
     before = store.path.read_bytes()
 
-    def broken(self: LayerWriter, geometry_name: str) -> None:
+    def broken(self: LayerWriter) -> None:
         self.path = tmp_path / "no" / "such" / "dir" / "w.gpkg"  # the child cannot write there
-        original(self, geometry_name)
+        original(self)
 
-    original = LayerWriter._start
-    monkeypatch.setattr(LayerWriter, "_start", broken)
+    original = LayerWriter.open
+    monkeypatch.setattr(LayerWriter, "open", broken)
     monkeypatch.setattr(geo.ingest, "_CHUNK_ROWS", 2)
     path = tmp_path / "more.csv"
     path.write_text("\n".join([ROWS[0], *ROWS[5:]]) + "\n", encoding="utf-8")
     with pytest.raises(StoreError):
         ingest_file("concerns", path, store=store, lookups=Lookups(), area=area)
     assert store.path.read_bytes() == before
+    assert not list(tmp_path.glob(".*writing*"))
+
+
+def test_chunked_ingest_with_nothing_new(
+    tmp_path: Path, area, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The writer process starts before the first chunk; with nothing to load it gets an empty
+    # input, writes nothing, and the ingest still logs the file.
+    good = [r for i, r in enumerate(ROWS) if i in (0, 1, 2, 5, 8, 10)]
+    store, reports = _ingest(
+        tmp_path,
+        area,
+        chunk=2,
+        monkeypatch=monkeypatch,
+        files=["\n".join(good) + "\n", "\n".join([good[0], *reversed(good[1:])]) + "\n"],
+    )
+    assert [r.rows_loaded for r in reports] == [5, 0]
+    assert reports[1].rows_duplicate == 5
+    assert store.read("concerns")["record_id"].tolist() == ["A1", "A2", "B1", "B4", "B5"]
+    assert len(store.ingest_log()) == 2
     assert not list(tmp_path.glob(".*writing*"))
