@@ -2,7 +2,8 @@
 
 Target (issue #2): at least 100,000 rows/s and under 2 GB peak memory on the 2-core machine.
 The CSV is generated first (not timed); the ingest then runs in its own Python process, which
-reports its wall time and its own peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``).
+reports its wall time and its peak RSS plus that of its GeoPackage writer process (``getrusage``).
+It is run three times (fresh stores) and the median run is reported.
 Set ``CSMAP_BENCH_INGEST_ROWS`` to run a smaller size.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 ROWS = int(os.environ.get("CSMAP_BENCH_INGEST_ROWS", "1000000"))
+REPEATS = 3  # the machine's speed varies by 10-20 % from run to run: the median is reported
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = """
@@ -31,10 +33,12 @@ start = time.perf_counter()
 cpu = time.process_time()
 report = ingest_file("concerns", sys.argv[1], store=sys.argv[2], lookups=Lookups(), area=area)
 seconds = time.perf_counter() - start
-cpu = time.process_time() - cpu
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # the GeoPackage writer process
+cpu = time.process_time() - cpu + kids.ru_utime + kids.ru_stime
 print(json.dumps({"seconds": seconds, "cpu": cpu, "loaded": report.rows_loaded,
                   "read": report.rows_read,
-                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "child_maxrss_kb": kids.ru_maxrss}))
 """
 
 
@@ -73,24 +77,30 @@ def run() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="csmap-bench-ingest-") as tmp:
         src = Path(tmp) / "concerns.csv"
         make_csv(src, ROWS)
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, str(src), str(Path(tmp) / "store.gpkg")],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=1800,
-        )
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        runs = []
+        for i in range(REPEATS):  # each into a fresh store
+            done = subprocess.run(
+                [sys.executable, "-c", CHILD, str(src), str(Path(tmp) / f"store{i}.gpkg")],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=1800,
+            )
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
         pressure_after = cpu_pressure()
         load_after = os.getloadavg()[0]
+    runs.sort(key=lambda r: r["seconds"])
+    result = runs[len(runs) // 2]  # the median run
     rate = result["read"] / result["seconds"]
-    peak_mb = result["maxrss_kb"] / 1024
+    # the ingest's peak plus its writer process's peak: an upper bound of their peak together
+    peak_mb = max(r["maxrss_kb"] + r["child_maxrss_kb"] for r in runs) / 1024
     name = f"ingest {ROWS:,} lat/lon concerns (CSV -> GeoPackage)"
+    each = ", ".join(f"{r['read'] / r['seconds']:,.0f}" for r in runs)
     return [
         {
             "benchmark": name,
-            "metric": "throughput",
+            "metric": f"throughput, median of {len(runs)} runs (each: {each} rows/s)",
             "value": round(rate),
             "unit": "rows/s",
             "target": ">= 100000 rows/s",
@@ -106,7 +116,7 @@ def run() -> list[dict]:
         },
         {
             "benchmark": name,
-            "metric": "CPU time of the ingest process (user + system)",
+            "metric": "CPU time of the ingest and its writer process (user + system)",
             "value": round(result["cpu"], 1),
             "unit": "s",
             "target": "",
@@ -147,7 +157,7 @@ def run() -> list[dict]:
         },
         {
             "benchmark": name,
-            "metric": "peak RSS (ingest process)",
+            "metric": "peak RSS, ingest process + its writer process (largest run)",
             "value": round(peak_mb),
             "unit": "MB",
             "target": "< 2048 MB",
