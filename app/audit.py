@@ -11,9 +11,17 @@ including ``prev_hash``; the first entry's ``prev_hash`` is 64 zeros. Editing, d
 reordering or truncating lines breaks the chain, and :meth:`AuditLog.verify` names the first bad
 ``seq``. Removing whole lines from the *end* leaves a valid chain, so every append also writes
 the head (last ``seq`` and ``hash``) to a sidecar ``<log>.head``; a log shorter than its head is
-reported as truncated. A hash chain detects changes made without recomputing the hashes; for
-protection against someone who can rewrite the whole file, copy the head hash off the machine
-regularly (``csmap audit verify`` prints it).
+reported as truncated. A hash chain detects changes made without recomputing the hashes.
+
+One log per store (issue #12): :func:`default_audit_path` derives the log from the store's path
+(``<store>.audit.jsonl`` beside it) unless ``$CSMAP_AUDIT_LOG`` names one, and every entry of an
+:class:`AuditLog` opened for a store records the store (``"store"``: its absolute path);
+:meth:`AuditLog.read` then shows only that store's entries. :meth:`AuditLog.anchor` copies the
+head (``seq``, ``hash``) into the store's own metadata (``csmap_meta`` key ``audit_anchor``, see
+:mod:`geo.store_meta`): every CLI command that ingests, exports or deletes does it after logging,
+and :meth:`AuditLog.verify` fails when the log holds fewer entries than the anchor or a different
+hash at the anchored ``seq`` (truncation, a wiped log and head, a log rolled back from a copy).
+What this does and does not prove is in ``docs/deployment.md`` ("Audit log").
 
 Appends take an exclusive ``flock`` on the log, write one line and ``fsync``; the file is created
 with mode 0600. Record-level exports need a stated reason (:class:`ReasonRequired`).
@@ -39,6 +47,7 @@ from geo.errors import CsmapError
 __all__ = [
     "ACTIONS",
     "GENESIS_HASH",
+    "ANCHOR_KEY",
     "AuditLog",
     "AuditLogError",
     "ReasonRequired",
@@ -61,6 +70,8 @@ ACTIONS: Final[tuple[str, ...]] = (
     "settings",
 )
 GENESIS_HASH: Final[str] = "0" * 64
+#: Key of the audit anchor in the store's metadata (:mod:`geo.store_meta`).
+ANCHOR_KEY: Final[str] = "audit_anchor"
 
 
 class AuditLogError(CsmapError):
@@ -96,11 +107,31 @@ class VerifyResult:
     head_hash: str = GENESIS_HASH
 
 
-def default_audit_path() -> Path:
-    """``$CSMAP_AUDIT_LOG``, else ``~/.local/share/csmap/audit.jsonl``."""
-    env = os.environ.get("CSMAP_AUDIT_LOG")
+def default_audit_path(
+    *, store: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """``$CSMAP_AUDIT_LOG``, else ``<store>.audit.jsonl`` beside the store, else the user's log.
+
+    Parameters
+    ----------
+    store : path, optional
+        The store the log belongs to (one log per store).
+    environ : mapping, optional
+        Environment to read (default ``os.environ``).
+
+    Examples
+    --------
+    >>> default_audit_path(store="/srv/csmap/kirklees.gpkg", environ={})
+    PosixPath('/srv/csmap/kirklees.gpkg.audit.jsonl')
+    >>> default_audit_path(store="/srv/a.gpkg", environ={"CSMAP_AUDIT_LOG": "/var/log/a.jsonl"})
+    PosixPath('/var/log/a.jsonl')
+    """
+    env = (os.environ if environ is None else environ).get("CSMAP_AUDIT_LOG")
     if env:
         return Path(env).expanduser()
+    if store is not None:
+        path = Path(store).expanduser()
+        return path.with_name(path.name + ".audit.jsonl")
     return Path.home() / ".local" / "share" / "csmap" / "audit.jsonl"
 
 
@@ -154,9 +185,28 @@ class AuditLog:
     (True, 2)
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, store: str | os.PathLike[str] | None = None
+    ) -> None:
         self.path = Path(path)
         self.head_path = self.path.with_name(self.path.name + ".head")
+        self.store = None if store is None else Path(store).expanduser().resolve()
+
+    @classmethod
+    def for_store(
+        cls, store: str | os.PathLike[str] | None, *, log: str | os.PathLike[str] | None = None
+    ) -> AuditLog:
+        """The audit log of ``store``: ``log`` if given, else :func:`default_audit_path`.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> AuditLog.for_store(folder / "s.gpkg", log=folder / "a.jsonl").path.name
+        'a.jsonl'
+        """
+        path = Path(log) if log is not None else default_audit_path(store=store)
+        return cls(path, store=store)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[IO[bytes]]:
@@ -226,6 +276,8 @@ class AuditLog:
                 "details": clean,
                 "prev_hash": prev_hash,
             }
+            if self.store is not None:
+                entry["store"] = str(self.store)
             entry["hash"] = entry_hash(entry)
             handle.seek(0, os.SEEK_END)
             handle.write(_canonical(entry) + b"\n")
@@ -287,6 +339,7 @@ class AuditLog:
         """
         prev = GENESIS_HASH
         lines = self._lines()
+        hashes: dict[int, str] = {}
         for position, raw in enumerate(lines, start=1):
 
             def bad(why: str, position: int = position, prev: str = prev) -> VerifyResult:
@@ -305,6 +358,8 @@ class AuditLog:
             if entry_hash(entry) != entry["hash"]:
                 return bad("content does not match its hash (edited)")
             prev = entry["hash"]
+            hashes[position] = prev
+        hashes[0] = GENESIS_HASH
         n = len(lines)
         try:
             head = json.loads(self.head_path.read_text(encoding="utf-8"))
@@ -313,19 +368,91 @@ class AuditLog:
         except (OSError, ValueError):
             return VerifyResult(False, n + 1, f"{self.head_path}: head file damaged", n, prev)
         if head is not None:
-            if int(head.get("seq", 0)) > n:
-                return VerifyResult(
-                    False,
-                    n + 1,
-                    f"entry {n + 1}: missing; the head says {head['seq']} entries (truncated)",
-                    n,
-                    prev,
-                )
-            if int(head.get("seq", 0)) == n and head.get("hash") != prev:
-                return VerifyResult(False, n, f"entry {n}: does not match the head hash", n, prev)
+            broken = _against(head, hashes, n, what="the head file")
+            if broken is not None:
+                return VerifyResult(False, broken[0], broken[1], n, prev)
         elif n:
             return VerifyResult(False, n + 1, f"{self.head_path}: head file missing", n, prev)
-        return VerifyResult(True, None, f"{n} entries, chain intact, head {prev}", n, prev)
+        anchor = self.read_anchor()
+        note = ""
+        if anchor is not None:
+            what = f"the store's anchor ({anchor.get('time', 'time unknown')})"
+            broken = _against(anchor, hashes, n, what=what)
+            if broken is not None:
+                return VerifyResult(False, broken[0], broken[1], n, prev)
+            note = f"; matches the store's anchor at entry {anchor.get('seq')}"
+        elif self.store is not None:
+            note = "; no anchor in the store yet"
+        return VerifyResult(True, None, f"{n} entries, chain intact, head {prev}{note}", n, prev)
+
+    def read_anchor(self) -> dict[str, Any] | None:
+        """The head anchored in the store's metadata (None without a store or an anchor).
+
+        Raises
+        ------
+        AuditLogError
+            The anchor is not readable JSON.
+        """
+        from geo.errors import StoreError  # noqa: PLC0415
+        from geo.store_meta import read_meta  # noqa: PLC0415
+
+        if self.store is None or not self.store.is_file():
+            return None
+        try:
+            raw = read_meta(self.store).get(ANCHOR_KEY)
+        except StoreError as exc:
+            raise AuditLogError(f"{self.store}: cannot read the audit anchor: {exc}") from exc
+        if raw is None:
+            return None
+        try:
+            anchor = json.loads(raw)
+            int(anchor["seq"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuditLogError(f"{self.store}: the audit anchor is damaged") from exc
+        return dict(anchor)
+
+    def anchor(self) -> dict[str, Any] | None:
+        """Copy the log's head (``seq``, ``hash``, time) into the store's metadata.
+
+        Written in place under the store's writer lock (so no ingest is copying the store
+        meanwhile). Nothing is written without a store file, or while the log is empty.
+
+        Returns
+        -------
+        dict or None
+            The anchor written.
+
+        Raises
+        ------
+        AuditLogError
+            The store cannot be written.
+        """
+        from geo.errors import StoreError  # noqa: PLC0415
+        from geo.store import Store  # noqa: PLC0415
+        from geo.store_meta import set_meta  # noqa: PLC0415
+
+        if self.store is None or not self.store.is_file():
+            return None
+        with self._locked() as handle:
+            last = _last_line(handle)
+        if not last:
+            return None
+        try:
+            entry = json.loads(last)
+            anchor = {
+                "seq": int(entry["seq"]),
+                "hash": str(entry["hash"]),
+                "time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "log": str(self.path.resolve()),
+            }
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuditLogError(f"{self.path}: the last line is damaged") from exc
+        try:
+            with Store(self.store).lock():
+                set_meta(self.store, key=ANCHOR_KEY, value=json.dumps(anchor), in_place=True)
+        except (StoreError, OSError) as exc:
+            raise AuditLogError(f"{self.store}: audit anchor not written: {exc}") from exc
+        return anchor
 
     def read(
         self,
@@ -341,6 +468,8 @@ class AuditLog:
 
         Columns: ``seq, time`` (UTC datetime), ``user, role, action, what, rows, reason,
         details`` (JSON text), ``hash``. Unreadable lines are skipped (use :meth:`verify`).
+        A log opened for a store shows that store's entries only (and entries that name no
+        store, written before entries recorded it).
         """
         records = []
         for raw in self._lines():
@@ -350,6 +479,8 @@ class AuditLog:
                 continue
             if not isinstance(entry, dict):
                 continue
+            if self.store is not None and entry.get("store", str(self.store)) != str(self.store):
+                continue  # another store's entry in a shared log
             details = entry.get("details") or {}
             if not isinstance(details, dict):
                 details = {"value": details}
@@ -381,6 +512,25 @@ class AuditLog:
         if text:
             keep &= frame["details"].str.contains(text, case=False, regex=False)
         return frame[keep].reset_index(drop=True)
+
+
+def _against(
+    mark: Mapping[str, Any], hashes: Mapping[int, str], n: int, *, what: str
+) -> tuple[int, str] | None:
+    """Where the log disagrees with a recorded head (``seq``, ``hash``), or None."""
+    try:
+        seq = int(mark.get("seq", 0))
+    except (TypeError, ValueError):
+        return n + 1, f"{what} is damaged"
+    if seq > n:
+        return (
+            n + 1,
+            f"entry {n + 1}: missing; {what} says {seq} entries, the log has {n} "
+            "(truncated, wiped or rolled back)",
+        )
+    if seq < 0 or hashes.get(seq) != mark.get("hash"):
+        return seq, f"entry {seq}: does not match the hash in {what} (rewritten)"
+    return None
 
 
 def _utc(value: str | dt.datetime) -> pd.Timestamp:

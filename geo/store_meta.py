@@ -60,8 +60,19 @@ def read_meta(path: str | Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in rows}
 
 
-def set_meta(path: str | Path, *, key: str, value: str) -> None:
+def set_meta(path: str | Path, *, key: str, value: str, in_place: bool = False) -> None:
     """Set one metadata key in the store at ``path`` (atomic replace of the file).
+
+    Parameters
+    ----------
+    path : str or Path
+        The store.
+    key, value : str
+        What to set.
+    in_place : bool, default False
+        Update the file itself in one SQLite transaction instead of replacing it with an
+        updated copy (cheap for a large store). The caller holds the store's writer lock
+        (:meth:`geo.store.Store.lock`) so that no ingest is copying the store meanwhile.
 
     Examples
     --------
@@ -73,13 +84,26 @@ def set_meta(path: str | Path, *, key: str, value: str) -> None:
     store = Path(path)
     if not store.is_file():
         raise StoreError(f"{store}: store not found")
+    if in_place:
+        _write_meta(store, key=key, value=value)
+        return
     fd, tmp_name = tempfile.mkstemp(dir=store.parent, prefix=f".{store.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         shutil.copyfile(store, tmp)
         shutil.copymode(store, tmp)  # mkstemp creates 0600; keep the store's permissions
-        with contextlib.closing(sqlite3.connect(tmp)) as con, con:
+        _write_meta(tmp, key=key, value=value)
+        os.replace(tmp, store)
+    except StoreError as exc:
+        raise StoreError(str(exc).replace(str(tmp), str(store))) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_meta(path: Path, *, key: str, value: str) -> None:
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as con, con:
             con.execute(
                 f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)"
             )
@@ -87,11 +111,8 @@ def set_meta(path: str | Path, *, key: str, value: str) -> None:
                 f"INSERT OR REPLACE INTO {META_TABLE} (key, value) VALUES (?, ?)",  # noqa: S608
                 (key, value),
             )
-        os.replace(tmp, store)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{store}: not a writable GeoPackage ({exc})") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+        raise StoreError(f"{path}: not a writable GeoPackage ({exc})") from exc
 
 
 def clear_demo_marker(path: str | Path) -> None:

@@ -4,6 +4,8 @@
 --out FILE.html|FILE.pdf|FILE.json``; LOCATION is ``lat,lon``, ``easting,northing``, a grid
 reference or a postcode (through the configured offline postcode lookup). Hotspots are Gi* hot
 areas of the concerns in the same period. Restricted venues (children's homes) are not listed.
+Every run, failed ones too, is logged in the store's audit log with ``--reason``
+(:mod:`app.commands.audited`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.argtypes import count, date, positive
+from app.commands.audited import add_audit_options, record_export, record_failure
 from app.commands.inputs import existing_store, run_reporting_errors
-from geo.errors import ParameterError
+from geo.errors import CsmapError, ParameterError
 
 SUFFIXES = (".html", ".pdf", ".json")
 
@@ -41,12 +44,31 @@ def register(subparsers: Any) -> None:
         "read the store file itself. Use --role practitioner for an output to hand to a "
         "children's home: every count then goes through disclosure control",
     )
+    add_audit_options(p, reason=True)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap assess``."""
-    return run_reporting_errors(_run, args=args, prog="csmap assess")
+
+    def logged(args: argparse.Namespace) -> int:
+        try:
+            return _run(args)
+        except CsmapError as exc:
+            from geo.store import default_store_path  # noqa: PLC0415
+
+            record_failure(
+                args,
+                exc,
+                action="export",
+                store=default_store_path(args.store),
+                what="location assessment",
+                role=str(args.role),
+                file_name=args.out,
+            )
+            raise
+
+    return run_reporting_errors(logged, args=args, prog="csmap assess")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -94,6 +116,17 @@ def _run(args: argparse.Namespace) -> int:
         )
     else:
         write_assessment_pdf(result, out, area=area, hotspots=hot, venues=venues)
+    if not record_export(
+        args,
+        out=out,
+        prog="csmap assess",
+        store=store.path,
+        what="location assessment",
+        rows=1,
+        role=str(args.role),
+        details={"location": args.location, "radius": args.radius, "months": args.months},
+    ):
+        return 2
     data = result.to_json()
     print(
         json.dumps(

@@ -9,7 +9,8 @@ carries child identifiers. Restricted venues (children's homes) are never includ
 privileged one that may have it): disclosure control applies as on the app's page (hotspots with
 fewer than ``min_children`` distinct children are dropped with their venues; watchlist, venue and
 hotspot counts 1-4 are shown as ``c``, and a change wherever either of its counts is hidden).
-``--role analyst`` writes the unsuppressed pack for analysts.
+``--role analyst`` writes the unsuppressed pack for analysts. Every run, failed ones too, is
+logged in the store's audit log with ``--reason`` (:mod:`app.commands.audited`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.argtypes import date, metres
+from app.commands.audited import add_audit_options, record_export, record_failure
 from app.commands.inputs import existing_store, run_reporting_errors
-from geo.errors import ParameterError
+from geo.errors import CsmapError, ParameterError
 
 METHODS = ("gi", "kde", "dual-kde", "hdbscan", "dbscan", "repeat")
 SUFFIXES = (".csv", ".html", ".pdf")
@@ -50,12 +52,35 @@ def register(subparsers: Any) -> None:
         "for: hotspots with fewer than 5 distinct children dropped, counts 1-4 shown as 'c'; "
         "analyst: unsuppressed counts)",
     )
+    add_audit_options(p, reason=True)
     p.set_defaults(func=run)
+
+
+def _what(out: str) -> str:
+    return "disruption watchlist" if out.lower().endswith(".csv") else "disruption briefing"
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap disruption``."""
-    return run_reporting_errors(_run, args=args, prog="csmap disruption")
+
+    def logged(args: argparse.Namespace) -> int:
+        try:
+            return _run(args)
+        except CsmapError as exc:
+            from geo.store import default_store_path  # noqa: PLC0415
+
+            record_failure(
+                args,
+                exc,
+                action="export",
+                store=default_store_path(args.store),
+                what=_what(args.out),
+                role=args.role,
+                file_name=args.out,
+            )
+            raise
+
+    return run_reporting_errors(logged, args=args, prog="csmap disruption")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -99,6 +124,20 @@ def _run(args: argparse.Namespace) -> int:
         out.write_text(briefing_html(briefing), encoding="utf-8")
     else:
         write_briefing_pdf(briefing, out)
+    if not record_export(
+        args,
+        out=out,
+        prog="csmap disruption",
+        store=store.path,
+        what=_what(args.out),
+        rows=len(briefing.watchlist) if suffix == ".csv" else len(briefing.hotspots),
+        role=args.role,
+        details={
+            "filters": {"from": args.date_from, "to": args.date_to, "method": args.method},
+            "radius": args.radius,
+        },
+    ):
+        return 2
     print(
         json.dumps(
             {

@@ -6,7 +6,8 @@ stored); or use ``--store PATH --kind KIND`` for stored records. One row per gri
 ``--out`` (``.geojson``, ``.gpkg`` or ``.csv`` + ``.params.json``) with its category (new,
 consecutive, intensifying, persistent, diminishing, sporadic, oscillating, historical hot or cold
 spot, or no pattern), and a JSON summary is printed. Exit status 2 for bad input (one line on
-stderr).
+stderr). Every run, failed ones too, is logged in the audit log with ``--reason``
+(:mod:`app.commands.audited`).
 
 This module is not a top-level command: :mod:`app.commands.spacetime` attaches it to
 ``csmap spacetime`` with :func:`add_subcommand`.
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.argtypes import scale
+from app.commands.audited import add_audit_options, record_export, record_failure
 from app.commands.inputs import add_input_arguments, load_points
 from app.filters import DATE_COLUMNS
 from geo.errors import CsmapError, ParameterError
@@ -58,6 +60,7 @@ def add_subcommand(sub: Any) -> None:
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--no-fdr", action="store_true", help="do not control the FDR over the cube")
     p.add_argument("--out", required=True, help="FILE.geojson, FILE.gpkg or FILE.csv")
+    add_audit_options(p, reason=True)
     p.set_defaults(func=run)
 
 
@@ -67,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from analysis.result import SUFFIXES, write_hotspots  # noqa: PLC0415
     from geo.boundaries import load_area  # noqa: PLC0415
 
+    what = f"emerging hot spots ({args.kind})"
     try:
         if Path(args.out).suffix.lower() not in SUFFIXES:
             raise ParameterError(f"{args.out}: output must end in one of {SUFFIXES}")
@@ -96,7 +100,27 @@ def run(args: argparse.Namespace) -> int:
         )
         out = write_hotspots(result, args.out)
     except CsmapError as exc:
+        record_failure(
+            args,
+            exc,
+            action="export",
+            store=args.store,
+            what=what,
+            role="analyst",
+            file_name=args.out,
+        )
         print(f"{PROG}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    if not record_export(
+        args,
+        out=out,
+        prog=PROG,
+        store=args.store,
+        what=what,
+        rows=len(result),
+        role="analyst",
+        details={"input": args.input, "period": [args.date_from, args.date_to]},
+    ):
         return 2
     params = result.attrs.get("csmap_params", {})
     summary = {

@@ -10,7 +10,8 @@ to ``--out`` (CSV) and the mean per method and coverage is printed as JSON.
 Study area: the bundled ``--area`` for concerns; for police.uk (no force boundary is bundled) the
 convex hull of the events buffered by ``--hull-buffer`` metres, leaving out the ``--hull-trim``
 share of events farthest from their median centre (``--area`` overrides it).
-Exit status 2 for input or parameter errors (one line on stderr).
+Exit status 2 for input or parameter errors (one line on stderr). Every run, failed ones too, is
+logged in the audit log with ``--reason`` (:mod:`app.commands.audited`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from app.commands.argtypes import positive, scale
+from app.commands.audited import add_audit_options, record_export, record_failure
 from app.commands.inputs import report_quarantine
 from geo.errors import CsmapError, ParameterError, UnreadableFileError
 from geo.export import write_csv
@@ -86,6 +88,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--mapping", default=None, help="YAML column/value mapping for a concerns CSV")
     p.add_argument("--seed", type=int, default=0, help="tie-break seed")
     p.add_argument("--out", required=True, help="FILE.csv with one row per fold/method/coverage")
+    add_audit_options(p, reason=True)
     p.set_defaults(func=run)
 
 
@@ -192,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``csmap evaluate``; return the exit status."""
     from analysis.evaluation import backtest, hull_area, summarise  # noqa: PLC0415
 
+    what = f"evaluation ({args.kind if args.store else 'file'})"
     try:
         methods = scorers(args)
         events, time_col, source = load_events(args)
@@ -226,7 +230,27 @@ def run(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_csv(results, out)  # formula-safe (geo.export)
     except (CsmapError, OSError) as exc:
+        record_failure(
+            args,
+            exc,
+            action="export",
+            store=args.store,
+            what=what,
+            role="analyst",
+            file_name=args.out,
+        )
         print(f"{PROG}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    if not record_export(
+        args,
+        out=out,
+        prog=PROG,
+        store=args.store,
+        what=what,
+        rows=len(results),
+        role="analyst",
+        details={"input": args.input, "methods": list(methods)},
+    ):
         return 2
     summary = summarise(results)
     report = {

@@ -8,6 +8,8 @@ as ``csmap ingest`` does (quarantined rows are reported on stderr, nothing is st
 ``--store PATH --kind KIND`` to analyse stored records. The result goes to ``--out``
 (``.geojson``, ``.gpkg`` or ``.csv`` + ``.params.json`` sidecar), parameters included, and a
 one-paragraph summary is printed. Exit status 2 for input or parameter errors (one line on stderr).
+Every run, failed ones too, is logged in the audit log with ``--reason``
+(:mod:`app.commands.audited`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from app.commands.argtypes import count, positive, scale, seed, share
+from app.commands.audited import add_audit_options, record_export, record_failure
 from app.commands.inputs import add_input_arguments, load_points
 from app.filters import DATE_COLUMNS
 from geo.errors import CsmapError, ParameterError
@@ -76,6 +79,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--to", dest="date_to", default=None, help="last date (YYYY-MM-DD)")
     p.add_argument("--category", action="append", default=None, help="keep only these (repeat)")
     p.add_argument("--out", required=True, help="FILE.geojson, FILE.gpkg or FILE.csv")
+    add_audit_options(p, reason=True)
     p.set_defaults(func=run)
 
 
@@ -178,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
     from geo.boundaries import load_area  # noqa: PLC0415
     from geo.store_meta import read_meta  # noqa: PLC0415
 
+    store = getattr(args, "store", None)
+    what = f"hotspots {args.method} ({args.kind})"
     try:
         params = _params(args)
         area = load_area(args.area)
@@ -188,11 +194,29 @@ def run(args: argparse.Namespace) -> int:
         if len(pts) == 0:
             raise ParameterError("no events left to analyse after filtering")
         result = run_method(pts, method=args.method, study_area=area, **params)
-        store = getattr(args, "store", None)
         synthetic = store is not None and read_meta(store).get("demo") == "true"
         out = write_hotspots(result, args.out, synthetic=synthetic)
     except CsmapError as exc:
+        record_failure(
+            args, exc, action="export", store=store, what=what, role="analyst", file_name=args.out
+        )
         print(f"csmap hotspots: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    logged = record_export(
+        args,
+        out=out,
+        prog="csmap hotspots",
+        store=store,
+        what=what,
+        rows=len(result),
+        role="analyst",
+        details={
+            "input": args.input,
+            "filters": {"from": args.date_from, "to": args.date_to, "category": args.category},
+            "params": params,
+        },
+    )
+    if not logged:
         return 2
     print(summary(result, method=args.method, n_points=len(pts)))
     print(f"Written to {out}.")

@@ -5,6 +5,7 @@ PATH may be CSV files, folders or zip archives. Repeated Crime IDs within a mont
 store's ``police_uk`` layer (rows already stored are skipped). Quarantined rows are always
 written to a CSV beside the store, named in the summary (``quarantine_file``) and the ingest log.
 Prints a JSON summary; exit status 2 for a file that cannot be read (one line on stderr).
+Every import, failed ones too, is logged in the store's audit log (:mod:`app.commands.audited`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import sys
 from typing import Any
 
+from app.commands.audited import add_audit_options, record, record_failure
 from geo.errors import CsmapError
 
 
@@ -33,6 +35,7 @@ def register(subparsers: Any) -> None:
         default=None,
         help="also copy quarantined rows to this CSV (they are always written beside the store)",
     )
+    add_audit_options(imp, reason=False)
     imp.set_defaults(func=run_import)
 
 
@@ -41,11 +44,12 @@ def run_import(args: argparse.Namespace) -> int:
     from geo.policeuk import read_police_uk, store_police_uk  # noqa: PLC0415
     from geo.store import Store, default_store_path  # noqa: PLC0415
 
+    store = Store(default_store_path(args.store))
     try:
         report = read_police_uk(args.paths)
-        store = Store(default_store_path(args.store))
         added = store_police_uk(report, store=store)
     except CsmapError as exc:
+        record_failure(args, exc, action="ingest", store=store.path, what="police_uk", role="admin")
         print(f"csmap police-uk import: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
     summary = report.summary()
@@ -57,4 +61,33 @@ def run_import(args: argparse.Namespace) -> int:
         write_csv(report.quarantine, args.quarantine)
         summary["quarantine_copy"] = str(args.quarantine)
     print(json.dumps(summary, indent=2))
+    try:
+        record(
+            args,
+            action="ingest",
+            store=store.path,
+            what="police_uk",
+            rows=added,
+            role="admin",
+            details={
+                k: summary[k]
+                for k in (
+                    "files",
+                    "rows_read",
+                    "rows_loaded",
+                    "rows_quarantined",
+                    "rows_duplicate",
+                    "months",
+                    "quarantine_file",
+                    "quarantine_copy",
+                )
+                if k in summary
+            },
+        )
+    except (CsmapError, OSError) as exc:
+        print(
+            f"csmap police-uk import: stored, but the audit log could not record it: {exc}",
+            file=sys.stderr,
+        )
+        return 2
     return 0

@@ -3,18 +3,19 @@
 The role decides what the report holds (:mod:`app.policy`): ``board`` (default) gets aggregates
 with disclosure control (counts 1-4 shown as ``c``, secondary suppression); ``analyst`` also gets
 the per-child and per-placement sections, which makes it a record-level export: ``--reason`` is
-then required. Every report written is logged in the audit log (``--audit-log``, default
-``$CSMAP_AUDIT_LOG`` or ``~/.local/share/csmap/audit.jsonl``). Exit status 2 for input errors
-(one line on stderr naming the file or option).
+then required. Every run, failed ones too, is logged in the store's audit log
+(:mod:`app.commands.audited`; ``--audit-log`` overrides). Exit status 2 for input errors (one
+line on stderr naming the file or option).
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
+
+from app.commands.audited import add_audit_options, record_export, record_failure
 
 VIEWS = ("placements", "missing", "agencies")
 
@@ -32,14 +33,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--role", choices=("board", "analyst"), default="board", help="audience")
     p.add_argument("--out", required=True, help="output file, .csv or .html")
     p.add_argument("--area", default=None, help="study area (default $CSMAP_AREA or kirklees)")
-    p.add_argument("--reason", default=None, help="why (required for the analyst role)")
-    p.add_argument("--audit-log", type=Path, default=None, help="audit log (JSON lines)")
+    add_audit_options(p, reason=True)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the report, write it, log the export; 2 on bad input."""
-    from app.audit import AuditLog, ReasonRequired, default_audit_path  # noqa: PLC0415
     from app.policy import can  # noqa: PLC0415
     from app.reports.strategic import build_report, to_frame, write_report  # noqa: PLC0415
     from geo.errors import CsmapError  # noqa: PLC0415
@@ -80,22 +79,28 @@ def run(args: argparse.Namespace) -> int:
         )
         write_report(report, out)
     except (CsmapError, ValueError, OSError) as exc:
+        record_failure(
+            args,
+            exc,
+            action="export",
+            store=store_path,
+            what=f"report {args.view}",
+            role=args.role,
+            file_name=out,
+        )
         print(f"csmap report: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
-    try:
-        log = AuditLog(args.audit_log if args.audit_log is not None else default_audit_path())
-        log.export(
-            user=getpass.getuser(),
-            role=args.role,
-            what=f"report {args.view}",
-            rows=len(to_frame(report)),
-            record_level=record_level,
-            reason=args.reason,
-            filters={"level": args.level, "store": str(store_path)},
-            file_name=out.name,
-        )
-    except ReasonRequired as exc:  # pragma: no cover - checked above
-        print(f"csmap report: {exc}", file=sys.stderr)
+    if not record_export(
+        args,
+        out=out,
+        prog="csmap report",
+        store=store_path,
+        what=f"report {args.view}",
+        rows=len(to_frame(report)),
+        role=args.role,
+        record_level=record_level,
+        details={"filters": {"level": args.level}},
+    ):
         return 2
     print(f"{report.title}: {len(report.sections)} sections written to {out}")
     return 0

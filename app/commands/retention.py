@@ -1,14 +1,14 @@
 """``csmap retention apply``: delete records older than N years from the store, and log it.
 
 ``csmap retention apply [--years N] [--store PATH] [--dry-run] [--audit-log PATH]
-[--config PATH]`` deletes, in one atomic store transaction, every record whose retention date
-(concerns: ``reported_date``; missing episodes: ``end``, else ``start``; placements:
+[--reason TEXT] [--config PATH]`` deletes, in one atomic store transaction, every record whose
+retention date (concerns: ``reported_date``; missing episodes: ``end``, else ``start``; placements:
 ``end_date``, else ``start_date``) is before today minus N years, and the quarantine CSVs beside
 the store written before that cut-off (they hold original rows). ``--dry-run`` only counts.
 The period comes from ``--years``, else env ``CSMAP_RETENTION_YEARS``, else
 ``retention: {years: N}`` in ``csmap.yaml``. Every run (dry runs too) is appended to the audit
-log with the cut-off, rows per kind and the user; a real run is refused when the audit log's
-chain is broken.
+log of the store (:mod:`app.commands.audited`) with the cut-off, rows per kind, the user and the
+result; a real run is refused when the audit log's chain is broken.
 
 Prints a JSON summary on stdout. Exit status 0 on success, 2 for bad input (no store, no period,
 unreadable audit log), with one line on stderr.
@@ -17,12 +17,12 @@ unreadable audit log), with one line on stderr.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from app.commands.audited import add_audit_options, record, record_failure
 from geo.errors import CsmapError
 
 
@@ -44,21 +44,19 @@ def register(subparsers: Any) -> None:
     )
     apply.add_argument("--store", default=None, help="GeoPackage store (default: $CSMAP_STORE)")
     apply.add_argument("--dry-run", action="store_true", help="count only; change nothing")
-    apply.add_argument(
-        "--audit-log", type=Path, default=None, help="audit log (default: $CSMAP_AUDIT_LOG)"
-    )
+    add_audit_options(apply, reason=True)
     apply.add_argument("--config", type=Path, default=None, help="csmap.yaml with retention.years")
     apply.set_defaults(func=run_apply)
 
 
 def run_apply(args: argparse.Namespace) -> int:
     """Run ``csmap retention apply``; return the exit status."""
-    from app.audit import AuditLog, default_audit_path  # noqa: PLC0415
+    from app.audit import AuditLog  # noqa: PLC0415
     from geo.retention import apply_retention, retention_years  # noqa: PLC0415
     from geo.store import default_store_path  # noqa: PLC0415
 
     store = default_store_path(args.store)
-    log = AuditLog(args.audit_log if args.audit_log is not None else default_audit_path())
+    log = AuditLog.for_store(store, log=args.audit_log)
     try:
         years = args.years if args.years is not None else retention_years(args.config)
         if years is None:
@@ -77,13 +75,22 @@ def run_apply(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 2
-        report = apply_retention(store, years=years, dry_run=args.dry_run)
+        try:
+            report = apply_retention(store, years=years, dry_run=args.dry_run)
+        except CsmapError as exc:
+            record_failure(
+                args, exc, action="retention", store=store, what="retention", role="admin"
+            )
+            raise
         summary = report.summary()
-        log.append(
-            user=getpass.getuser(),
-            role="admin",
+        record(
+            args,
             action="retention",
-            details={"what": "retention", "rows": summary["rows_deleted"], **summary},
+            store=store,
+            what="retention",
+            rows=summary["rows_deleted"],
+            role="admin",
+            details={k: v for k, v in summary.items() if k != "store"},
         )
     except CsmapError as exc:
         print(f"csmap retention: {str(exc).splitlines()[0]}", file=sys.stderr)

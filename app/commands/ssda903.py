@@ -8,6 +8,8 @@ so quarantine, duplicates and the reconciliation are exactly those of ``csmap in
 Prints the same JSON summary as ``csmap ingest`` (plus ``format``) on stdout. With ``--dry-run``
 nothing is stored (the file is only validated). Exit status 0 when every row is accounted for,
 2 for input that cannot be read at all (one line on stderr naming the file and what is wrong).
+Every import into the store, failed ones too, is logged in the store's audit log
+(:mod:`app.commands.audited`); a dry run stores nothing and is not logged.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import sys
 from typing import Any
 
+from app.commands.audited import add_audit_options, record, record_failure
 from geo.errors import CsmapError
 
 #: Formats offered on the command line (kept in step with :data:`geo.ssda903.FORMATS`).
@@ -63,6 +66,7 @@ def register(subparsers: Any) -> None:
     imp.add_argument(
         "--dry-run", action="store_true", help="validate only; do not add to the store"
     )
+    add_audit_options(imp, reason=False)
     imp.set_defaults(func=run_import)
 
 
@@ -87,8 +91,29 @@ def run_import(args: argparse.Namespace) -> int:
             area=args.area,
         )
     except CsmapError as exc:
+        if store is not None:
+            what = f"ssda903 import ({args.format})"
+            record_failure(args, exc, action="ingest", store=store, what=what, role="admin")
         print(f"csmap ssda903 import: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
     summary = {"format": args.format, **report.summary()}
     print(json.dumps(summary, indent=2))
+    if store is None:
+        return 0
+    try:
+        record(
+            args,
+            action="ingest",
+            store=store,
+            what=f"{summary['kind']} ({args.format})",
+            rows=summary["rows_loaded"],
+            role="admin",
+            details={k: v for k, v in summary.items() if k not in ("kind", "store")},
+        )
+    except (CsmapError, OSError) as exc:
+        print(
+            f"csmap ssda903 import: stored, but the audit log could not record it: {exc}",
+            file=sys.stderr,
+        )
+        return 2
     return 0
