@@ -367,12 +367,6 @@ class AuditLog:
             head = None
         except (OSError, ValueError):
             return VerifyResult(False, n + 1, f"{self.head_path}: head file damaged", n, prev)
-        if head is not None:
-            broken = _against(head, hashes, n, what="the head file")
-            if broken is not None:
-                return VerifyResult(False, broken[0], broken[1], n, prev)
-        elif n:
-            return VerifyResult(False, n + 1, f"{self.head_path}: head file missing", n, prev)
         anchor = self.read_anchor()
         note = ""
         if anchor is not None:
@@ -383,6 +377,12 @@ class AuditLog:
             note = f"; matches the store's anchor at entry {anchor.get('seq')}"
         elif self.store is not None:
             note = "; no anchor in the store yet"
+        if head is not None:
+            broken = _against(head, hashes, n, what="the head file")
+            if broken is not None:
+                return VerifyResult(False, broken[0], broken[1], n, prev)
+        elif n:
+            return VerifyResult(False, n + 1, f"{self.head_path}: head file missing", n, prev)
         return VerifyResult(True, None, f"{n} entries, chain intact, head {prev}{note}", n, prev)
 
     def read_anchor(self) -> dict[str, Any] | None:

@@ -1,10 +1,13 @@
-"""``csmap audit verify|show``: check the audit log's hash chain, or list its entries.
+"""``csmap audit verify|show``: check a store's audit log, or list its entries.
 
-``csmap audit verify [--log PATH]`` prints what it found and exits 0 when the chain is intact,
-1 when it is broken (the message names the first bad entry), 2 when the log cannot be read.
-``csmap audit show [--log PATH] [--user U] [--role R] [--action A] [--since DATE] [--until DATE]
-[--last N] [--format table|csv|json]`` lists entries (CSV output is formula-safe).
-The log defaults to ``$CSMAP_AUDIT_LOG`` or ``~/.local/share/csmap/audit.jsonl``.
+``csmap audit verify [--store PATH] [--log PATH]`` checks the hash chain, the head file and the
+head anchored in the store (:meth:`app.audit.AuditLog.verify`); it prints what it found and exits
+0 when all agree, 1 when the log is broken, truncated, wiped or rolled back (the message names the
+first bad entry), 2 when the log cannot be read or there is nothing to check.
+``csmap audit show [--store PATH] [--log PATH] [--user U] [--role R] [--action A] [--since DATE]
+[--until DATE] [--last N] [--format table|csv|json]`` lists the store's entries (CSV output is
+formula-safe). The store defaults to ``$CSMAP_STORE``; its log to ``$CSMAP_AUDIT_LOG``, else
+``STORE.audit.jsonl`` beside the store (:func:`app.audit.default_audit_path`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.audit import ACTIONS, AuditLog, default_audit_path
+from app.audit import ACTIONS, AuditLog
 from geo.errors import CsmapError
 
 
@@ -27,10 +30,11 @@ def register(subparsers: Any) -> None:
     )
     sub = parser.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     verify = sub.add_parser("verify", help="check the hash chain; non-zero exit when broken")
-    verify.add_argument("--log", type=Path, default=None, help="audit log (JSON lines)")
-    verify.set_defaults(func=run_verify)
     show = sub.add_parser("show", help="list audit entries")
-    show.add_argument("--log", type=Path, default=None, help="audit log (JSON lines)")
+    for p in (verify, show):
+        p.add_argument("--store", default=None, help="the store (default: $CSMAP_STORE)")
+        p.add_argument("--log", type=Path, default=None, help="audit log (JSON lines)")
+    verify.set_defaults(func=run_verify)
     show.add_argument("--user")
     show.add_argument("--role")
     show.add_argument("--action", choices=ACTIONS)
@@ -42,16 +46,18 @@ def register(subparsers: Any) -> None:
 
 
 def _log(args: argparse.Namespace) -> AuditLog:
-    return AuditLog(args.log if args.log is not None else default_audit_path())
+    from geo.store import default_store_path  # noqa: PLC0415 (keep --help fast)
+
+    return AuditLog.for_store(default_store_path(args.store), log=args.log)
 
 
 def run_verify(args: argparse.Namespace) -> int:
     """Run ``csmap audit verify``."""
     log = _log(args)
-    if not log.path.exists():
-        print(f"{log.path}: no audit log at this path", file=sys.stderr)
-        return 2
     try:
+        if not log.path.exists() and log.read_anchor() is None:
+            print(f"{log.path}: no audit log at this path", file=sys.stderr)
+            return 2
         result = log.verify()
     except CsmapError as exc:
         print(str(exc), file=sys.stderr)
@@ -83,9 +89,8 @@ def run_show(args: argparse.Namespace) -> int:
     if args.format == "csv":
         write_csv(frame, sys.stdout)
     elif args.format == "json":
-        sys.stdout.write(frame.to_json(orient="records", date_format="iso", lines=True))
-        if len(frame):
-            sys.stdout.write("\n")
+        text = frame.to_json(orient="records", date_format="iso", lines=True)
+        sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
     else:
         shown = frame.drop(columns=["details", "hash"])
         print(shown.to_string(index=False) if len(shown) else "(no entries)")

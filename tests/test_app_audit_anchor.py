@@ -1,0 +1,151 @@
+"""Issue #12 items 12 and 14: the store anchors its audit log; one log per store.
+
+12: truncating the log and rewriting its head file, wiping both, or rolling both back to an earlier
+copy must fail ``csmap audit verify``: the head is anchored in the store's metadata.
+14: two stores keep two logs; entries of one never show for the other (also with a shared log).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from _app_store import write_csvs
+
+from app.audit import ANCHOR_KEY, AuditLog, entry_hash
+from app.cli import main
+from geo.store_meta import read_meta
+
+
+@pytest.fixture
+def own_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No explicit log: each store's log is derived from its path (HOME is a temp folder)."""
+    monkeypatch.delenv("CSMAP_AUDIT_LOG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+def _store_with_log(folder: Path, *, exports: int = 6) -> tuple[Path, AuditLog]:
+    csvs = write_csvs(folder / "csv")
+    store = folder / "store.gpkg"
+    for kind in ("concerns", "missing_episodes"):
+        assert main(["ingest", kind, str(csvs[kind]), "--store", str(store)]) == 0
+    for i in range(exports):
+        out = folder / f"h{i}.geojson"
+        argv = ["hotspots", "--store", str(store), "--method", "repeat", "--out", str(out)]
+        assert main([*argv, "--reason", f"check {i}"]) == 0
+    log = AuditLog.for_store(store)
+    assert log.path == folder / "store.gpkg.audit.jsonl"
+    return store, log
+
+
+def _verify(store: Path) -> int:
+    return main(["audit", "verify", "--store", str(store)])
+
+
+def test_anchor_is_in_the_store(own_logs: None, tmp_path: Path) -> None:
+    store, log = _store_with_log(tmp_path, exports=2)
+    anchor = json.loads(read_meta(store)[ANCHOR_KEY])
+    last = json.loads(log.path.read_text().splitlines()[-1])
+    assert (anchor["seq"], anchor["hash"]) == (last["seq"], last["hash"]) == (4, last["hash"])
+    assert _verify(store) == 0
+
+
+def test_truncate_and_reset_head_fails_verify(
+    own_logs: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, log = _store_with_log(tmp_path)
+    lines = log.path.read_text().splitlines()
+    kept = lines[:-5]
+    log.path.write_text("".join(line + "\n" for line in kept))
+    head = json.loads(log.head_path.read_text())
+    head["seq"] = 1
+    log.head_path.write_text(json.dumps(head))
+    capsys.readouterr()
+    assert _verify(store) == 1
+    assert "truncated" in capsys.readouterr().err
+    # the careful version: a head that matches the shortened log exactly
+    last = json.loads(kept[-1])
+    log.head_path.write_text(json.dumps({"seq": last["seq"], "hash": last["hash"]}))
+    assert _verify(store) == 1
+    assert "store's anchor" in capsys.readouterr().err
+
+
+def test_wipe_log_and_head_fails_verify(
+    own_logs: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, log = _store_with_log(tmp_path, exports=1)
+    log.path.write_text("")
+    log.head_path.unlink()
+    capsys.readouterr()
+    assert _verify(store) == 1
+    assert "store's anchor" in capsys.readouterr().err
+    log.path.unlink()  # no log file at all: still broken, not "nothing to check"
+    assert _verify(store) == 1
+
+
+def test_rollback_of_log_and_head_fails_verify(own_logs: None, tmp_path: Path) -> None:
+    store, log = _store_with_log(tmp_path, exports=1)
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    shutil.copy(log.path, saved / "log")
+    shutil.copy(log.head_path, saved / "head")
+    out = tmp_path / "later.geojson"
+    argv = ["hotspots", "--store", str(store), "--method", "repeat", "--out", str(out)]
+    assert main([*argv, "--reason", "later"]) == 0
+    shutil.copy(saved / "log", log.path)
+    shutil.copy(saved / "head", log.head_path)
+    assert _verify(store) == 1
+
+
+def test_rewritten_chain_fails_against_the_anchor(own_logs: None, tmp_path: Path) -> None:
+    """A writer who recomputes every hash after an edit still disagrees with the anchor."""
+    store, log = _store_with_log(tmp_path, exports=1)
+    entries = [json.loads(line) for line in log.path.read_text().splitlines()]
+    entries[0]["details"]["rows"] = 0
+    prev = "0" * 64
+    for entry in entries:
+        entry["prev_hash"] = prev
+        entry["hash"] = prev = entry_hash(entry)
+    log.path.write_text("".join(json.dumps(e) + "\n" for e in entries))
+    log.head_path.write_text(json.dumps({"seq": len(entries), "hash": prev}))
+    assert AuditLog(log.path).verify().ok  # the chain alone cannot tell
+    assert not log.verify().ok
+    assert _verify(store) == 1
+
+
+def test_two_stores_two_logs(own_logs: None, tmp_path: Path) -> None:
+    store_a, log_a = _store_with_log(tmp_path / "a", exports=1)
+    store_b, log_b = _store_with_log(tmp_path / "b", exports=2)
+    assert log_a.path != log_b.path
+    a = [json.loads(line) for line in log_a.path.read_text().splitlines()]
+    b = [json.loads(line) for line in log_b.path.read_text().splitlines()]
+    assert {e["store"] for e in a} == {str(store_a.resolve())}
+    assert {e["store"] for e in b} == {str(store_b.resolve())}
+    assert (len(a), len(b)) == (3, 4)
+    assert len(log_a.read()) == 3 and len(log_b.read()) == 4
+    assert _verify(store_a) == 0 and _verify(store_b) == 0
+
+
+def test_shared_log_shows_each_store_its_own_entries(tmp_path: Path) -> None:
+    shared = tmp_path / "shared.jsonl"
+    a = AuditLog.for_store(tmp_path / "a.gpkg", log=shared)
+    b = AuditLog.for_store(tmp_path / "b.gpkg", log=shared)
+    a.append(user="jo", role="analyst", action="page_view", details={"page": "map"})
+    b.append(user="sam", role="analyst", action="page_view", details={"page": "overview"})
+    b.append(user="sam", role="admin", action="page_view", details={"page": "audit"})
+    assert a.read()["user"].tolist() == ["jo"]
+    assert b.read()["user"].tolist() == ["sam", "sam"]
+    assert a.verify().ok and b.verify().ok  # one chain, shared
+
+
+def test_audit_show_reads_the_stores_log(
+    own_logs: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store_a, _ = _store_with_log(tmp_path / "a", exports=1)
+    store_b, _ = _store_with_log(tmp_path / "b", exports=0)
+    capsys.readouterr()
+    assert main(["audit", "show", "--store", str(store_b), "--format", "json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["action"] for r in rows] == ["ingest", "ingest"]
