@@ -14,7 +14,7 @@ Three ways in, chosen by :func:`sign_in_mode`:
 
 The role lives in ``st.session_state["csmap_role"]`` (pages read it), the user name in
 ``st.session_state["csmap_user"]``. Sign-ins (and failures), page views with the filters used and
-every export go to the audit log (:func:`app.audit.default_audit_path`). Downloads are offered
+every export go to the store's audit log (:func:`audit_log`). Downloads are offered
 only through :func:`export_download`, which asks :mod:`app.policy`, requires a stated reason for
 record-level exports and writes the audit entry before the download button appears.
 """
@@ -33,8 +33,8 @@ from typing import Any, Final, Literal
 import streamlit as st
 
 from app import policy
-from app.audit import AuditLog, default_audit_path
-from app.state import AppConfig
+from app.audit import AuditLog
+from app.state import AppConfig, config_from_env
 from geo.errors import CsmapError
 
 __all__ = [
@@ -116,8 +116,12 @@ def default_role_mapping_path(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def audit_log() -> AuditLog:
-    """The app's audit log (``$CSMAP_AUDIT_LOG`` or the default path)."""
-    return AuditLog(default_audit_path())
+    """The audit log of the app's store (:meth:`app.audit.AuditLog.for_store`).
+
+    ``$CSMAP_AUDIT_LOG`` when set, else ``STORE.audit.jsonl`` beside the store; entries record
+    the store, and the Audit page reads only this store's entries.
+    """
+    return AuditLog.for_store(config_from_env().store_path)
 
 
 def oidc_configured() -> bool:
@@ -131,9 +135,10 @@ def oidc_configured() -> bool:
 def _audit(action: str, *, user: str, role: str, details: Mapping[str, Any]) -> bool:
     """Append an audit entry; on failure show a warning (the page still works)."""
     try:
-        audit_log().append(user=user, role=role, action=action, details=details)
+        log = audit_log()
+        log.append(user=user, role=role, action=action, details=details)
     except (CsmapError, OSError) as exc:
-        st.warning(f"Audit log not written ({default_audit_path()}): {exc}")
+        st.warning(f"Audit log not written ({audit_log().path}): {exc}")
         return False
     return True
 

@@ -149,3 +149,33 @@ def test_audit_show_reads_the_stores_log(
     assert main(["audit", "show", "--store", str(store_b), "--format", "json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["action"] for r in rows] == ["ingest", "ingest"]
+
+
+def test_audit_page_shows_only_its_stores_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _app_store import build_store
+    from streamlit.testing.v1 import AppTest
+
+    store = build_store(tmp_path / "mine")
+    other = tmp_path / "other.gpkg"
+    shared = tmp_path / "shared.jsonl"
+    monkeypatch.setenv("CSMAP_AUDIT_LOG", str(shared))
+    monkeypatch.setenv("CSMAP_STORE", str(store))
+    monkeypatch.setenv("CSMAP_AREA", "kirklees")
+    monkeypatch.setenv("CSMAP_DEMO", "1")
+    monkeypatch.delenv("CSMAP_ROLE", raising=False)
+    AuditLog.for_store(other, log=shared).append(
+        user="someone-else", role="analyst", action="export", details={"what": "concerns"}
+    )
+    app = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+    at = AppTest.from_file(str(app), default_timeout=60)
+    at.session_state["csmap_demo_role"] = "admin"
+    at.run()
+    at.switch_page("app_pages/audit.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) >= 1 and "someone-else" not in set(table["user"])
+    assert any("Chain verified" in s.value for s in at.success)
+    entries = [json.loads(line) for line in shared.read_text().splitlines()]
+    assert {e["store"] for e in entries[1:]} == {str(store.resolve())}

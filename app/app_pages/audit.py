@@ -1,4 +1,7 @@
-"""Audit page (admin): verify the hash chain, then read and filter the audit log."""
+"""Audit page (admin): verify the store's audit log (chain, head, store anchor), read and filter it.
+
+Only the entries of the app's store are shown (:func:`app.auth.audit_log`).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,22 @@ import streamlit as st
 from app import auth
 from app.audit import ACTIONS
 from app.policy import ROLES
+from geo.errors import CsmapError
 
 role = auth.page_role("audit")
 
 st.title("Audit log")
 log = auth.audit_log()
-st.caption(f"Log file: `{log.path}` (append-only; each entry carries the previous entry's hash).")
+st.caption(
+    f"Log file: `{log.path}` (append-only; each entry carries the previous entry's hash). "
+    f"Entries of the store `{log.store}` only."
+)
 
-result = log.verify()
+try:
+    result = log.verify()
+except CsmapError as exc:
+    st.error(f"The audit log cannot be checked: {exc}")
+    st.stop()
 if result.ok:
     st.success(f"Chain verified: {result.message}")
 else:

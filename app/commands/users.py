@@ -3,8 +3,9 @@
 ``csmap users add USERNAME --role ROLE [--users-file PATH] [--password-stdin] [--replace]`` asks
 for the password twice (or reads one line from stdin with ``--password-stdin``) and stores only
 its argon2id hash. ``csmap users list`` shows names and roles; ``csmap users remove USERNAME``
-deletes one. Changes are written to the audit log (``--audit-log``, default
-``$CSMAP_AUDIT_LOG`` or ``~/.local/share/csmap/audit.jsonl``) as the operating-system user.
+deletes one. Changes are written as the operating-system user to the audit log of the store the
+app serves (``--store``, default ``$CSMAP_STORE``; ``--audit-log`` overrides), where its Audit
+page shows them (:meth:`app.audit.AuditLog.for_store`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def register(subparsers: Any) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--users-file", type=Path, default=None, help="users YAML file")
     common.add_argument("--audit-log", type=Path, default=None, help="audit log (JSON lines)")
+    common.add_argument("--store", default=None, help="the app's store (default: $CSMAP_STORE)")
     add = sub.add_parser("add", parents=[common], help="add a user (asks for the password)")
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=ROLES)
@@ -43,9 +45,10 @@ def register(subparsers: Any) -> None:
 
 
 def _audit(args: argparse.Namespace, action: str, details: dict[str, Any]) -> None:
-    from app.audit import AuditLog, default_audit_path  # noqa: PLC0415
+    from app.audit import AuditLog  # noqa: PLC0415
+    from geo.store import default_store_path  # noqa: PLC0415
 
-    log = AuditLog(args.audit_log if args.audit_log is not None else default_audit_path())
+    log = AuditLog.for_store(default_store_path(args.store), log=args.audit_log)
     log.append(user=getpass.getuser(), role="admin", action=action, details=details)
 
 
