@@ -65,6 +65,10 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
         "minimal",
         "--client.showErrorDetails",
         "false",
+        # no CSV download or clipboard copy from st.dataframe's own toolbar: every table that
+        # leaves goes through auth.export_download (policy, reason, audit entry)
+        "--client.disableDataExport",
+        "true",
     ]
 
 
