@@ -9,9 +9,9 @@
   internet and no server: the vendored Leaflet/jQuery/Bootstrap files are inlined (scripts and
   stylesheets, small images in stylesheets as data URIs).
 - :func:`trend_png`: a monthly trend chart as PNG (matplotlib, no browser needed).
-- :func:`log_export`: writes an audit entry when an audit log is configured (``CSMAP_AUDIT_LOG``).
-
-File names carry the period and method (:func:`geo.export.safe_filename`).
+File names carry the period and method (:func:`geo.export.safe_filename`). Nothing here writes
+the audit log: every download goes through :func:`app.auth.export_download` (policy, reason,
+audit entry), the one export gate.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ import html
 import io
 import json
 import mimetypes
-import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -277,45 +275,3 @@ def trend_png(
     fig.savefig(buf, format="png", metadata={"Description": "\n".join(lines)})
     name = safe_filename(stem, ext="png", method=method, period=_period(period))
     return Export(name, buf.getvalue(), "image/png")
-
-
-def log_export(
-    export: Export,
-    *,
-    user: str,
-    role: str,
-    what: str,
-    rows: int,
-    record_level: bool,
-    reason: str | None = None,
-    filters: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> bool:
-    """Append an export entry to the audit log if one is configured (``CSMAP_AUDIT_LOG``).
-
-    Returns whether an entry was written. Raises :class:`app.audit.ReasonRequired` for a
-    record-level export without a reason when a log is configured.
-
-    Examples
-    --------
-    >>> log_export(Export("a.csv", b"", "text/csv"), user="u", role="analyst", what="hotspots",
-    ...            rows=1, record_level=False, environ={})
-    False
-    """
-    env = os.environ if environ is None else environ
-    path = env.get("CSMAP_AUDIT_LOG")
-    if not path:
-        return False
-    from app.audit import AuditLog
-
-    AuditLog(path).export(
-        user=user,
-        role=role,
-        what=what,
-        rows=rows,
-        record_level=record_level,
-        reason=reason,
-        filters=filters,
-        file_name=export.file_name,
-    )
-    return True

@@ -22,10 +22,8 @@ from app.audit import AuditLog, ReasonRequired
 from app.cells import points_cell_counts
 from app.explorer_params import automatic_params, build_params, fixed_scale
 from app.exports import (
-    Export,
     hotspot_export,
     inline_assets,
-    log_export,
     standalone_map_html,
     trend_png,
 )
@@ -135,18 +133,25 @@ def test_trend_png() -> None:
     assert len(out.data) > 2000
 
 
-def test_log_export_only_with_a_configured_log(tmp_path: Path) -> None:
-    export = Export("hotspots_gi.gpkg", b"x", "application/geopackage+sqlite3")
+def test_one_audit_api_for_exports(tmp_path: Path) -> None:
+    """exports.log_export (which skipped silently without ``CSMAP_AUDIT_LOG``) is gone; the one
+    path is app.audit (through auth.export_download in the app, app.commands.audited in the CLI),
+    and nothing else in the package picks the log's path."""
+    import app.exports as exports
+
+    assert not hasattr(exports, "log_export")
+    root = Path(__file__).resolve().parents[1]
+    for path in [*root.glob("app/**/*.py"), *root.glob("geo/*.py"), *root.glob("analysis/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        if path.name != "audit.py" or path.parent.name != "app":
+            assert 'get("CSMAP_AUDIT_LOG")' not in text, path
+            assert "AuditLog(" not in text.replace("AuditLog.for_store(", ""), path
+    log = AuditLog(tmp_path / "audit.jsonl")
     kw = {"user": "jo", "role": "analyst", "what": "hotspots", "rows": 3}
-    assert not log_export(export, record_level=False, environ={}, **kw)
-    env = {"CSMAP_AUDIT_LOG": str(tmp_path / "audit.jsonl")}
-    assert log_export(export, record_level=False, environ=env, **kw)
-    entries = AuditLog(tmp_path / "audit.jsonl").read()
-    assert len(entries) == 1
     with pytest.raises(ReasonRequired):
-        log_export(export, record_level=True, reason="", environ=env, **kw)
-    assert log_export(export, record_level=True, reason="board meeting", environ=env, **kw)
-    assert AuditLog(tmp_path / "audit.jsonl").verify().ok
+        log.export(record_level=True, reason="", **kw)
+    log.export(record_level=True, reason="board meeting", **kw)
+    assert log.verify().ok and log.read()["reason"].tolist() == ["board meeting"]
 
 
 def test_hotspot_layer_escapes_and_skips_not_significant() -> None:
