@@ -17,10 +17,10 @@ One log per store (issue #12): :func:`default_audit_path` derives the log from t
 (``<store>.audit.jsonl`` beside it) unless ``$CSMAP_AUDIT_LOG`` names one, and every entry of an
 :class:`AuditLog` opened for a store records the store (``"store"``: its absolute path);
 :meth:`AuditLog.read` then shows only that store's entries. :meth:`AuditLog.anchor` copies the
-head (``seq``, ``hash``) into the store's own metadata (``csmap_meta`` key ``audit_anchor``, see
-:mod:`geo.store_meta`): every CLI command that ingests, exports or deletes does it after logging,
-and :meth:`AuditLog.verify` fails when the log holds fewer entries than the anchor or a different
-hash at the anchored ``seq`` (truncation, a wiped log and head, a log rolled back from a copy).
+head (``seq``, ``hash``) into the store's own metadata (:mod:`app.audit_anchor`): every CLI
+command that ingests, exports or deletes does it after logging, and :meth:`AuditLog.verify`
+fails when the log holds fewer entries than the anchor or another hash at the anchored ``seq``
+(truncation, a wiped log and head, a log rolled back from a copy, a rewritten chain).
 What this does and does not prove is in ``docs/deployment.md`` ("Audit log").
 
 Appends take an exclusive ``flock`` on the log, write one line and ``fsync``; the file is created
@@ -42,12 +42,12 @@ from typing import IO, Any, Final
 
 import pandas as pd
 
+from app.audit_anchor import disagreement, read_anchor, write_anchor
 from geo.errors import CsmapError
 
 __all__ = [
     "ACTIONS",
     "GENESIS_HASH",
-    "ANCHOR_KEY",
     "AuditLog",
     "AuditLogError",
     "ReasonRequired",
@@ -70,8 +70,6 @@ ACTIONS: Final[tuple[str, ...]] = (
     "settings",
 )
 GENESIS_HASH: Final[str] = "0" * 64
-#: Key of the audit anchor in the store's metadata (:mod:`geo.store_meta`).
-ANCHOR_KEY: Final[str] = "audit_anchor"
 
 
 class AuditLogError(CsmapError):
@@ -371,14 +369,14 @@ class AuditLog:
         note = ""
         if anchor is not None:
             what = f"the store's anchor ({anchor.get('time', 'time unknown')})"
-            broken = _against(anchor, hashes, n, what=what)
+            broken = disagreement(anchor, hashes, n, what=what)
             if broken is not None:
                 return VerifyResult(False, broken[0], broken[1], n, prev)
             note = f"; matches the store's anchor at entry {anchor.get('seq')}"
         elif self.store is not None:
             note = "; no anchor in the store yet"
         if head is not None:
-            broken = _against(head, hashes, n, what="the head file")
+            broken = disagreement(head, hashes, n, what="the head file")
             if broken is not None:
                 return VerifyResult(False, broken[0], broken[1], n, prev)
         elif n:
@@ -386,36 +384,24 @@ class AuditLog:
         return VerifyResult(True, None, f"{n} entries, chain intact, head {prev}{note}", n, prev)
 
     def read_anchor(self) -> dict[str, Any] | None:
-        """The head anchored in the store's metadata (None without a store or an anchor).
+        """The head anchored in the store (:func:`app.audit_anchor.read_anchor`), or None.
 
         Raises
         ------
         AuditLogError
-            The anchor is not readable JSON.
+            The store or its anchor cannot be read.
         """
-        from geo.errors import StoreError  # noqa: PLC0415
-        from geo.store_meta import read_meta  # noqa: PLC0415
-
-        if self.store is None or not self.store.is_file():
+        if self.store is None:
             return None
         try:
-            raw = read_meta(self.store).get(ANCHOR_KEY)
-        except StoreError as exc:
-            raise AuditLogError(f"{self.store}: cannot read the audit anchor: {exc}") from exc
-        if raw is None:
-            return None
-        try:
-            anchor = json.loads(raw)
-            int(anchor["seq"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise AuditLogError(f"{self.store}: the audit anchor is damaged") from exc
-        return dict(anchor)
+            return read_anchor(self.store)
+        except CsmapError as exc:
+            raise AuditLogError(f"cannot read the audit anchor: {exc}") from exc
 
     def anchor(self) -> dict[str, Any] | None:
-        """Copy the log's head (``seq``, ``hash``, time) into the store's metadata.
+        """Copy the log's head into the store (:func:`app.audit_anchor.write_anchor`).
 
-        Written in place under the store's writer lock (so no ingest is copying the store
-        meanwhile). Nothing is written without a store file, or while the log is empty.
+        Nothing is written without a store file, or while the log is empty.
 
         Returns
         -------
@@ -425,12 +411,8 @@ class AuditLog:
         Raises
         ------
         AuditLogError
-            The store cannot be written.
+            The log's last line is damaged, or the store cannot be written.
         """
-        from geo.errors import StoreError  # noqa: PLC0415
-        from geo.store import Store  # noqa: PLC0415
-        from geo.store_meta import set_meta  # noqa: PLC0415
-
         if self.store is None or not self.store.is_file():
             return None
         with self._locked() as handle:
@@ -439,20 +421,13 @@ class AuditLog:
             return None
         try:
             entry = json.loads(last)
-            anchor = {
-                "seq": int(entry["seq"]),
-                "hash": str(entry["hash"]),
-                "time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "log": str(self.path.resolve()),
-            }
+            seq, digest = int(entry["seq"]), str(entry["hash"])
         except (ValueError, KeyError, TypeError) as exc:
             raise AuditLogError(f"{self.path}: the last line is damaged") from exc
         try:
-            with Store(self.store).lock():
-                set_meta(self.store, key=ANCHOR_KEY, value=json.dumps(anchor), in_place=True)
-        except (StoreError, OSError) as exc:
-            raise AuditLogError(f"{self.store}: audit anchor not written: {exc}") from exc
-        return anchor
+            return write_anchor(self.store, seq=seq, digest=digest, log=self.path)
+        except CsmapError as exc:
+            raise AuditLogError(f"audit anchor not written: {exc}") from exc
 
     def read(
         self,
@@ -512,25 +487,6 @@ class AuditLog:
         if text:
             keep &= frame["details"].str.contains(text, case=False, regex=False)
         return frame[keep].reset_index(drop=True)
-
-
-def _against(
-    mark: Mapping[str, Any], hashes: Mapping[int, str], n: int, *, what: str
-) -> tuple[int, str] | None:
-    """Where the log disagrees with a recorded head (``seq``, ``hash``), or None."""
-    try:
-        seq = int(mark.get("seq", 0))
-    except (TypeError, ValueError):
-        return n + 1, f"{what} is damaged"
-    if seq > n:
-        return (
-            n + 1,
-            f"entry {n + 1}: missing; {what} says {seq} entries, the log has {n} "
-            "(truncated, wiped or rolled back)",
-        )
-    if seq < 0 or hashes.get(seq) != mark.get("hash"):
-        return seq, f"entry {seq}: does not match the hash in {what} (rewritten)"
-    return None
 
 
 def _utc(value: str | dt.datetime) -> pd.Timestamp:

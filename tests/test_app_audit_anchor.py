@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from _app_store import write_csvs
 
-from app.audit import ANCHOR_KEY, AuditLog, entry_hash
+from app.audit import AuditLog, entry_hash
+from app.audit_anchor import ANCHOR_KEY
 from app.cli import main
 from geo.store_meta import read_meta
 
