@@ -190,3 +190,13 @@ def test_retention_is_logged_with_result(store: Path) -> None:
     entry = _last("retention")
     _check(entry, what="retention", rows=None, store=store)
     assert entry["details"]["rows"] > 0
+
+
+def test_failure_on_a_missing_store_creates_nothing_beside_it(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "store.gpkg"
+    out = tmp_path / "w.csv"
+    assert main(["disruption", "--store", str(missing), "--out", str(out)]) == 2
+    assert not missing.parent.exists()
+    entry = _last("export")
+    assert entry["details"]["result"] == "error" and "store not found" in entry["details"]["error"]
+    assert entry["details"]["store"] == str(missing)

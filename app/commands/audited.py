@@ -110,9 +110,12 @@ def record(
     ('ok', 'board', 3)
     """
     store_path = None if store is None else Path(store)
-    log = AuditLog.for_store(store_path, log=getattr(args, "audit_log", None))
+    missing = store_path is not None and action != "ingest" and not store_path.is_file()
+    # a store that is not there (a mistyped --store) gets no log beside it: the default log
+    log = AuditLog.for_store(None if missing else store_path, log=getattr(args, "audit_log", None))
     reason = (getattr(args, "reason", None) or "").strip() or None
     entry_details: dict[str, Any] = {
+        **({"store": str(store_path)} if missing else {}),
         "what": what,
         "rows": None if rows is None else int(rows),
         "reason": reason,
