@@ -329,12 +329,25 @@ class AuditLog:
         return lines
 
     def verify(self) -> VerifyResult:
-        """Check the whole chain; report the first bad ``seq``.
+        """Check the chain, the head file and the store's anchor; report the first bad ``seq``.
+
+        The log, its head and the anchor are read under a shared lock on the log, so an append
+        (or an anchor) made meanwhile is not mistaken for truncation.
 
         Returns
         -------
         VerifyResult
         """
+        if not self.path.exists():
+            return self._verify()
+        with open(self.path, "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+            try:
+                return self._verify()
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _verify(self) -> VerifyResult:
         prev = GENESIS_HASH
         lines = self._lines()
         hashes: dict[int, str] = {}

@@ -180,3 +180,25 @@ def test_audit_page_shows_only_its_stores_entries(
     assert any("Chain verified" in s.value for s in at.success)
     entries = [json.loads(line) for line in shared.read_text().splitlines()]
     assert {e["store"] for e in entries[1:]} == {str(store.resolve())}
+
+
+def _append_slowly(path: str) -> None:
+    log = AuditLog(path)
+    for i in range(60):
+        log.append(user="w", role="analyst", action="page_view", details={"i": i})
+
+
+def test_verify_during_appends_never_reports_truncation(tmp_path: Path) -> None:
+    """The Audit page verifies while others append: log, head and anchor are read consistently."""
+    import multiprocessing
+
+    path = tmp_path / "busy.jsonl"
+    AuditLog(path).append(user="w", role="analyst", action="page_view")
+    proc = multiprocessing.get_context("fork").Process(target=_append_slowly, args=(str(path),))
+    proc.start()
+    results = []
+    while proc.is_alive() or not results:
+        results.append(AuditLog(path).verify())
+    proc.join(60)
+    assert all(r.ok for r in results), next(r.message for r in results if not r.ok)
+    assert AuditLog(path).verify().n_entries == 61
