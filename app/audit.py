@@ -425,6 +425,16 @@ class AuditLog:
         ------
         AuditLogError
             The log's last line is damaged, or the store cannot be written.
+
+        Examples
+        --------
+        >>> import sqlite3, tempfile, pathlib
+        >>> store = pathlib.Path(tempfile.mkdtemp()) / "s.gpkg"
+        >>> sqlite3.connect(store).close()
+        >>> log = AuditLog.for_store(store, log=store.with_name("a.jsonl"))
+        >>> _ = log.append(user="jo", role="admin", action="ingest")
+        >>> log.anchor()["seq"], log.read_anchor()["seq"], log.verify().ok
+        (1, 1, True)
         """
         if self.store is None or not self.store.is_file():
             return None

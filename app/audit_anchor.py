@@ -71,6 +71,14 @@ def write_anchor(
     ------
     geo.errors.StoreError
         The store cannot be written.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "s.gpkg"
+    >>> sqlite3.connect(p).close()
+    >>> sorted(write_anchor(p, seq=1, digest="0" * 64, log=p.with_name("a.jsonl")))
+    ['hash', 'log', 'seq', 'time']
     """
     from geo.store import Store  # noqa: PLC0415
     from geo.store_meta import set_meta  # noqa: PLC0415

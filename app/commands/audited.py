@@ -186,6 +186,22 @@ def record_export(
     -------
     bool
         Whether the export is logged (else the command should exit 2).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> out = folder / "h.geojson"
+    >>> _ = out.write_text("{}")
+    >>> ns = argparse.Namespace(audit_log=folder / "a.jsonl", reason=None)
+    >>> record_export(ns, out=out, prog="csmap x", store=None, what="hotspots", rows=2,
+    ...               role="analyst")
+    True
+    >>> record_export(ns, out=out, prog="csmap x", store=None, what="concerns", rows=2,
+    ...               role="analyst", record_level=True)  # no reason: not logged, file deleted
+    False
+    >>> out.exists()
+    False
     """
     try:
         record(
