@@ -164,6 +164,20 @@ def test_report_out_is_logged_with_result(store: Path, tmp_path: Path) -> None:
     _check(entry, what="report placements", rows=None, store=store)
 
 
+def test_refused_record_level_report_is_logged(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    argv = ["report", "placements", "--store", str(store), "--role", "analyst"]
+    assert main([*argv, "--out", str(out)]) == 2
+    entry = _last("export")
+    assert entry["details"]["result"] == "error" and not out.exists()
+    assert "--reason is required" in entry["details"]["error"]
+    assert main([*argv, "--out", str(out), "--reason", "case review 5 Dec"]) == 0
+    entry = _last("export")
+    assert entry["details"]["record_level"] is True
+    assert entry["details"]["reason"] == "case review 5 Dec"
+    _check(entry, what="report placements", rows=None, store=store)
+
+
 def test_emerging_out_is_logged(store: Path, tmp_path: Path) -> None:
     out = tmp_path / "e.geojson"
     argv = [

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the report, write it, log the export; 2 on bad input."""
     from app.policy import can  # noqa: PLC0415
     from app.reports.strategic import build_report, to_frame, write_report  # noqa: PLC0415
-    from geo.errors import CsmapError  # noqa: PLC0415
+    from geo.errors import CsmapError, ParameterError  # noqa: PLC0415
     from geo.geocode import load_lookups  # noqa: PLC0415
     from geo.ingest import resolve_area  # noqa: PLC0415
     from geo.store import Store, default_store_path  # noqa: PLC0415
@@ -52,15 +52,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"csmap report: --out {out}: must end in .csv or .html", file=sys.stderr)
         return 2
     record_level = can(args.role, "child_references")
-    if record_level and not (args.reason or "").strip():
-        print(
-            f"csmap report: --reason is required for the {args.role} role (record-level sections)",
-            file=sys.stderr,
-        )
-        return 2
     store_path = default_store_path(args.store)
+    if record_level and not (args.reason or "").strip():
+        message = f"--reason is required for the {args.role} role (record-level sections)"
+        record_failure(
+            args,
+            ParameterError(message),
+            action="export",
+            store=store_path,
+            what=f"report {args.view}",
+            role=args.role,
+            file_name=out,
+        )
+        print(f"csmap report: {message}", file=sys.stderr)
+        return 2
     if not store_path.exists():
-        print(f"csmap report: store {store_path} does not exist", file=sys.stderr)
+        message = f"store {store_path} does not exist"
+        record_failure(
+            args,
+            ParameterError(message),
+            action="export",
+            store=store_path,
+            what=f"report {args.view}",
+            role=args.role,
+            file_name=out,
+        )
+        print(f"csmap report: {message}", file=sys.stderr)
         return 2
     try:
         store = Store(store_path)
