@@ -20,8 +20,9 @@ One log per store (issue #12): :func:`default_audit_path` derives the log from t
 head (``seq``, ``hash``) into the store's own metadata (:mod:`app.audit_anchor`): every CLI
 command that ingests, exports or deletes does it after logging, and :meth:`AuditLog.verify`
 fails when the log holds fewer entries than the anchor or another hash at the anchored ``seq``
-(truncation, a wiped log and head, a log rolled back from a copy, a rewritten chain).
-What this does and does not prove is in ``docs/deployment.md`` ("Audit log").
+(truncation, a wiped log and head, a log rolled back from a copy, a rewritten chain). With
+``$CSMAP_AUDIT_WITNESS`` set, every append also goes to that append-only witness file and verify
+checks it the same way. What this does and does not prove: ``docs/deployment.md`` ("Audit").
 
 Appends take an exclusive ``flock`` on the log, write one line and ``fsync``; the file is created
 with mode 0600. Record-level exports need a stated reason (:class:`ReasonRequired`).
@@ -42,7 +43,15 @@ from typing import IO, Any, Final
 
 import pandas as pd
 
-from app.audit_anchor import disagreement, read_anchor, write_anchor
+from app.audit_anchor import (
+    append_witness,
+    disagreement,
+    last_witness,
+    read_anchor,
+    witness_path,
+    write_anchor,
+)
+from app.audit_table import entries_table
 from geo.errors import CsmapError
 
 __all__ = [
@@ -184,17 +193,24 @@ class AuditLog:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, store: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        *,
+        store: str | os.PathLike[str] | None = None,
+        witness: str | os.PathLike[str] | None = None,
     ) -> None:
         self.path = Path(path)
         self.head_path = self.path.with_name(self.path.name + ".head")
         self.store = None if store is None else Path(store).expanduser().resolve()
+        self.witness = None if witness is None else Path(witness)
 
     @classmethod
     def for_store(
         cls, store: str | os.PathLike[str] | None, *, log: str | os.PathLike[str] | None = None
     ) -> AuditLog:
         """The audit log of ``store``: ``log`` if given, else :func:`default_audit_path`.
+
+        The witness file is ``$CSMAP_AUDIT_WITNESS`` when set (:mod:`app.audit_anchor`).
 
         Examples
         --------
@@ -204,7 +220,7 @@ class AuditLog:
         'a.jsonl'
         """
         path = Path(log) if log is not None else default_audit_path(store=store)
-        return cls(path, store=store)
+        return cls(path, store=store, witness=witness_path())
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[IO[bytes]]:
@@ -282,6 +298,13 @@ class AuditLog:
             handle.flush()
             os.fsync(handle.fileno())
             self._write_head(seq, entry["hash"])
+            if self.witness is not None:
+                try:
+                    append_witness(self.witness, log=self.path, seq=seq, digest=entry["hash"])
+                except OSError as exc:
+                    raise AuditLogError(
+                        f"entry {seq} written, but not to the witness {self.witness}: {exc}"
+                    ) from exc
         return entry
 
     def _write_head(self, seq: int, digest: str) -> None:
@@ -378,6 +401,20 @@ class AuditLog:
             head = None
         except (OSError, ValueError):
             return VerifyResult(False, n + 1, f"{self.head_path}: head file damaged", n, prev)
+        if self.witness is not None:
+            try:
+                mark = last_witness(self.witness, log=self.path)
+            except FileNotFoundError:
+                mark = None
+                if n:
+                    why = f"the witness file {self.witness} is missing"
+                    return VerifyResult(False, n + 1, why, n, prev)
+            except OSError as exc:
+                return VerifyResult(False, n + 1, f"{self.witness}: unreadable: {exc}", n, prev)
+            if mark is not None:
+                broken = disagreement(mark, hashes, n, what="the witness file")
+                if broken is not None:
+                    return VerifyResult(False, broken[0], broken[1], n, prev)
         anchor = self.read_anchor()
         note = ""
         if anchor is not None:
@@ -469,49 +506,13 @@ class AuditLog:
         A log opened for a store shows that store's entries only (and entries that name no
         store, written before entries recorded it).
         """
-        records = []
-        for raw in self._lines():
-            try:
-                entry = json.loads(raw)
-            except ValueError:
-                continue
-            if not isinstance(entry, dict):
-                continue
-            if self.store is not None and entry.get("store", str(self.store)) != str(self.store):
-                continue  # another store's entry in a shared log
-            details = entry.get("details") or {}
-            if not isinstance(details, dict):
-                details = {"value": details}
-            records.append(
-                {
-                    "seq": entry.get("seq"),
-                    "time": entry.get("time"),
-                    "user": entry.get("user"),
-                    "role": entry.get("role"),
-                    "action": entry.get("action"),
-                    "what": details.get("what"),
-                    "rows": details.get("rows"),
-                    "reason": details.get("reason"),
-                    "details": json.dumps(details, sort_keys=True, ensure_ascii=False),
-                    "hash": entry.get("hash"),
-                }
-            )
-        columns = ["seq", "time", "user", "role", "action", "what", "rows", "reason"]
-        frame = pd.DataFrame(records, columns=[*columns, "details", "hash"])
-        frame["time"] = pd.to_datetime(frame["time"], utc=True, errors="coerce")
-        keep = pd.Series(True, index=frame.index)
-        for column, value in (("user", user), ("role", role), ("action", action)):
-            if value is not None:
-                keep &= frame[column] == value
-        if since is not None:
-            keep &= frame["time"] >= _utc(since)
-        if until is not None:
-            keep &= frame["time"] <= _utc(until)
-        if text:
-            keep &= frame["details"].str.contains(text, case=False, regex=False)
-        return frame[keep].reset_index(drop=True)
-
-
-def _utc(value: str | dt.datetime) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        return entries_table(
+            self._lines(),
+            store=None if self.store is None else str(self.store),
+            user=user,
+            role=role,
+            action=action,
+            since=since,
+            until=until,
+            text=text,
+        )

@@ -1,12 +1,20 @@
-"""The audit log's head anchored in its store (issue #12): where the log's writer cannot quietly
-rewrite it alongside the log.
+"""Copies of the audit log's head kept outside the log (issue #12): in the store, and in a witness.
 
+**Store anchor.**
 The head (last ``seq`` and ``hash``, the time and the log's path) is stored as JSON in the store's
 metadata table (:mod:`geo.store_meta`, key :data:`ANCHOR_KEY`), written in place under the
 store's writer lock. :meth:`app.audit.AuditLog.verify` compares the log against it with
 :func:`disagreement`: a log with fewer entries than the anchor (truncated, wiped, rolled back to a
-copy) or another hash at the anchored ``seq`` (rewritten) fails. What this proves and what it
-does not is in ``docs/deployment.md`` ("Audit log").
+copy) or another hash at the anchored ``seq`` (rewritten) fails.
+
+**Witness file** (optional, ``$CSMAP_AUDIT_WITNESS``): every append also adds one JSON line
+(``log``, ``seq``, ``hash``) to this file, opened append-only. Put it where the account running
+csmap can append but not rewrite (``chattr +a``, which only root lifts, or a file on another
+machine's append-only share); :meth:`app.audit.AuditLog.verify` compares the log with the last
+line for it. Because each entry's hash chains all earlier ones, matching the last recorded
+``seq`` and ``hash`` vouches for the whole log up to there.
+
+What this proves and what it does not is in ``docs/deployment.md`` ("Audit").
 """
 
 from __future__ import annotations
@@ -20,10 +28,22 @@ from typing import Any, Final
 
 from geo.errors import StoreError
 
-__all__ = ["ANCHOR_KEY", "disagreement", "read_anchor", "write_anchor"]
+__all__ = [
+    "ANCHOR_KEY",
+    "WITNESS_ENV",
+    "append_witness",
+    "disagreement",
+    "last_witness",
+    "read_anchor",
+    "witness_path",
+    "write_anchor",
+]
 
 #: Key of the audit anchor in the store's metadata.
 ANCHOR_KEY: Final[str] = "audit_anchor"
+#: Environment variable naming the witness file.
+WITNESS_ENV: Final[str] = "CSMAP_AUDIT_WITNESS"
+_BLOCK: Final[int] = 1 << 16
 
 
 def read_anchor(store: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -138,3 +158,84 @@ def disagreement(
     if seq < 0 or hashes.get(seq) != mark.get("hash"):
         return seq, f"entry {seq}: does not match the hash in {what} (rewritten)"
     return None
+
+
+def witness_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The witness file (``$CSMAP_AUDIT_WITNESS``), or None when none is configured.
+
+    Examples
+    --------
+    >>> witness_path({"CSMAP_AUDIT_WITNESS": "/var/lib/csmap-witness/audit"})
+    PosixPath('/var/lib/csmap-witness/audit')
+    >>> witness_path({}) is None
+    True
+    """
+    value = (os.environ if environ is None else environ).get(WITNESS_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def append_witness(
+    witness: str | os.PathLike[str], *, log: str | os.PathLike[str], seq: int, digest: str
+) -> None:
+    """Append one line (``log``, ``seq``, ``hash``) to the witness file (created 0600), synced.
+
+    Raises
+    ------
+    OSError
+        The witness cannot be appended to.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> w = Path(tempfile.mkdtemp()) / "witness"
+    >>> append_witness(w, log="/srv/a.jsonl", seq=1, digest="ab")
+    >>> last_witness(w, log="/srv/a.jsonl")
+    {'log': '/srv/a.jsonl', 'seq': 1, 'hash': 'ab'}
+    """
+    line = json.dumps({"log": str(Path(log).resolve()), "seq": int(seq), "hash": str(digest)})
+    fd = os.open(witness, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode("utf-8") + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def last_witness(
+    witness: str | os.PathLike[str], *, log: str | os.PathLike[str]
+) -> dict[str, Any] | None:
+    """The last line of the witness for ``log`` (None when it has none), read from the end.
+
+    Raises
+    ------
+    FileNotFoundError
+        No witness file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> w = Path(tempfile.mkdtemp()) / "witness"
+    >>> for n, name in enumerate(["/a", "/b", "/a"], start=1):
+    ...     append_witness(w, log=name, seq=n, digest=f"h{n}")
+    >>> [last_witness(w, log=name)["seq"] for name in ("/a", "/b")], last_witness(w, log="/c")
+    ([3, 2], None)
+    """
+    wanted = str(Path(log).resolve())
+    with open(witness, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        position, rest = handle.tell(), b""
+        while True:
+            lines = rest.split(b"\n")
+            for raw in reversed(lines[1:] if position > 0 else lines):
+                try:
+                    mark = json.loads(raw) if raw.strip() else None
+                except ValueError:
+                    continue  # a damaged line; the chain check finds real damage
+                if isinstance(mark, dict) and mark.get("log") == wanted:
+                    return mark
+            if position == 0:
+                return None
+            step = min(_BLOCK, position)
+            position -= step
+            handle.seek(position)
+            rest = handle.read(step) + lines[0]

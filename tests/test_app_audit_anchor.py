@@ -202,3 +202,61 @@ def test_verify_during_appends_never_reports_truncation(tmp_path: Path) -> None:
     proc.join(60)
     assert all(r.ok for r in results), next(r.message for r in results if not r.ok)
     assert AuditLog(path).verify().n_entries == 61
+
+
+@pytest.fixture
+def witness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "elsewhere" / "audit.witness"
+    path.parent.mkdir()
+    monkeypatch.setenv("CSMAP_AUDIT_WITNESS", str(path))
+    return path
+
+
+def _app_entries(store: Path, n: int) -> AuditLog:
+    """Entries as the app writes them: through AuditLog.for_store, never anchored in the store."""
+    log = AuditLog.for_store(store)
+    for i in range(n):
+        log.append(user="jo", role="analyst", action="page_view", details={"i": i})
+    return log
+
+
+def test_witness_catches_truncation_of_app_entries(
+    own_logs: None, witness: Path, tmp_path: Path
+) -> None:
+    store, _ = _store_with_log(tmp_path, exports=0)
+    log = _app_entries(store, 8)  # after the last anchor: only the witness covers these
+    assert _verify(store) == 0
+    kept = log.path.read_text().splitlines()[:-5]
+    log.path.write_text("".join(line + "\n" for line in kept))
+    last = json.loads(kept[-1])
+    log.head_path.write_text(json.dumps({"seq": last["seq"], "hash": last["hash"]}))
+    assert AuditLog(log.path, store=store).verify().ok  # head and store anchor cannot tell
+    result = log.verify()
+    assert not result.ok and "witness" in result.message
+    assert _verify(store) == 1
+
+
+def test_witness_catches_a_wipe_and_its_own_removal(
+    own_logs: None, witness: Path, tmp_path: Path
+) -> None:
+    store, _ = _store_with_log(tmp_path, exports=0)
+    log = _app_entries(store, 2)
+    saved = log.path.read_bytes(), log.head_path.read_bytes()
+    log.path.write_text("")
+    log.head_path.unlink()
+    result = log.verify()
+    assert not result.ok and "witness" in result.message
+    log.path.write_bytes(saved[0])
+    log.head_path.write_bytes(saved[1])
+    assert log.verify().ok
+    witness.unlink()
+    result = log.verify()
+    assert not result.ok and "witness file" in result.message and "missing" in result.message
+
+
+def test_one_witness_for_two_stores(own_logs: None, witness: Path, tmp_path: Path) -> None:
+    store_a, _ = _store_with_log(tmp_path / "a", exports=0)
+    store_b, _ = _store_with_log(tmp_path / "b", exports=0)
+    a, b = _app_entries(store_a, 3), _app_entries(store_b, 1)
+    assert a.verify().ok and b.verify().ok
+    assert len(witness.read_text().splitlines()) == 2 + 2 + 3 + 1
