@@ -18,9 +18,9 @@ role = auth.page_role("audit")
 
 st.title("Audit log")
 log = auth.audit_log()
+scope = f" Entries of the store `{log.store}` only." if log.store is not None else ""
 st.caption(
-    f"Log file: `{log.path}` (append-only; each entry carries the previous entry's hash). "
-    f"Entries of the store `{log.store}` only."
+    f"Log file: `{log.path}` (append-only; each entry carries the previous entry's hash).{scope}"
 )
 
 try:
