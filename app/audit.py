@@ -417,7 +417,11 @@ class AuditLog:
                     return VerifyResult(False, broken[0], broken[1], n, prev)
         anchor = self.read_anchor()
         note = ""
-        if anchor is not None:
+        if anchor is not None and anchor.get("log", str(self.path.resolve())) != str(
+            self.path.resolve()
+        ):
+            note = f"; the store's anchor is for another log ({anchor['log']}), not checked"
+        elif anchor is not None:
             what = f"the store's anchor ({anchor.get('time', 'time unknown')})"
             broken = disagreement(anchor, hashes, n, what=what)
             if broken is not None:

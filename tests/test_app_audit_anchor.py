@@ -260,3 +260,19 @@ def test_one_witness_for_two_stores(own_logs: None, witness: Path, tmp_path: Pat
     a, b = _app_entries(store_a, 3), _app_entries(store_b, 1)
     assert a.verify().ok and b.verify().ok
     assert len(witness.read_text().splitlines()) == 2 + 2 + 3 + 1
+
+
+def test_anchor_of_another_log_is_not_held_against_this_one(
+    own_logs: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``csmap audit verify --log OTHER`` (e.g. an old log) is not compared with the store's
+    anchor of its own log; the store's own log still is."""
+    store, log = _store_with_log(tmp_path, exports=0)
+    other = AuditLog(tmp_path / "old.jsonl", store=store)
+    other.append(user="jo", role="admin", action="sign_in")
+    capsys.readouterr()
+    assert main(["audit", "verify", "--store", str(store), "--log", str(other.path)]) == 0
+    assert "another log" in capsys.readouterr().out
+    log.path.write_text("")
+    log.head_path.unlink()
+    assert _verify(store) == 1
