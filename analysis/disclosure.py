@@ -45,9 +45,9 @@ from typing import Any, Literal, TypeVar, cast
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
 
 from analysis.disclosure_geo import count_children, displace_points, filter_min_children
+from analysis.disclosure_secondary import recoverable_cells, secondary_mask, table_relations
 from geo.errors import ParameterError
 
 __all__ = [
@@ -58,6 +58,8 @@ __all__ = [
     "displace_points",
     "filter_min_children",
     "recoverable_cells",
+    "secondary_mask",
+    "table_relations",
     "round_counts",
     "suppress_counts",
 ]
@@ -74,7 +76,6 @@ LOCATION_COLUMNS = re.compile(
     r"postcode|uprn|address|place_name|location_flags|location_precision|location_error)$",
     re.IGNORECASE,
 )
-_TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -107,121 +108,6 @@ class SuppressedTable:
     def suppressed(self) -> Any:
         """Boolean mask of every suppressed entry."""
         return self.primary | self.secondary
-
-
-def _lines(n_r: int, n_c: int, totals: Totals) -> tuple[list[list[tuple[int, int]]], int, int]:
-    """Return each linear relation as [(i, j) of the total, then cells], and the extended shape."""
-    row_tot = totals in ("per_row", "both")
-    col_tot = totals in ("per_column", "both")
-    e_r, e_c = n_r + int(col_tot), n_c + int(row_tot)
-    lines: list[list[tuple[int, int]]] = []
-    if row_tot:
-        for i in range(e_r):
-            lines.append([(i, n_c)] + [(i, j) for j in range(n_c)])
-    if col_tot:
-        for j in range(e_c):
-            lines.append([(n_r, j)] + [(i, j) for i in range(n_r)])
-    return lines, e_r, e_c
-
-
-def recoverable_cells(
-    suppressed: np.ndarray, lines: list[list[tuple[int, int]]]
-) -> list[tuple[int, int]]:
-    """Suppressed entries whose value follows exactly from the published entries and totals.
-
-    Parameters
-    ----------
-    suppressed : numpy.ndarray of bool
-        Mask over the extended table (cells plus total row/column).
-    lines : list of list of (row, column)
-        Each relation: the first entry is the total, the others the cells that sum to it.
-
-    Returns
-    -------
-    list of (row, column)
-        Entries that can be solved by linear algebra on the published values.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> mask = np.array([[True, False, False]])
-    >>> recoverable_cells(mask, [[(0, 2), (0, 0), (0, 1)]])  # x0 + x1 = total, x1 shown
-    [(0, 0)]
-    >>> recoverable_cells(np.array([[True, True, False]]), [[(0, 2), (0, 0), (0, 1)]])
-    []
-    """
-    unknown = [tuple(int(v) for v in ij) for ij in np.argwhere(suppressed)]
-    if not unknown or not lines:
-        return []
-    position = {ij: k for k, ij in enumerate(unknown)}
-    rows = []
-    for line in lines:
-        coeffs = np.zeros(len(unknown))
-        for n, ij in enumerate(line):
-            if ij in position:
-                coeffs[position[ij]] = -1.0 if n == 0 else 1.0
-        if coeffs.any():
-            rows.append(coeffs)
-    if not rows:
-        return []
-    basis = null_space(np.vstack(rows))
-    if basis.shape[1] == 0:
-        return [(int(i), int(j)) for i, j in unknown]
-    free = np.abs(basis).max(axis=1) > _TOL
-    return [(int(unknown[k][0]), int(unknown[k][1])) for k in np.flatnonzero(~free)]
-
-
-def _pick_partner(
-    values: np.ndarray,
-    suppressed: np.ndarray,
-    line: list[tuple[int, int]],
-    n_r: int,
-    n_c: int,
-) -> tuple[int, int] | None:
-    candidates = [ij for ij in line if not suppressed[ij]]
-    if not candidates:
-        return None
-
-    def key(ij: tuple[int, int]) -> tuple[bool, bool, int, tuple[int, int]]:
-        is_total = ij[0] >= n_r or ij[1] >= n_c
-        return (values[ij] == 0, is_total, int(values[ij]), ij)
-
-    return min(candidates, key=key)
-
-
-def _secondary(
-    values: np.ndarray, primary: np.ndarray, lines: list[list[tuple[int, int]]], n_r: int, n_c: int
-) -> np.ndarray:
-    suppressed = primary.copy()
-    while True:
-        changed = True
-        while changed:  # cheap per-line rule to a fixed point
-            changed = False
-            for line in lines:
-                if sum(bool(suppressed[ij]) for ij in line) == 1:
-                    pick = _pick_partner(values, suppressed, line, n_r, n_c)
-                    if pick is not None:
-                        suppressed[pick] = True
-                        changed = True
-        exposed = recoverable_cells(suppressed, lines)
-        if not exposed:
-            return suppressed & ~primary
-        target = exposed[0]
-        pick = None
-        for line in lines:
-            if target in line:
-                pick = _pick_partner(values, suppressed, line, n_r, n_c)
-                if pick is not None:
-                    break
-        if pick is None:  # every entry of its lines is hidden: hide the smallest anywhere
-            rest = np.argwhere(~suppressed)
-            if len(rest) == 0:
-                return suppressed & ~primary
-            pick = min(
-                ((int(i), int(j)) for i, j in rest),
-                key=lambda ij: (values[ij] == 0, int(values[ij]), ij),
-            )
-        suppressed[pick] = True
 
 
 def _as_frame(data: pd.Series | pd.DataFrame, name: str) -> pd.DataFrame:
@@ -310,7 +196,7 @@ def suppress_counts(
         raise ParameterError("counts must be non-negative integers with no missing values")
     counts = raw.astype(np.int64)
     n_r, n_c = counts.shape
-    lines, e_r, e_c = _lines(n_r, n_c, totals)
+    lines, e_r, e_c = table_relations(n_r, n_c, totals)
     extended = np.zeros((e_r, e_c), dtype=np.int64)
     extended[:n_r, :n_c] = counts
     if e_c > n_c:
@@ -329,7 +215,7 @@ def suppress_counts(
         primary[:n_r, :n_c] |= (counts > 0) & (kids < min_children)
     second = np.zeros_like(primary)
     if secondary and lines:
-        second = _secondary(extended, primary, lines, n_r, n_c)
+        second = secondary_mask(extended, primary, lines, n_r, n_c)
     hidden = primary | second
 
     index = frame.index if e_r == n_r else frame.index.append(pd.Index([TOTAL_LABEL]))
