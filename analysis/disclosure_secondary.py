@@ -163,5 +163,3 @@ def secondary_mask(
                 key=lambda ij: (values[ij] == 0, int(values[ij]), ij),
             )
         suppressed[pick] = True
-
-
