@@ -4,6 +4,12 @@ What this module does, and the defaults (all configurable through :class:`Disclo
 
 Small-count suppression (:func:`suppress_counts`)
     Counts ``1 .. threshold-1`` (default threshold 5, so 1-4) are *primary* suppressed.
+Cell key perturbation (``keys=`` of :func:`suppress_counts`, :mod:`analysis.cell_key`)
+    When the caller passes the cells' keys (sum of their records' keys), every count and total
+    is first perturbed by a fixed amount looked up in the p-table, so that the same records
+    always give the same value and the difference of two overlapping queries is noisy (see
+    ``docs/disclosure.md``). Small-count suppression then applies to the true *and* the
+    perturbed count: a cell is hidden when either is ``1 .. threshold-1``.
 Zeros
     Shown by default (``zeros="show"``): a structural zero says nothing about an individual child,
     and hiding zeros hides where nothing happened. ``zeros="suppress"`` treats 0 like a small
@@ -46,6 +52,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from analysis.cell_key import DEFAULT_SECRET, PTable, cell_keys, record_keys_of
 from analysis.disclosure_geo import count_children, displace_points, filter_min_children
 from analysis.disclosure_secondary import recoverable_cells, secondary_mask, table_relations
 from geo.errors import ParameterError
@@ -95,6 +102,8 @@ class SuppressedTable:
         Counts below it (and above zero) were suppressed.
     totals : str
         Which totals the table carries.
+    perturbed : bool
+        Whether the shown counts are cell-key perturbed (not the true counts).
     """
 
     values: Any
@@ -103,6 +112,7 @@ class SuppressedTable:
     secondary: Any
     threshold: int
     totals: str
+    perturbed: bool = False
 
     @property
     def suppressed(self) -> Any:
@@ -133,6 +143,8 @@ def suppress_counts(
     min_children: int | None = None,
     primary_marker: str = "c",
     secondary_marker: str = "c",
+    keys: pd.Series | pd.DataFrame | None = None,
+    ptable: PTable | None = None,
 ) -> SuppressedTable:
     """Suppress small counts, with secondary suppression so totals cannot reveal them.
 
@@ -158,6 +170,12 @@ def suppress_counts(
         Required with ``children``.
     primary_marker, secondary_marker : str, default "c"
         Display text of suppressed cells (see the module notes before making them differ).
+    keys : Series or DataFrame, optional
+        Cell keys (:func:`analysis.cell_key.cell_keys`, same shape as ``data``): counts and
+        totals are cell-key perturbed with ``ptable`` before suppression. A total's key is the
+        sum of its cells' keys modulo the key range.
+    ptable : PTable, optional
+        The p-table (default :class:`~analysis.cell_key.PTable()`); only used with ``keys``.
 
     Returns
     -------
@@ -177,6 +195,9 @@ def suppress_counts(
     ['c', 'c', '12', '0', '25']
     >>> t.values.tolist()
     [<NA>, <NA>, 12, 0, 25]
+    >>> keys = pd.Series([0, 0, 0, 0], index=list("abcd"))  # see analysis.cell_key.PTable
+    >>> suppress_counts(pd.Series([3, 10, 12, 0], index=list("abcd")), keys=keys).display.tolist()
+    ['c', 'c', '14', '0', '26']
     """
     if isinstance(totals, bool):
         totals = "both" if totals else "none"
@@ -204,6 +225,20 @@ def suppress_counts(
     if e_r > n_r:
         extended[n_r, :] = extended[:n_r, :].sum(axis=0)
     primary = (extended >= 1) & (extended < threshold)
+    perturbed = keys is not None
+    if keys is not None:
+        table = ptable or PTable()
+        key_cells = _as_frame(keys, "count").to_numpy(dtype=float, na_value=0.0).astype(np.int64)
+        if key_cells.shape != counts.shape:
+            raise ParameterError(f"keys has shape {key_cells.shape}, counts {counts.shape}")
+        key_ext = np.zeros((e_r, e_c), dtype=np.int64)
+        key_ext[:n_r, :n_c] = key_cells
+        if e_c > n_c:
+            key_ext[:n_r, n_c] = key_cells.sum(axis=1)
+        if e_r > n_r:
+            key_ext[n_r, :] = key_ext[:n_r, :].sum(axis=0)
+        extended = table.perturb(extended, key_ext % table.key_range)
+        primary |= (extended >= 1) & (extended < threshold)
     if zeros == "suppress":
         primary |= extended == 0
     if children is not None:
@@ -235,8 +270,9 @@ def suppress_counts(
             _column(sec, name),
             int(threshold),
             str(totals),
+            perturbed,
         )
-    return SuppressedTable(values, display, prim, sec, int(threshold), str(totals))
+    return SuppressedTable(values, display, prim, sec, int(threshold), str(totals), perturbed)
 
 
 T = TypeVar("T", pd.Series, pd.DataFrame, SuppressedTable)
@@ -276,7 +312,13 @@ def round_counts(data: T, *, base: int = 5) -> T:
         shown = ~data.suppressed
         display = display.where(~shown, values.astype(str))
         table: Any = SuppressedTable(
-            values, display, data.primary, data.secondary, data.threshold, data.totals
+            values,
+            display,
+            data.primary,
+            data.secondary,
+            data.threshold,
+            data.totals,
+            data.perturbed,
         )
         return cast(T, table)
     return cast(T, _round(data, base))
@@ -302,6 +344,16 @@ class DisclosurePolicy:
         Donut displacement (min, max metres) for points on partner maps; ``None`` = no points.
     primary_marker, secondary_marker : str, default "c"
         Display text of suppressed cells.
+    cell_key : bool, default True
+        Perturb counts by the cell key method wherever the caller gives cell keys
+        (:meth:`keys`); see ``docs/disclosure.md``.
+    key_range : int, default 256
+        Record and cell keys are ``0 .. key_range-1``.
+    max_noise : int, default 2
+        The p-table's noise lies in ``-max_noise .. max_noise`` (must be below ``threshold``, so
+        a count at or above the threshold never shows as zero).
+    cell_key_secret : str
+        Secret of the record keys (set your own in ``csmap.yaml``; the default is public).
 
     Examples
     --------
@@ -319,6 +371,10 @@ class DisclosurePolicy:
     displacement_m: tuple[float, float] | None = None
     primary_marker: str = "c"
     secondary_marker: str = "c"
+    cell_key: bool = True
+    key_range: int = 256
+    max_noise: int = 2
+    cell_key_secret: str = DEFAULT_SECRET
 
     def __post_init__(self) -> None:
         if int(self.threshold) != self.threshold or self.threshold < 1:
@@ -327,6 +383,10 @@ class DisclosurePolicy:
             raise ParameterError(f"zeros must be 'show' or 'suppress', not {self.zeros!r}")
         if self.rounding_base is not None and self.rounding_base < 1:
             raise ParameterError(f"rounding_base must be positive, not {self.rounding_base!r}")
+        if not 0 <= self.max_noise < self.threshold:
+            raise ParameterError(
+                f"max_noise must be 0 .. threshold-1 ({self.threshold - 1}), not {self.max_noise!r}"
+            )
         if self.min_children < 1:
             raise ParameterError(f"min_children must be at least 1, not {self.min_children!r}")
         if self.displacement_m is not None:
@@ -336,14 +396,46 @@ class DisclosurePolicy:
                     f"displacement_m must be 0 <= min <= max, max > 0: {low, high}"
                 )
 
+    @property
+    def ptable(self) -> PTable:
+        """The p-table of this policy."""
+        return PTable(key_range=self.key_range, max_noise=self.max_noise)
+
+    def keys(
+        self,
+        records: pd.DataFrame,
+        rows: pd.Series,
+        columns: pd.Series | None = None,
+        *,
+        like: pd.Series | pd.DataFrame,
+    ) -> pd.Series | pd.DataFrame | None:
+        """Cell keys of the count table ``like`` built from ``records`` (``None``: no perturbation).
+
+        ``rows`` (and ``columns``) give each record's cell label, aligned with ``records``.
+
+        Examples
+        --------
+        >>> r = pd.DataFrame({"record_id": ["R1", "R2", "R3"], "ward": ["a", "a", "b"]})
+        >>> counts = r["ward"].value_counts()
+        >>> DisclosurePolicy().keys(r, r["ward"], like=counts).index.tolist()
+        ['a', 'b']
+        >>> DisclosurePolicy(cell_key=False).keys(r, r["ward"], like=counts) is None
+        True
+        """
+        if not self.cell_key:
+            return None
+        rkeys = record_keys_of(records, secret=self.cell_key_secret, key_range=self.key_range)
+        return cell_keys(rkeys, rows, columns, like=like, key_range=self.key_range)
+
     def table(
         self,
         data: pd.Series | pd.DataFrame,
         *,
         totals: Totals | bool = "both",
         children: pd.Series | pd.DataFrame | None = None,
+        keys: pd.Series | pd.DataFrame | None = None,
     ) -> SuppressedTable:
-        """Suppress (and round, if configured) a count table under this policy."""
+        """Perturb (given cell ``keys``), suppress and round a count table under this policy."""
         out = suppress_counts(
             data,
             threshold=self.threshold,
@@ -354,6 +446,8 @@ class DisclosurePolicy:
             min_children=self.min_children if children is not None else None,
             primary_marker=self.primary_marker,
             secondary_marker=self.secondary_marker,
+            keys=keys if self.cell_key else None,
+            ptable=self.ptable,
         )
         return round_counts(out, base=self.rounding_base) if self.rounding_base else out
 
