@@ -104,6 +104,11 @@ class SuppressedTable:
         Which totals the table carries.
     perturbed : bool
         Whether the shown counts are cell-key perturbed (not the true counts).
+    reasons : pandas.Series or pandas.DataFrame or None
+        Why each entry is hidden, for a reason column or caption: ``"1-4"`` (a small count,
+        ``"0-4"`` when zeros are suppressed too), ``"fewer than 5 children"``, ``"secondary
+        suppression"`` (hidden so that a small count cannot be worked out by subtraction);
+        empty text where shown.
     """
 
     values: Any
@@ -113,6 +118,7 @@ class SuppressedTable:
     threshold: int
     totals: str
     perturbed: bool = False
+    reasons: Any = None
 
     @property
     def suppressed(self) -> Any:
@@ -241,6 +247,7 @@ def suppress_counts(
         primary |= (extended >= 1) & (extended < threshold)
     if zeros == "suppress":
         primary |= extended == 0
+    small = primary.copy()
     if children is not None:
         if min_children is None:
             raise ParameterError("min_children is required with children")
@@ -257,6 +264,17 @@ def suppress_counts(
     columns = frame.columns if e_c == n_c else frame.columns.append(pd.Index([TOTAL_LABEL]))
     values = pd.DataFrame(extended, index=index, columns=columns).astype("Int64").mask(hidden)
     text = np.where(primary, primary_marker, np.where(second, secondary_marker, ""))
+    low = 0 if zeros == "suppress" else 1
+    why = np.where(
+        small,
+        f"{low}-{threshold - 1}" if threshold - 1 > low else str(low),
+        np.where(
+            primary,
+            f"fewer than {min_children} children",
+            np.where(second, "secondary suppression", ""),
+        ),
+    )
+    reasons = pd.DataFrame(why, index=index, columns=columns, dtype=object)
     shown = np.where(hidden, text, extended.astype(str))
     display = pd.DataFrame(shown, index=index, columns=columns, dtype=object)
     prim = pd.DataFrame(primary, index=index, columns=columns)
@@ -271,8 +289,11 @@ def suppress_counts(
             int(threshold),
             str(totals),
             perturbed,
+            _column(reasons, name),
         )
-    return SuppressedTable(values, display, prim, sec, int(threshold), str(totals), perturbed)
+    return SuppressedTable(
+        values, display, prim, sec, int(threshold), str(totals), perturbed, reasons
+    )
 
 
 T = TypeVar("T", pd.Series, pd.DataFrame, SuppressedTable)
@@ -319,6 +340,7 @@ def round_counts(data: T, *, base: int = 5) -> T:
             data.threshold,
             data.totals,
             data.perturbed,
+            data.reasons,
         )
         return cast(T, table)
     return cast(T, _round(data, base))
