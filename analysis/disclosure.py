@@ -54,6 +54,7 @@ import pandas as pd
 
 from analysis.cell_key import DEFAULT_SECRET, PTable, cell_keys, record_keys_of
 from analysis.disclosure_geo import count_children, displace_points, filter_min_children
+from analysis.disclosure_rows import suppress_related_counts, window_relations
 from analysis.disclosure_secondary import recoverable_cells, secondary_mask, table_relations
 from geo.errors import ParameterError
 
@@ -69,6 +70,8 @@ __all__ = [
     "table_relations",
     "round_counts",
     "suppress_counts",
+    "suppress_related_counts",
+    "window_relations",
 ]
 
 Zeros = Literal["show", "suppress"]
