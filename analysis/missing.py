@@ -335,7 +335,7 @@ def _rhi_table(
             mask = flags[column].to_numpy(dtype=bool)
             kids = distinct_children(records.loc[flags.index[mask]], groups[flags.index[mask]])
         part = controlled(table[[column]], count=column, policy=policy, children=kids)
-        parts.append(part[[column, f"{column}_display"]])
+        parts.append(part[[c for c in part.columns if str(c).startswith(column)]])
     out = pd.concat(parts, axis=1)
     ended = out["ended"].astype("Float64")
     for column in ("offered", "accepted", "within_72h"):
