@@ -148,7 +148,8 @@ def _agency_table(
         out.loc["Total"] = out.sum(axis=0)
         return out.astype(int)
     kids = distinct_children_2d(frame, rows, cols, like=table)
-    return policy.table(table, totals="both", children=kids).display
+    keys = policy.keys(frame, rows, cols, like=table)
+    return policy.table(table, totals="both", children=kids, keys=keys).display
 
 
 def silent_agencies(
@@ -220,7 +221,8 @@ def silent_agencies(
         out["missing_episodes"] = out[column].map(missing_by_area).fillna(0).astype(int)
     if policy is not None:
         kids = distinct_children_2d(concerns, area, agency, like=table)
-        shown = policy.table(table, totals="both", children=kids).display
+        keys = policy.keys(concerns, area, agency, like=table)
+        shown = policy.table(table, totals="both", children=kids, keys=keys).display
         out["observed"] = [shown.loc[a, g] for a, g in zip(out[column], out["agency"], strict=True)]
         if "missing_episodes" in out.columns:
             counts = missing_by_area.reindex(table.index).fillna(0).astype(int)  # type: ignore[union-attr]
@@ -383,10 +385,8 @@ def risk_moves_summary(
         out["Total"] = out.sum(axis=1)
         out.loc["Total"] = out.sum(axis=0)
         return out.astype(int)
-    kids = distinct_children_2d(
-        moves,
-        pd.Series(moves["direction"].to_numpy(), index=moves.index),
-        pd.Series(reason, index=moves.index),
-        like=table,
-    )
-    return policy.table(table, totals="both", children=kids).display
+    direction = pd.Series(moves["direction"].to_numpy(), index=moves.index)
+    why = pd.Series(reason, index=moves.index)
+    kids = distinct_children_2d(moves, direction, why, like=table)
+    keys = policy.keys(moves, direction, why, like=table)
+    return policy.table(table, totals="both", children=kids, keys=keys).display

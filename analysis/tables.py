@@ -24,6 +24,7 @@ from analysis.disclosure import TOTAL_LABEL, DisclosurePolicy
 
 __all__ = [
     "TOTAL_LABEL",
+    "cell_keys_for",
     "coarsened",
     "controlled",
     "distinct_children",
@@ -57,6 +58,35 @@ def distinct_children(
     counts = refs[known].groupby(labels[known].astype(str)).nunique()
     all_labels = pd.Index(labels.dropna().astype(str).unique())
     return counts.reindex(all_labels.union(counts.index), fill_value=0).astype("int64")
+
+
+def cell_keys_for(
+    policy: DisclosurePolicy | None,
+    records: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    like: pd.Series | pd.DataFrame,
+) -> pd.Series | None:
+    """Cell keys per cell label of a one-column table for :func:`controlled` (``keys=``).
+
+    ``None`` without a policy (analyst) or with the cell key method switched off.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"record_id": ["R1", "R2"], "ward": ["a", "b"]})
+    >>> t = pd.DataFrame({"n": [1, 1]}, index=["a", "b"])
+    >>> cell_keys_for(DisclosurePolicy(), r, r["ward"], like=t).index.tolist()
+    ['a', 'b']
+    >>> cell_keys_for(None, r, r["ward"], like=t) is None
+    True
+    """
+    if policy is None:
+        return None
+    index = like.index
+    keys = policy.keys(records, labels.astype(object), like=pd.Series(0, index=index))
+    if not isinstance(keys, pd.Series):
+        return None
+    return keys.set_axis(index.astype(str))
 
 
 def quarter_label(dates: pd.Series) -> pd.Series:

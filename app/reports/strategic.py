@@ -26,7 +26,7 @@ from analysis import missing as ms
 from analysis import placements as pl
 from analysis.disclosure import DisclosurePolicy
 from analysis.hotspots import run as run_hotspots
-from analysis.tables import coarsened, controlled, distinct_children
+from analysis.tables import cell_keys_for, coarsened, controlled, distinct_children
 from app.policy import can, export_rules, require
 from geo.boundaries import StudyArea
 from geo.datasets import ATTRIBUTION_LINES
@@ -247,8 +247,9 @@ def _missing(
         # distinct children who went missing from those placements, per ward
         ward_of_episode = ms.attach_placements(eps, placements).map(ward_of)
         kids_by_ward = distinct_children(eps, ward_of_episode)
+        keys = cell_keys_for(policy, reps.loc[reps["repeat"]], ward_of, like=table)
         repeat_t = controlled(
-            table, count="repeat_placements", policy=policy, children=kids_by_ward
+            table, count="repeat_placements", policy=policy, children=kids_by_ward, keys=keys
         )
         whole = coarsened(
             repeat_t,
