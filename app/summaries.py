@@ -2,10 +2,13 @@
 
 Every function takes already-filtered records and returns a small DataFrame ready to display.
 For disclosure roles (board, partner) the Overview builds its count tables with
-:func:`controlled_kind_counts`, :func:`controlled_monthly` and :func:`controlled_top_wards`, which
-go through the role's :class:`~analysis.disclosure.DisclosurePolicy` (small counts and cells with
-fewer than ``min_children`` distinct ``child_ref`` suppressed; shares blanked where their count
-is); the ingest log and quarantine reasons are for record-level roles only (the page decides).
+:func:`controlled_kind_counts`, :func:`controlled_monthly`, :func:`controlled_top_wards`,
+:func:`controlled_missing_shares` and :func:`controlled_precision_mix`, which go through the
+role's :class:`~analysis.disclosure.DisclosurePolicy`: counts cell-key perturbed (the same records
+always give the same value; ``docs/disclosure.md``), small counts and cells with fewer than
+``min_children`` distinct ``child_ref`` suppressed, breakdowns suppressed together with the kind
+total they add up to, shares computed from shown counts. The ingest log and quarantine reasons
+are for record-level roles only (the page decides).
 """
 
 from __future__ import annotations
@@ -327,36 +330,6 @@ def controlled_top_wards(
             "share": np.round(share.astype(float), 3),
         }
     )
-
-
-def controlled_counts(
-    table: pd.DataFrame,
-    *,
-    policy: DisclosurePolicy,
-    counts: tuple[str, ...],
-    shares: tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """Suppress the ``counts`` columns of a small table; blank ``shares`` where any count is.
-
-    For the data-quality tables (rows missing a field, rows per location precision).
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"field": ["age", "risk"], "missing": [2, 9], "share": [0.1, 0.45]})
-    >>> controlled_counts(t, policy=DisclosurePolicy(), counts=("missing",),
-    ...                   shares=("share",)).values.tolist()
-    [['age', 'c', nan], ['risk', '9', 0.45]]
-    """
-    out = table.copy()
-    hidden = pd.Series(False, index=out.index)
-    for column in counts:
-        values = pd.to_numeric(out[column], errors="coerce").fillna(0).astype("int64")
-        shown = policy.table(values, totals="none")
-        hidden |= pd.Series(shown.suppressed.to_numpy(), index=out.index)
-        out[column] = shown.display.to_numpy()
-    for column in shares:
-        out[column] = out[column].astype(float).where(~hidden)
-    return out
 
 
 def controlled_precision_mix(
