@@ -92,12 +92,13 @@ def record_keys(ids: pd.Series, *, secret: str, key_range: int = 256) -> pd.Seri
     if not secret:
         raise CellKeyError("the cell key secret must not be empty")
     key = secret.encode("utf-8")[:64]  # BLAKE2b keys are at most 64 bytes
-    out = np.zeros(len(ids), dtype=np.int64)
-    for n, value in enumerate(ids.to_numpy(dtype=object)):
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-            continue
-        digest = hashlib.blake2b(str(value).encode("utf-8"), key=key, digest_size=8).digest()
-        out[n] = int.from_bytes(digest, "big") % key_range
+    missing = ids.isna().to_numpy(dtype=bool)
+    texts = [str(v) for v in ids.to_numpy(dtype=object)]
+    blake = hashlib.blake2b
+    digests = b"".join(blake(t.encode("utf-8"), key=key, digest_size=8).digest() for t in texts)
+    words = np.frombuffer(digests, dtype=">u8") if texts else np.zeros(0, dtype=np.uint64)
+    out = (words % np.uint64(key_range)).astype(np.int64)
+    out[missing] = 0
     return pd.Series(out, index=ids.index, name="record_key")
 
 
