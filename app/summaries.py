@@ -295,9 +295,9 @@ def controlled_top_wards(
     --------
     >>> f = pd.DataFrame({"ward_nm": ["A"] * 6 + ["B"] * 2, "child_ref": list("ABCDEFGH")})
     >>> controlled_top_wards(f, policy=DisclosurePolicy()).values.tolist()
-    [['A', 'c', nan], ['B', 'c', nan]]
+    [['A', 'c', nan, 'secondary suppression'], ['B', 'c', nan, '1-4']]
     """
-    columns = ["ward", "concerns", "share"]
+    columns = ["ward", "concerns", "share", "hidden_because"]
     if concerns is None or concerns.empty or "ward_nm" not in concerns.columns:
         return pd.DataFrame(columns=columns)
     wards = concerns["ward_nm"].dropna()
@@ -328,6 +328,7 @@ def controlled_top_wards(
             "ward": top.astype(str),
             "concerns": table.display.loc[top].astype(str).to_numpy(),
             "share": np.round(share.astype(float), 3),
+            "hidden_because": table.reasons.loc[top].astype(str).to_numpy(),
         }
     )
 
