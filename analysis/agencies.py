@@ -172,14 +172,17 @@ def silent_agencies(
     missing_by_area : Series, optional
         Missing episodes per area (same labels), shown beside.
     policy : DisclosurePolicy, optional
-        Board disclosure control: ``observed`` becomes display text (suppressed where small,
-        with secondary suppression over the area x agency table).
+        Board disclosure control: ``observed`` becomes display text (perturbed, suppressed where
+        small, with secondary suppression over the area x agency table), and ``expected``,
+        ``p_value`` and ``q_value`` are left out: they are computed from the true counts, and
+        the expected counts give the true area and agency totals back (issue #12).
 
     Returns
     -------
     pandas.DataFrame
         One row per (area, agency): ``observed, expected, p_value, q_value, silent`` (and
-        ``missing_episodes``), sorted by ``p_value``.
+        ``missing_episodes``), sorted by ``p_value``; with ``policy`` only ``observed, silent``
+        (and ``missing_episodes``).
 
     Examples
     --------
@@ -228,7 +231,10 @@ def silent_agencies(
             counts = missing_by_area.reindex(table.index).fillna(0).astype(int)  # type: ignore[union-attr]
             miss = policy.table(counts.rename("missing"), totals=True).display
             out["missing_episodes"] = out[column].map(miss)
-    return out.sort_values(["p_value", column, "agency"]).reset_index(drop=True)
+    out = out.sort_values(["p_value", column, "agency"]).reset_index(drop=True)
+    if policy is not None:  # computed from the true counts, they would give them back
+        out = out.drop(columns=["expected", "p_value", "q_value"])
+    return out
 
 
 def _reason_source(concerns: pd.DataFrame, reason_column: str | None) -> str | None:

@@ -352,7 +352,13 @@ def _agencies(
             "Silent agencies: observed far below expected (FDR q < 0.05)",
             silent[silent["silent"]].round(4),
             "Expected = area total x the agency's share of all concerns; p = Poisson lower tail; "
-            "q = Benjamini-Hochberg over every area x agency cell.",
+            "q = Benjamini-Hochberg over every area x agency cell."
+            + (
+                ""
+                if policy is None
+                else " Expected counts and p-values are not shown under disclosure control "
+                "(they would reveal the exact counts)."
+            ),
         ),
         Section(
             "risk_moves",
