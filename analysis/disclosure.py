@@ -45,7 +45,7 @@ Displacement (:func:`displace_points`)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast
 
 import geopandas as gpd
@@ -399,7 +399,7 @@ class DisclosurePolicy:
     cell_key: bool = True
     key_range: int = 256
     max_noise: int = 2
-    cell_key_secret: str = DEFAULT_SECRET
+    cell_key_secret: str = field(default=DEFAULT_SECRET, repr=False)  # never printed or logged
 
     def __post_init__(self) -> None:
         if int(self.threshold) != self.threshold or self.threshold < 1:

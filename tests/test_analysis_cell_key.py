@@ -132,3 +132,14 @@ def test_perturbation_is_deterministic_and_bounded(values: list, keys: list) -> 
     assert np.array_equal(first, p.perturb(v.copy(), k.copy()))
     assert (np.abs(first - v) <= 2).all()
     assert ((first == 0) == (v == 0)).all()  # zero stays zero, non-zero stays non-zero
+
+
+def test_the_secret_is_not_in_the_policy_repr() -> None:
+    policy = DisclosurePolicy(cell_key_secret="do-not-print-me")
+    assert "do-not-print-me" not in repr(policy)
+    assert (
+        policy.keys(
+            pd.DataFrame({"record_id": ["R1"]}), pd.Series(["a"]), like=pd.Series([1], index=["a"])
+        )
+        is not None
+    )
