@@ -148,7 +148,8 @@ def _agency_table(
         out.loc["Total"] = out.sum(axis=0)
         return out.astype(int)
     kids = distinct_children_2d(frame, rows, cols, like=table)
-    return policy.table(table, totals="both", children=kids).display
+    keys = policy.keys(frame, rows, cols, like=table)
+    return policy.table(table, totals="both", children=kids, keys=keys).display
 
 
 def silent_agencies(
@@ -171,14 +172,17 @@ def silent_agencies(
     missing_by_area : Series, optional
         Missing episodes per area (same labels), shown beside.
     policy : DisclosurePolicy, optional
-        Board disclosure control: ``observed`` becomes display text (suppressed where small,
-        with secondary suppression over the area x agency table).
+        Board disclosure control: ``observed`` becomes display text (perturbed, suppressed where
+        small, with secondary suppression over the area x agency table), and ``expected``,
+        ``p_value`` and ``q_value`` are left out: they are computed from the true counts, and
+        the expected counts give the true area and agency totals back (issue #12).
 
     Returns
     -------
     pandas.DataFrame
         One row per (area, agency): ``observed, expected, p_value, q_value, silent`` (and
-        ``missing_episodes``), sorted by ``p_value``.
+        ``missing_episodes``), sorted by ``p_value``; with ``policy`` only ``observed, silent``
+        (and ``missing_episodes``).
 
     Examples
     --------
@@ -220,13 +224,17 @@ def silent_agencies(
         out["missing_episodes"] = out[column].map(missing_by_area).fillna(0).astype(int)
     if policy is not None:
         kids = distinct_children_2d(concerns, area, agency, like=table)
-        shown = policy.table(table, totals="both", children=kids).display
+        keys = policy.keys(concerns, area, agency, like=table)
+        shown = policy.table(table, totals="both", children=kids, keys=keys).display
         out["observed"] = [shown.loc[a, g] for a, g in zip(out[column], out["agency"], strict=True)]
         if "missing_episodes" in out.columns:
             counts = missing_by_area.reindex(table.index).fillna(0).astype(int)  # type: ignore[union-attr]
             miss = policy.table(counts.rename("missing"), totals=True).display
             out["missing_episodes"] = out[column].map(miss)
-    return out.sort_values(["p_value", column, "agency"]).reset_index(drop=True)
+    out = out.sort_values(["p_value", column, "agency"]).reset_index(drop=True)
+    if policy is not None:  # computed from the true counts, they would give them back
+        out = out.drop(columns=["expected", "p_value", "q_value"])
+    return out
 
 
 def _reason_source(concerns: pd.DataFrame, reason_column: str | None) -> str | None:
@@ -383,10 +391,8 @@ def risk_moves_summary(
         out["Total"] = out.sum(axis=1)
         out.loc["Total"] = out.sum(axis=0)
         return out.astype(int)
-    kids = distinct_children_2d(
-        moves,
-        pd.Series(moves["direction"].to_numpy(), index=moves.index),
-        pd.Series(reason, index=moves.index),
-        like=table,
-    )
-    return policy.table(table, totals="both", children=kids).display
+    direction = pd.Series(moves["direction"].to_numpy(), index=moves.index)
+    why = pd.Series(reason, index=moves.index)
+    kids = distinct_children_2d(moves, direction, why, like=table)
+    keys = policy.keys(moves, direction, why, like=table)
+    return policy.table(table, totals="both", children=kids, keys=keys).display

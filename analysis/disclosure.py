@@ -4,6 +4,12 @@ What this module does, and the defaults (all configurable through :class:`Disclo
 
 Small-count suppression (:func:`suppress_counts`)
     Counts ``1 .. threshold-1`` (default threshold 5, so 1-4) are *primary* suppressed.
+Cell key perturbation (``keys=`` of :func:`suppress_counts`, :mod:`analysis.cell_key`)
+    When the caller passes the cells' keys (sum of their records' keys), every count and total
+    is first perturbed by a fixed amount looked up in the p-table, so that the same records
+    always give the same value and the difference of two overlapping queries is noisy (see
+    ``docs/disclosure.md``). Small-count suppression then applies to the true *and* the
+    perturbed count: a cell is hidden when either is ``1 .. threshold-1``.
 Zeros
     Shown by default (``zeros="show"``): a structural zero says nothing about an individual child,
     and hiding zeros hides where nothing happened. ``zeros="suppress"`` treats 0 like a small
@@ -39,15 +45,17 @@ Displacement (:func:`displace_points`)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
 
+from analysis.cell_key import DEFAULT_SECRET, PTable, cell_keys, record_keys_of
 from analysis.disclosure_geo import count_children, displace_points, filter_min_children
+from analysis.disclosure_rows import suppress_related_counts, window_relations
+from analysis.disclosure_secondary import recoverable_cells, secondary_mask, table_relations
 from geo.errors import ParameterError
 
 __all__ = [
@@ -58,8 +66,12 @@ __all__ = [
     "displace_points",
     "filter_min_children",
     "recoverable_cells",
+    "secondary_mask",
+    "table_relations",
     "round_counts",
     "suppress_counts",
+    "suppress_related_counts",
+    "window_relations",
 ]
 
 Zeros = Literal["show", "suppress"]
@@ -74,7 +86,6 @@ LOCATION_COLUMNS = re.compile(
     r"postcode|uprn|address|place_name|location_flags|location_precision|location_error)$",
     re.IGNORECASE,
 )
-_TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,13 @@ class SuppressedTable:
         Counts below it (and above zero) were suppressed.
     totals : str
         Which totals the table carries.
+    perturbed : bool
+        Whether the shown counts are cell-key perturbed (not the true counts).
+    reasons : pandas.Series or pandas.DataFrame or None
+        Why each entry is hidden, for a reason column or caption: ``"1-4"`` (a small count,
+        ``"0-4"`` when zeros are suppressed too), ``"fewer than 5 children"``, ``"secondary
+        suppression"`` (hidden so that a small count cannot be worked out by subtraction);
+        empty text where shown.
     """
 
     values: Any
@@ -102,126 +120,13 @@ class SuppressedTable:
     secondary: Any
     threshold: int
     totals: str
+    perturbed: bool = False
+    reasons: Any = None
 
     @property
     def suppressed(self) -> Any:
         """Boolean mask of every suppressed entry."""
         return self.primary | self.secondary
-
-
-def _lines(n_r: int, n_c: int, totals: Totals) -> tuple[list[list[tuple[int, int]]], int, int]:
-    """Return each linear relation as [(i, j) of the total, then cells], and the extended shape."""
-    row_tot = totals in ("per_row", "both")
-    col_tot = totals in ("per_column", "both")
-    e_r, e_c = n_r + int(col_tot), n_c + int(row_tot)
-    lines: list[list[tuple[int, int]]] = []
-    if row_tot:
-        for i in range(e_r):
-            lines.append([(i, n_c)] + [(i, j) for j in range(n_c)])
-    if col_tot:
-        for j in range(e_c):
-            lines.append([(n_r, j)] + [(i, j) for i in range(n_r)])
-    return lines, e_r, e_c
-
-
-def recoverable_cells(
-    suppressed: np.ndarray, lines: list[list[tuple[int, int]]]
-) -> list[tuple[int, int]]:
-    """Suppressed entries whose value follows exactly from the published entries and totals.
-
-    Parameters
-    ----------
-    suppressed : numpy.ndarray of bool
-        Mask over the extended table (cells plus total row/column).
-    lines : list of list of (row, column)
-        Each relation: the first entry is the total, the others the cells that sum to it.
-
-    Returns
-    -------
-    list of (row, column)
-        Entries that can be solved by linear algebra on the published values.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> mask = np.array([[True, False, False]])
-    >>> recoverable_cells(mask, [[(0, 2), (0, 0), (0, 1)]])  # x0 + x1 = total, x1 shown
-    [(0, 0)]
-    >>> recoverable_cells(np.array([[True, True, False]]), [[(0, 2), (0, 0), (0, 1)]])
-    []
-    """
-    unknown = [tuple(int(v) for v in ij) for ij in np.argwhere(suppressed)]
-    if not unknown or not lines:
-        return []
-    position = {ij: k for k, ij in enumerate(unknown)}
-    rows = []
-    for line in lines:
-        coeffs = np.zeros(len(unknown))
-        for n, ij in enumerate(line):
-            if ij in position:
-                coeffs[position[ij]] = -1.0 if n == 0 else 1.0
-        if coeffs.any():
-            rows.append(coeffs)
-    if not rows:
-        return []
-    basis = null_space(np.vstack(rows))
-    if basis.shape[1] == 0:
-        return [(int(i), int(j)) for i, j in unknown]
-    free = np.abs(basis).max(axis=1) > _TOL
-    return [(int(unknown[k][0]), int(unknown[k][1])) for k in np.flatnonzero(~free)]
-
-
-def _pick_partner(
-    values: np.ndarray,
-    suppressed: np.ndarray,
-    line: list[tuple[int, int]],
-    n_r: int,
-    n_c: int,
-) -> tuple[int, int] | None:
-    candidates = [ij for ij in line if not suppressed[ij]]
-    if not candidates:
-        return None
-
-    def key(ij: tuple[int, int]) -> tuple[bool, bool, int, tuple[int, int]]:
-        is_total = ij[0] >= n_r or ij[1] >= n_c
-        return (values[ij] == 0, is_total, int(values[ij]), ij)
-
-    return min(candidates, key=key)
-
-
-def _secondary(
-    values: np.ndarray, primary: np.ndarray, lines: list[list[tuple[int, int]]], n_r: int, n_c: int
-) -> np.ndarray:
-    suppressed = primary.copy()
-    while True:
-        changed = True
-        while changed:  # cheap per-line rule to a fixed point
-            changed = False
-            for line in lines:
-                if sum(bool(suppressed[ij]) for ij in line) == 1:
-                    pick = _pick_partner(values, suppressed, line, n_r, n_c)
-                    if pick is not None:
-                        suppressed[pick] = True
-                        changed = True
-        exposed = recoverable_cells(suppressed, lines)
-        if not exposed:
-            return suppressed & ~primary
-        target = exposed[0]
-        pick = None
-        for line in lines:
-            if target in line:
-                pick = _pick_partner(values, suppressed, line, n_r, n_c)
-                if pick is not None:
-                    break
-        if pick is None:  # every entry of its lines is hidden: hide the smallest anywhere
-            rest = np.argwhere(~suppressed)
-            if len(rest) == 0:
-                return suppressed & ~primary
-            pick = min(
-                ((int(i), int(j)) for i, j in rest),
-                key=lambda ij: (values[ij] == 0, int(values[ij]), ij),
-            )
-        suppressed[pick] = True
 
 
 def _as_frame(data: pd.Series | pd.DataFrame, name: str) -> pd.DataFrame:
@@ -247,6 +152,8 @@ def suppress_counts(
     min_children: int | None = None,
     primary_marker: str = "c",
     secondary_marker: str = "c",
+    keys: pd.Series | pd.DataFrame | None = None,
+    ptable: PTable | None = None,
 ) -> SuppressedTable:
     """Suppress small counts, with secondary suppression so totals cannot reveal them.
 
@@ -272,6 +179,12 @@ def suppress_counts(
         Required with ``children``.
     primary_marker, secondary_marker : str, default "c"
         Display text of suppressed cells (see the module notes before making them differ).
+    keys : Series or DataFrame, optional
+        Cell keys (:func:`analysis.cell_key.cell_keys`, same shape as ``data``): counts and
+        totals are cell-key perturbed with ``ptable`` before suppression. A total's key is the
+        sum of its cells' keys modulo the key range.
+    ptable : PTable, optional
+        The p-table (default :class:`~analysis.cell_key.PTable()`); only used with ``keys``.
 
     Returns
     -------
@@ -291,6 +204,9 @@ def suppress_counts(
     ['c', 'c', '12', '0', '25']
     >>> t.values.tolist()
     [<NA>, <NA>, 12, 0, 25]
+    >>> keys = pd.Series([0, 0, 0, 0], index=list("abcd"))  # see analysis.cell_key.PTable
+    >>> suppress_counts(pd.Series([3, 10, 12, 0], index=list("abcd")), keys=keys).display.tolist()
+    ['c', 'c', '14', '0', '26']
     """
     if isinstance(totals, bool):
         totals = "both" if totals else "none"
@@ -310,7 +226,7 @@ def suppress_counts(
         raise ParameterError("counts must be non-negative integers with no missing values")
     counts = raw.astype(np.int64)
     n_r, n_c = counts.shape
-    lines, e_r, e_c = _lines(n_r, n_c, totals)
+    lines, e_r, e_c = table_relations(n_r, n_c, totals)
     extended = np.zeros((e_r, e_c), dtype=np.int64)
     extended[:n_r, :n_c] = counts
     if e_c > n_c:
@@ -318,8 +234,23 @@ def suppress_counts(
     if e_r > n_r:
         extended[n_r, :] = extended[:n_r, :].sum(axis=0)
     primary = (extended >= 1) & (extended < threshold)
+    perturbed = keys is not None
+    if keys is not None:
+        table = ptable or PTable()
+        key_cells = _as_frame(keys, "count").to_numpy(dtype=float, na_value=0.0).astype(np.int64)
+        if key_cells.shape != counts.shape:
+            raise ParameterError(f"keys has shape {key_cells.shape}, counts {counts.shape}")
+        key_ext = np.zeros((e_r, e_c), dtype=np.int64)
+        key_ext[:n_r, :n_c] = key_cells
+        if e_c > n_c:
+            key_ext[:n_r, n_c] = key_cells.sum(axis=1)
+        if e_r > n_r:
+            key_ext[n_r, :] = key_ext[:n_r, :].sum(axis=0)
+        extended = table.perturb(extended, key_ext % table.key_range)
+        primary |= (extended >= 1) & (extended < threshold)
     if zeros == "suppress":
         primary |= extended == 0
+    small = primary.copy()
     if children is not None:
         if min_children is None:
             raise ParameterError("min_children is required with children")
@@ -329,13 +260,24 @@ def suppress_counts(
         primary[:n_r, :n_c] |= (counts > 0) & (kids < min_children)
     second = np.zeros_like(primary)
     if secondary and lines:
-        second = _secondary(extended, primary, lines, n_r, n_c)
+        second = secondary_mask(extended, primary, lines, n_r, n_c)
     hidden = primary | second
 
     index = frame.index if e_r == n_r else frame.index.append(pd.Index([TOTAL_LABEL]))
     columns = frame.columns if e_c == n_c else frame.columns.append(pd.Index([TOTAL_LABEL]))
     values = pd.DataFrame(extended, index=index, columns=columns).astype("Int64").mask(hidden)
     text = np.where(primary, primary_marker, np.where(second, secondary_marker, ""))
+    low = 0 if zeros == "suppress" else 1
+    why = np.where(
+        small,
+        f"{low}-{threshold - 1}" if threshold - 1 > low else str(low),
+        np.where(
+            primary,
+            f"fewer than {min_children} children",
+            np.where(second, "secondary suppression", ""),
+        ),
+    )
+    reasons = pd.DataFrame(why, index=index, columns=columns, dtype=object)
     shown = np.where(hidden, text, extended.astype(str))
     display = pd.DataFrame(shown, index=index, columns=columns, dtype=object)
     prim = pd.DataFrame(primary, index=index, columns=columns)
@@ -349,8 +291,12 @@ def suppress_counts(
             _column(sec, name),
             int(threshold),
             str(totals),
+            perturbed,
+            _column(reasons, name),
         )
-    return SuppressedTable(values, display, prim, sec, int(threshold), str(totals))
+    return SuppressedTable(
+        values, display, prim, sec, int(threshold), str(totals), perturbed, reasons
+    )
 
 
 T = TypeVar("T", pd.Series, pd.DataFrame, SuppressedTable)
@@ -390,7 +336,14 @@ def round_counts(data: T, *, base: int = 5) -> T:
         shown = ~data.suppressed
         display = display.where(~shown, values.astype(str))
         table: Any = SuppressedTable(
-            values, display, data.primary, data.secondary, data.threshold, data.totals
+            values,
+            display,
+            data.primary,
+            data.secondary,
+            data.threshold,
+            data.totals,
+            data.perturbed,
+            data.reasons,
         )
         return cast(T, table)
     return cast(T, _round(data, base))
@@ -416,6 +369,16 @@ class DisclosurePolicy:
         Donut displacement (min, max metres) for points on partner maps; ``None`` = no points.
     primary_marker, secondary_marker : str, default "c"
         Display text of suppressed cells.
+    cell_key : bool, default True
+        Perturb counts by the cell key method wherever the caller gives cell keys
+        (:meth:`keys`); see ``docs/disclosure.md``.
+    key_range : int, default 256
+        Record and cell keys are ``0 .. key_range-1``.
+    max_noise : int, default 2
+        The p-table's noise lies in ``-max_noise .. max_noise`` (must be below ``threshold``, so
+        a count at or above the threshold never shows as zero).
+    cell_key_secret : str
+        Secret of the record keys (set your own in ``csmap.yaml``; the default is public).
 
     Examples
     --------
@@ -433,6 +396,10 @@ class DisclosurePolicy:
     displacement_m: tuple[float, float] | None = None
     primary_marker: str = "c"
     secondary_marker: str = "c"
+    cell_key: bool = True
+    key_range: int = 256
+    max_noise: int = 2
+    cell_key_secret: str = field(default=DEFAULT_SECRET, repr=False)  # never printed or logged
 
     def __post_init__(self) -> None:
         if int(self.threshold) != self.threshold or self.threshold < 1:
@@ -441,6 +408,10 @@ class DisclosurePolicy:
             raise ParameterError(f"zeros must be 'show' or 'suppress', not {self.zeros!r}")
         if self.rounding_base is not None and self.rounding_base < 1:
             raise ParameterError(f"rounding_base must be positive, not {self.rounding_base!r}")
+        if not 0 <= self.max_noise < self.threshold:
+            raise ParameterError(
+                f"max_noise must be 0 .. threshold-1 ({self.threshold - 1}), not {self.max_noise!r}"
+            )
         if self.min_children < 1:
             raise ParameterError(f"min_children must be at least 1, not {self.min_children!r}")
         if self.displacement_m is not None:
@@ -450,14 +421,46 @@ class DisclosurePolicy:
                     f"displacement_m must be 0 <= min <= max, max > 0: {low, high}"
                 )
 
+    @property
+    def ptable(self) -> PTable:
+        """The p-table of this policy."""
+        return PTable(key_range=self.key_range, max_noise=self.max_noise)
+
+    def keys(
+        self,
+        records: pd.DataFrame,
+        rows: pd.Series,
+        columns: pd.Series | None = None,
+        *,
+        like: pd.Series | pd.DataFrame,
+    ) -> pd.Series | pd.DataFrame | None:
+        """Cell keys of the count table ``like`` built from ``records`` (``None``: no perturbation).
+
+        ``rows`` (and ``columns``) give each record's cell label, aligned with ``records``.
+
+        Examples
+        --------
+        >>> r = pd.DataFrame({"record_id": ["R1", "R2", "R3"], "ward": ["a", "a", "b"]})
+        >>> counts = r["ward"].value_counts()
+        >>> DisclosurePolicy().keys(r, r["ward"], like=counts).index.tolist()
+        ['a', 'b']
+        >>> DisclosurePolicy(cell_key=False).keys(r, r["ward"], like=counts) is None
+        True
+        """
+        if not self.cell_key:
+            return None
+        rkeys = record_keys_of(records, secret=self.cell_key_secret, key_range=self.key_range)
+        return cell_keys(rkeys, rows, columns, like=like, key_range=self.key_range)
+
     def table(
         self,
         data: pd.Series | pd.DataFrame,
         *,
         totals: Totals | bool = "both",
         children: pd.Series | pd.DataFrame | None = None,
+        keys: pd.Series | pd.DataFrame | None = None,
     ) -> SuppressedTable:
-        """Suppress (and round, if configured) a count table under this policy."""
+        """Perturb (given cell ``keys``), suppress and round a count table under this policy."""
         out = suppress_counts(
             data,
             threshold=self.threshold,
@@ -468,6 +471,8 @@ class DisclosurePolicy:
             min_children=self.min_children if children is not None else None,
             primary_marker=self.primary_marker,
             secondary_marker=self.secondary_marker,
+            keys=keys if self.cell_key else None,
+            ptable=self.ptable,
         )
         return round_counts(out, base=self.rounding_base) if self.rounding_base else out
 

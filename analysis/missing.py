@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis.disclosure import DisclosurePolicy
 from analysis.hotspots import run as run_hotspots
-from analysis.tables import controlled, distinct_children, distinct_children_2d
+from analysis.tables import cell_keys_for, controlled, distinct_children, distinct_children_2d
 from geo.errors import ParameterError
 from geo.store import points
 
@@ -232,7 +232,8 @@ def duration_table(episodes: pd.DataFrame, *, policy: DisclosurePolicy | None = 
         return out
     rows = pd.Series(band, index=episodes.index).astype(object)
     kids = distinct_children_2d(episodes, rows, kind, like=table)
-    return policy.table(table, totals="both", children=kids).display
+    keys = policy.keys(episodes, rows, kind, like=table)
+    return policy.table(table, totals="both", children=kids, keys=keys).display
 
 
 def found_distance(episodes: pd.DataFrame, placements: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -293,8 +294,10 @@ def found_distance_table(
     counts = labels.value_counts().reindex(list(DISTANCE_BANDS)).fillna(0).astype(int)
     table = counts.rename("episodes").to_frame()
     table.index.name = "distance"
-    kids = distinct_children(episodes, pd.Series(labels, index=km.index))
-    return controlled(table, count="episodes", policy=policy, children=kids)
+    where = pd.Series(labels, index=km.index)
+    kids = distinct_children(episodes, where)
+    keys = cell_keys_for(policy, episodes, where, like=table)
+    return controlled(table, count="episodes", policy=policy, children=kids, keys=keys)
 
 
 def _rhi_frame(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -330,12 +333,14 @@ def _rhi_table(
     table = table.reindex(columns=list(_RHI_COUNTS))
     parts = []
     for column in _RHI_COUNTS:
-        kids = None
+        kids = keys = None
         if records is not None:  # distinct children among the episodes counted in the column
             mask = flags[column].to_numpy(dtype=bool)
-            kids = distinct_children(records.loc[flags.index[mask]], groups[flags.index[mask]])
-        part = controlled(table[[column]], count=column, policy=policy, children=kids)
-        parts.append(part[[column, f"{column}_display"]])
+            counted = records.loc[flags.index[mask]]
+            kids = distinct_children(counted, groups[flags.index[mask]])
+            keys = cell_keys_for(policy, counted, groups[flags.index[mask]], like=table)
+        part = controlled(table[[column]], count=column, policy=policy, children=kids, keys=keys)
+        parts.append(part[[c for c in part.columns if str(c).startswith(column)]])
     out = pd.concat(parts, axis=1)
     ended = out["ended"].astype("Float64")
     for column in ("offered", "accepted", "within_72h"):

@@ -39,7 +39,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure import DisclosurePolicy
-from analysis.tables import controlled, distinct_children, distinct_children_2d, quarter_label
+from analysis.tables import (
+    cell_keys_for,
+    controlled,
+    distinct_children,
+    distinct_children_2d,
+    quarter_label,
+)
 from geo.boundaries import StudyArea
 from geo.dfe import la_regions, national_distance_share
 from geo.errors import ParameterError
@@ -160,6 +166,9 @@ def counts_by_area(
         policy=policy,
         rates=[("rate_per_10k", "children_0_15", 10_000.0)],
         children=distinct_children(placements, column) if code in placements.columns else None,
+        keys=cell_keys_for(policy, placements, column, like=table)
+        if code in placements.columns
+        else None,
     )
     out.loc["Total", "name"] = "Total (inside the area)"
     return out
@@ -180,7 +189,8 @@ def _grouped(
     table = counts.astype(int).rename("placements").to_frame()
     table.index.name = name
     kids = None if records is None else distinct_children(records, labels)
-    return controlled(table, count="placements", policy=policy, children=kids)
+    keys = None if records is None else cell_keys_for(policy, records, labels, like=table)
+    return controlled(table, count="placements", policy=policy, children=kids, keys=keys)
 
 
 def by_placing_authority(
@@ -217,7 +227,8 @@ def by_placing_authority(
     codes = placements["placing_authority"].astype("string")
     grouped = codes.where(codes.isin(list(head.index)) | codes.isna(), "Other LAs")
     kids = distinct_children(placements, grouped.astype(object))
-    return controlled(table, count="placements", policy=policy, children=kids)
+    keys = cell_keys_for(policy, placements, grouped.astype(object), like=table)
+    return controlled(table, count="placements", policy=policy, children=kids, keys=keys)
 
 
 def by_region(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> pd.DataFrame:
@@ -263,7 +274,8 @@ def by_type(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = None)
         out.loc["Total"] = out.sum(axis=0)
         return out
     kids = distinct_children_2d(placements, pt, pv, like=table)
-    return policy.table(table, totals="both", children=kids).display
+    keys = policy.keys(placements, pt, pv, like=table)
+    return policy.table(table, totals="both", children=kids, keys=keys).display
 
 
 def by_quarter(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> pd.DataFrame:
@@ -285,7 +297,8 @@ def by_quarter(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = No
         table = counts.rename("placements").to_frame()
     table.index.name = "quarter"
     kids = distinct_children(placements.loc[start.index], quarter_label(start))
-    return controlled(table, count="placements", policy=policy, children=kids)
+    keys = cell_keys_for(policy, placements.loc[start.index], quarter_label(start), like=table)
+    return controlled(table, count="placements", policy=policy, children=kids, keys=keys)
 
 
 def _home_postcodes(placements: pd.DataFrame) -> pd.Series:
@@ -396,7 +409,8 @@ def distance_summary(
     )
     labels = np.where(is_over, groups[0], np.where(known.to_numpy(), groups[1], groups[2]))
     kids = distinct_children(placements, pd.Series(labels, index=placements.index))
-    out = controlled(table, count="placements", policy=policy, children=kids)
+    keys = cell_keys_for(policy, placements, pd.Series(labels, index=placements.index), like=table)
+    out = controlled(table, count="placements", policy=policy, children=kids, keys=keys)
     shown = out["placements"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     n_known = shown[0] + shown[1]
     share = np.full(len(out), np.nan)
@@ -483,4 +497,5 @@ def hotspot_relation(
         [inside, near, located], ["within hotspot", label, "further"], default="no location"
     )
     kids = distinct_children(placements, pd.Series(where, index=placements.index))
-    return controlled(table, count="placements", policy=policy, children=kids)
+    keys = cell_keys_for(policy, placements, pd.Series(where, index=placements.index), like=table)
+    return controlled(table, count="placements", policy=policy, children=kids, keys=keys)

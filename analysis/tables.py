@@ -24,6 +24,8 @@ from analysis.disclosure import TOTAL_LABEL, DisclosurePolicy
 
 __all__ = [
     "TOTAL_LABEL",
+    "cell_keys_for",
+    "coarsened",
     "controlled",
     "distinct_children",
     "distinct_children_2d",
@@ -56,6 +58,35 @@ def distinct_children(
     counts = refs[known].groupby(labels[known].astype(str)).nunique()
     all_labels = pd.Index(labels.dropna().astype(str).unique())
     return counts.reindex(all_labels.union(counts.index), fill_value=0).astype("int64")
+
+
+def cell_keys_for(
+    policy: DisclosurePolicy | None,
+    records: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    like: pd.Series | pd.DataFrame,
+) -> pd.Series | None:
+    """Cell keys per cell label of a one-column table for :func:`controlled` (``keys=``).
+
+    ``None`` without a policy (analyst) or with the cell key method switched off.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"record_id": ["R1", "R2"], "ward": ["a", "b"]})
+    >>> t = pd.DataFrame({"n": [1, 1]}, index=["a", "b"])
+    >>> cell_keys_for(DisclosurePolicy(), r, r["ward"], like=t).index.tolist()
+    ['a', 'b']
+    >>> cell_keys_for(None, r, r["ward"], like=t) is None
+    True
+    """
+    if policy is None:
+        return None
+    index = like.index
+    keys = policy.keys(records, labels.astype(object), like=pd.Series(0, index=index))
+    if not isinstance(keys, pd.Series):
+        return None
+    return keys.set_axis(index.astype(str))
 
 
 def quarter_label(dates: pd.Series) -> pd.Series:
@@ -104,6 +135,7 @@ def controlled(
     rates: Sequence[tuple[str, str, float]] = (),
     total: bool = True,
     children: pd.Series | None = None,
+    keys: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Add a total row, suppress ``count`` under ``policy`` and recompute rates from shown counts.
 
@@ -123,12 +155,16 @@ def controlled(
     children : pandas.Series, optional
         Distinct children per cell, indexed by the cell labels (missing labels count 0): cells
         with fewer than ``policy.min_children`` are suppressed too (:func:`distinct_children`).
+    keys : pandas.Series, optional
+        Cell keys per cell label (:meth:`DisclosurePolicy.keys`): counts are cell-key perturbed.
 
     Returns
     -------
     pandas.DataFrame
         Same index (plus ``"Total"``); ``count`` is nullable ``Int64`` (``<NA>`` = suppressed);
-        a ``<count>_display`` column carries the text shown (``"c"`` where suppressed).
+        a ``<count>_display`` column carries the text shown (``"c"`` where suppressed) and,
+        under a policy, ``<count>_why`` says why (``"1-4"``, ``"fewer than 5 children"``,
+        ``"secondary suppression"``; empty where shown).
 
     Examples
     --------
@@ -136,6 +172,8 @@ def controlled(
     >>> out = controlled(t, count="n", policy=DisclosurePolicy(), rates=[("rate", "pop", 1e4)])
     >>> out["n_display"].tolist()
     ['c', 'c', '12', '25']
+    >>> out["n_why"].tolist()
+    ['1-4', 'secondary suppression', '', '']
     >>> out["rate"].round(1).tolist()
     [nan, nan, 40.0, 41.7]
     >>> t2 = t.assign(n=[6, 10, 12])
@@ -164,15 +202,61 @@ def controlled(
         if children is not None:
             per_cell = children.reindex(table.index.astype(str)).fillna(0).to_numpy()
             kids = pd.Series(per_cell, index=counts.index)
-        suppressed = policy.table(counts.rename(count), totals=total, children=kids)
+        cell_keys = None
+        if keys is not None:
+            per_key = keys.reindex(table.index.astype(str)).fillna(0).to_numpy()
+            cell_keys = pd.Series(per_key, index=counts.index).astype("int64")
+        suppressed = policy.table(counts.rename(count), totals=total, children=kids, keys=cell_keys)
         values = pd.Series(suppressed.values.to_numpy(), index=out.index).astype("Int64")
         display = pd.Series(suppressed.display.to_numpy(), index=out.index).astype(str)
+        why = pd.Series(suppressed.reasons.to_numpy(), index=out.index).astype(str)
     out[count] = values
     out[f"{count}_display"] = display
+    if policy is not None:
+        out[f"{count}_why"] = why
     for name, denominator, multiplier in rates:
         den = pd.to_numeric(out[denominator], errors="coerce").astype(float)
         num = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(den.to_numpy() > 0, num / den.to_numpy() * multiplier, np.nan)
         out[name] = rate
+    return out
+
+
+def coarsened(
+    table: pd.DataFrame,
+    *,
+    count: str,
+    label: str,
+    children: int | None = None,
+    min_children: int | None = None,
+) -> pd.DataFrame | None:
+    """The area-wide row of a controlled table whose every non-zero cell is hidden, else None.
+
+    When each cell (a ward, say) is suppressed, the table says nothing; its total, labelled
+    ``label`` (e.g. "All wards"), may still be shown: the table is aggregated to that level.
+    ``None`` too when the total is hidden (then the table with its markers is all there is), or
+    when ``children`` (distinct children behind the total) is below ``min_children``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [3, 2, 4]}, index=pd.Index(list("abc"), name="ward"))
+    >>> out = coarsened(controlled(t, count="n", policy=DisclosurePolicy()), count="n",
+    ...                 label="All wards")
+    >>> out[["n_display", "n_why"]].reset_index().values.tolist()
+    [['All wards', '9', '']]
+    """
+    if f"{count}_display" not in table.columns or TOTAL_LABEL not in table.index:
+        return None
+    cells = table.drop(index=TOTAL_LABEL)
+    shown = cells[f"{count}_display"].astype(str)
+    positive = shown.str.fullmatch(r"\d+") & (shown != "0")
+    if not len(cells) or bool(positive.any()) or bool((shown == "0").all()):
+        return None
+    if not str(table.at[TOTAL_LABEL, f"{count}_display"]).isdigit():
+        return None  # the total is hidden too: nothing to show at the coarser level
+    if children is not None and min_children is not None and children < min_children:
+        return None
+    out = table.loc[[TOTAL_LABEL]].copy()
+    out.index = pd.Index([label], name=table.index.name)
     return out

@@ -62,27 +62,24 @@ def _number(text: Any) -> Any:
 def controlled_assessment(a: Assessment, *, policy: DisclosurePolicy) -> Assessment:
     """``a`` with every count suppressed under ``policy`` (suppressed: the marker text).
 
-    Concern counts by category and by year are suppressed with their total (secondary
-    suppression); the local rate and the rate ratio are blanked (NaN) whenever the total is
-    hidden, since rate x circle area gives the count back. Missing-episode counts, the location
-    precision mix and the hotspot table's count columns are suppressed too. A caveat says so.
+    Concern counts by category, by year and by location precision are each suppressed with
+    their total, the concerns count (secondary suppression); the local rate and the rate
+    ratio are blanked (NaN) whenever the total is hidden, since rate x circle area gives the
+    count back. Missing-episode counts and the
+    hotspot table's count columns are suppressed too. A caveat says so.
     Venue counts (public places) are not changed.
     """
     marker = policy.primary_marker
     by_category, hidden_c = _suppressed(a.concerns_by_category, a.concerns_total, policy)
     by_year, hidden_y = _suppressed(a.concerns_by_year, a.concerns_total, policy)
-    hidden = hidden_c or hidden_y
+    # the precision mix adds up to the total too: suppressed with it (issue #12)
+    precision, hidden_p = _suppressed(a.precision_mix, a.concerns_total, policy)
+    hidden = hidden_c or hidden_y or hidden_p
     singles = pd.Series(
         [a.missing_found, a.missing_last_seen, a.missing_either, a.borough_concerns],
         dtype="int64",
     )
     single = policy.table(singles, totals="none").display.tolist()
-    mix = pd.Series({str(k): int(v) for k, v in a.precision_mix.items()}, dtype="int64")
-    precision = (
-        {k: _number(v) for k, v in policy.table(mix, totals="none").display.items()}
-        if len(mix)
-        else {}
-    )
     hotspots = (
         apply_export_policy(
             a.hotspots, role="practitioner", kind="location_assessment", disclosure=policy

@@ -46,7 +46,12 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
-from analysis.disclosure import LOCATION_COLUMNS, DisclosurePolicy
+from analysis.disclosure import (
+    LOCATION_COLUMNS,
+    DisclosurePolicy,
+    suppress_related_counts,
+    window_relations,
+)
 from geo.errors import CsmapError
 
 __all__ = [
@@ -279,6 +284,9 @@ def _strip(frame: pd.DataFrame, rules: ExportRules) -> pd.DataFrame:
 def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     """Suppress every count column; ``change_<w>`` is hidden when ``n_<w>`` or ``prev_<w>`` is.
 
+    Window counts are suppressed together (:func:`analysis.disclosure.suppress_related_counts`):
+    where ``n_3m`` is hidden, ``prev_3m`` or ``n_6m`` is too, as ``n_6m = n_3m + prev_3m``.
+
     ``cat_*`` columns (a breakdown of the row's events) are suppressed together, with secondary
     suppression against their per-row total, so one hidden category cannot be recovered by
     subtracting the shown ones from the row's count.
@@ -288,15 +296,21 @@ def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd
     columns = [c for c in out.columns if is_count_column(c)]
     changes = [c for c in columns if str(c).startswith("change_")]
     cats = [c for c in columns if str(c).startswith("cat_")]
+    plain = {}
     for column in columns:
         if column in changes or column in cats:
             continue
         counts = pd.to_numeric(out[column], errors="coerce").fillna(0)
         if (counts < 0).any() or (counts != counts.round()).any():
             continue  # not a count
-        table = policy.table(counts.astype("int64"), totals="none")
-        out[column] = table.display.to_numpy()
-        hidden[str(column)] = pd.Series(table.suppressed.to_numpy(), index=out.index)
+        plain[column] = counts.astype("int64")
+    if plain:  # together: n_6m = n_3m + prev_3m must not give a hidden n_3m back (issue #12)
+        block = pd.DataFrame(plain, index=out.index)
+        relations = window_relations(list(block.columns))
+        shown, masks = suppress_related_counts(block, policy=policy, relations=relations)
+        for column in block.columns:
+            out[column] = shown[column].to_numpy()
+            hidden[str(column)] = masks[column]
     if cats:
         block = out[cats].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64")
         table = policy.table(block, totals="per_row")

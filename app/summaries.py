@@ -2,21 +2,25 @@
 
 Every function takes already-filtered records and returns a small DataFrame ready to display.
 For disclosure roles (board, partner) the Overview builds its count tables with
-:func:`controlled_kind_counts`, :func:`controlled_monthly` and :func:`controlled_top_wards`, which
-go through the role's :class:`~analysis.disclosure.DisclosurePolicy` (small counts and cells with
-fewer than ``min_children`` distinct ``child_ref`` suppressed; shares blanked where their count
-is); the ingest log and quarantine reasons are for record-level roles only (the page decides).
+:func:`controlled_kind_counts`, :func:`controlled_monthly`, :func:`controlled_top_wards`,
+:func:`controlled_missing_shares` and :func:`controlled_precision_mix`, which go through the
+role's :class:`~analysis.disclosure.DisclosurePolicy`: counts cell-key perturbed (the same records
+always give the same value; ``docs/disclosure.md``), small counts and cells with fewer than
+``min_children`` distinct ``child_ref`` suppressed, breakdowns suppressed together with the kind
+total they add up to, shares computed from shown counts. The ingest log and quarantine reasons
+are for record-level roles only (the page decides).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.disclosure import DisclosurePolicy
+from analysis.disclosure import TOTAL_LABEL, DisclosurePolicy
 from app.filters import KIND_LABELS
 from geo.vocab import PRECISIONS
 
@@ -93,13 +97,7 @@ def missing_shares(records: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         for name in QUALITY_FIELDS.get(kind, ()):
             if name not in frame.columns:
                 continue
-            values = frame[name]
-            missing = values.isna()
-            if name == "risk_level":
-                missing |= values.astype("string").str.lower().eq("not assessed").fillna(False)
-            if name.endswith("location_precision"):
-                missing |= values.astype("string").eq("none").fillna(False)
-            n_missing = int(missing.sum())
+            n_missing = int(_missing(frame, name).sum())
             rows.append(
                 {
                     "kind": KIND_LABELS.get(kind, kind),
@@ -110,6 +108,17 @@ def missing_shares(records: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=["kind", "field", "rows", "missing", "share"])
+
+
+def _missing(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Rows with no value in ``name`` (``not assessed`` risk and precision ``none`` count)."""
+    values = frame[name]
+    missing = values.isna()
+    if name == "risk_level":
+        missing |= values.astype("string").str.lower().eq("not assessed").fillna(False)
+    if name.endswith("location_precision"):
+        missing |= values.astype("string").eq("none").fillna(False)
+    return missing.astype(bool)
 
 
 def precision_mix(records: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -183,16 +192,24 @@ def controlled_kind_counts(
 ) -> dict[str, str]:
     """Records per kind as display text under ``policy`` (min distinct children per kind).
 
+    Counts are cell-key perturbed: the key of a kind is the key of all its records, so every
+    table whose total covers the same records shows the same total.
+
     Examples
     --------
     >>> r = {"concerns": pd.DataFrame({"child_ref": list("ABCDEFG")}),
     ...      "placements": pd.DataFrame({"child_ref": list("AB")})}
-    >>> controlled_kind_counts(r, policy=DisclosurePolicy())
+    >>> controlled_kind_counts(r, policy=DisclosurePolicy(cell_key=False))
     {'concerns': '7', 'placements': 'c'}
     """
+    shown = _kind_table(records, policy)
+    return {} if shown is None else {k: str(v) for k, v in shown.display.items()}
+
+
+def _kind_table(records: Mapping[str, pd.DataFrame], policy: DisclosurePolicy) -> Any:
     kinds = list(records)
     if not kinds:
-        return {}
+        return None
     counts = pd.Series([len(records[k]) for k in kinds], index=kinds, dtype="int64")
     # where a kind has no child_ref column, only the small-count threshold applies
     kids = pd.Series(
@@ -204,8 +221,19 @@ def controlled_kind_counts(
         ],
         index=kinds,
     )
-    shown = policy.table(counts, totals="none", children=kids)
-    return {k: str(v) for k, v in shown.display.items()}
+    return policy.table(counts, totals="none", children=kids, keys=_kind_keys(records, policy))
+
+
+def _kind_keys(records: Mapping[str, pd.DataFrame], policy: DisclosurePolicy) -> pd.Series | None:
+    """Cell key of each kind's whole set of records (the key of every table's grand total)."""
+    parts: list[pd.Series] = []
+    for kind, frame in records.items():
+        label = pd.Series(kind, index=frame.index, dtype=object)
+        keys = policy.keys(frame, label, like=pd.Series([0], index=[kind]))
+        if not isinstance(keys, pd.Series):
+            return None
+        parts.append(keys)
+    return pd.concat(parts) if parts else None
 
 
 def controlled_monthly(concerns: pd.DataFrame, *, policy: DisclosurePolicy) -> pd.DataFrame:
@@ -240,7 +268,8 @@ def controlled_monthly(concerns: pd.DataFrame, *, policy: DisclosurePolicy) -> p
         if "child_ref" in concerns.columns
         else None  # no child references: only the small-count threshold applies
     )
-    table = policy.table(wide, totals="both", children=kids)
+    keys = policy.keys(concerns, month, category, like=wide)
+    table = policy.table(wide, totals="both", children=kids, keys=keys)
     values = table.values.loc[wide.index, wide.columns]
     display = table.display.loc[wide.index, wide.columns]
     out = long.copy()
@@ -257,15 +286,18 @@ def controlled_top_wards(
     """:func:`top_wards` with counts suppressed under ``policy`` and shares blanked with them.
 
     Counts and distinct children are taken over all wards (with the total, so secondary
-    suppression protects the shown ones) before the top ``n`` are kept.
+    suppression protects the shown ones) before the top ``n`` are kept. Counts are cell-key
+    perturbed (:mod:`analysis.cell_key`), so filters that differ by a few records give ward
+    counts whose differences are noisy; wards are ranked, and shares computed, from the shown
+    counts.
 
     Examples
     --------
     >>> f = pd.DataFrame({"ward_nm": ["A"] * 6 + ["B"] * 2, "child_ref": list("ABCDEFGH")})
     >>> controlled_top_wards(f, policy=DisclosurePolicy()).values.tolist()
-    [['A', 'c', nan], ['B', 'c', nan]]
+    [['A', 'c', nan, 'secondary suppression'], ['B', 'c', nan, '1-4']]
     """
-    columns = ["ward", "concerns", "share"]
+    columns = ["ward", "concerns", "share", "hidden_because"]
     if concerns is None or concerns.empty or "ward_nm" not in concerns.columns:
         return pd.DataFrame(columns=columns)
     wards = concerns["ward_nm"].dropna()
@@ -275,44 +307,150 @@ def controlled_top_wards(
         if "child_ref" in concerns.columns
         else None  # no child references: only the small-count threshold applies
     )
-    table = policy.table(counts.astype("int64"), totals=True, children=kids)
-    top = counts.head(n).index
+    keys = policy.keys(concerns.loc[wards.index], wards, like=counts)
+    table = policy.table(counts.astype("int64"), totals=True, children=kids, keys=keys)
+    # the share's denominator is the page's (perturbed) concerns total, its numerator the shown
+    # count: a share of true counts would give the true counts back
+    whole = controlled_kind_counts({"concerns": concerns}, policy=policy)["concerns"]
+    denominator = float(whole) if whole.isdigit() and int(whole) > 0 else np.nan
+    # ranked by the shown counts (hidden ones last, by name): an order of the true counts
+    # would tell which of two shown values is really the larger
+    ranked = pd.DataFrame(
+        {"v": table.values.loc[counts.index].astype("Float64"), "w": counts.index}
+    )
+    ranked = ranked.sort_values(["v", "w"], ascending=[False, True], na_position="last")
+    top = pd.Index(ranked["w"].head(n))
     values = table.values.loc[top]
-    share = np.where(values.isna(), np.nan, counts.loc[top].to_numpy() / len(concerns))
+    shown = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    share = shown / denominator
     return pd.DataFrame(
         {
             "ward": top.astype(str),
             "concerns": table.display.loc[top].astype(str).to_numpy(),
             "share": np.round(share.astype(float), 3),
+            "hidden_because": table.reasons.loc[top].astype(str).to_numpy(),
         }
     )
 
 
-def controlled_counts(
-    table: pd.DataFrame,
-    *,
-    policy: DisclosurePolicy,
-    counts: tuple[str, ...],
-    shares: tuple[str, ...] = (),
+def controlled_precision_mix(
+    records: Mapping[str, pd.DataFrame], *, policy: DisclosurePolicy
 ) -> pd.DataFrame:
-    """Suppress the ``counts`` columns of a small table; blank ``shares`` where any count is.
+    """:func:`precision_mix` under ``policy``, each kind's breakdown checked with its total.
 
-    For the data-quality tables (rows missing a field, rows per location precision).
+    The rows of one kind (and location) add up to the kind's count, which the page shows: so the
+    breakdown is suppressed *with* that total (secondary suppression across the margin; with one
+    cell hidden, another is too), and the total is shown as an ``all`` row with the same
+    (perturbed) value as the kind's count. When the kind's count is hidden, its whole breakdown
+    is. A ``hidden_because`` column says why each ``c`` is there.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"field": ["age", "risk"], "missing": [2, 9], "share": [0.1, 0.45]})
-    >>> controlled_counts(t, policy=DisclosurePolicy(), counts=("missing",),
-    ...                   shares=("share",)).values.tolist()
-    [['age', 'c', nan], ['risk', '9', 0.45]]
+    >>> f = pd.DataFrame({"location_precision": ["exact point"] * 109 + ["grid reference"] * 4})
+    >>> policy = DisclosurePolicy(cell_key=False)
+    >>> controlled_precision_mix({"concerns": f}, policy=policy).values.tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['Concerns', 'exact point', 'c', 'secondary suppression'],
+     ['Concerns', 'grid reference', 'c', '1-4'], ['Concerns', 'all', '113', '']]
     """
-    out = table.copy()
-    hidden = pd.Series(False, index=out.index)
-    for column in counts:
-        values = pd.to_numeric(out[column], errors="coerce").fillna(0).astype("int64")
-        shown = policy.table(values, totals="none")
-        hidden |= pd.Series(shown.suppressed.to_numpy(), index=out.index)
-        out[column] = shown.display.to_numpy()
-    for column in shares:
-        out[column] = out[column].astype(float).where(~hidden)
-    return out
+    columns = ["kind", "precision", "rows", "hidden_because"]
+    kind_table = _kind_table(records, policy)
+    rows: list[dict[str, str]] = []
+    for kind, frame in records.items():
+        for prefix in ("", "found_", "last_seen_"):
+            col = f"{prefix}location_precision"
+            if col not in frame.columns:
+                continue
+            label = KIND_LABELS.get(kind, kind) + (f" ({prefix.rstrip('_')})" if prefix else "")
+            levels = frame[col].fillna("none").astype(str)
+            counts = levels.value_counts()
+            order = [p for p in PRECISIONS if p in counts.index] + [
+                p for p in counts.index if p not in PRECISIONS
+            ]
+            counts = counts.reindex(order).astype("int64")
+            kids = (
+                _children(frame, [levels]).reindex(order, fill_value=0)
+                if "child_ref" in frame.columns
+                else None
+            )
+            keys = policy.keys(frame, levels, like=counts)
+            table = policy.table(counts, totals=True, children=kids, keys=keys)
+            display = table.display.astype(str).to_dict()
+            reasons = table.reasons.astype(str).to_dict()
+            if kind_table is not None and bool(kind_table.suppressed[kind]):
+                why = str(kind_table.reasons[kind])
+                display = dict.fromkeys(display, policy.primary_marker)
+                reasons = {k: why if k == TOTAL_LABEL else "total hidden" for k in reasons}
+            elif kind_table is not None:  # the same records: the same shown total
+                display[TOTAL_LABEL] = str(kind_table.display[kind])
+            rows += [
+                {
+                    "kind": label,
+                    "precision": "all" if p == TOTAL_LABEL else str(p),
+                    "rows": display[p],
+                    "hidden_because": reasons[p],
+                }
+                for p in [*order, TOTAL_LABEL]
+            ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def controlled_missing_shares(
+    records: Mapping[str, pd.DataFrame], *, policy: DisclosurePolicy
+) -> pd.DataFrame:
+    """:func:`missing_shares` under ``policy``: perturbed, suppressed, shares from shown counts.
+
+    ``rows`` is the kind's count exactly as the page's metric shows it; each ``missing`` count
+    is perturbed with the key of the records missing the field; ``share`` is shown missing over
+    shown rows (blank where either is hidden). ``hidden_because`` says why a count is hidden.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"category": ["CSE"] * 7 + [None] * 2, "child_ref": list("ABCDEFGHI")})
+    >>> controlled_missing_shares({"concerns": f}, policy=DisclosurePolicy(cell_key=False))
+    ...     # doctest: +NORMALIZE_WHITESPACE
+           kind     field rows missing  share hidden_because
+    0  Concerns  category    9       c    NaN    1-4
+    """
+    columns = ["kind", "field", "rows", "missing", "share", "hidden_because"]
+    kind_table = _kind_table(records, policy)
+    rows = []
+    for kind, frame in records.items():
+        fields = [name for name in QUALITY_FIELDS.get(kind, ()) if name in frame.columns]
+        if not fields or kind_table is None:
+            continue
+        flags = pd.DataFrame({name: _missing(frame, name) for name in fields})
+        counts = flags.sum().astype("int64")
+        kids = (
+            pd.Series({n: frame.loc[flags[n], "child_ref"].dropna().nunique() for n in fields})
+            if "child_ref" in frame.columns
+            else None
+        )
+        keys = None
+        if policy.cell_key:
+            parts = {}
+            for name in fields:
+                part = frame.loc[flags[name]]
+                cell = policy.keys(part, pd.Series(name, index=part.index), like=counts.loc[[name]])
+                parts[name] = 0 if cell is None else int(cell.to_numpy().ravel()[0])
+            keys = pd.Series(parts).reindex(counts.index)
+        table = policy.table(counts, totals="none", children=kids, keys=keys)
+        total = str(kind_table.display[kind])
+        for name in fields:
+            shown = str(table.display[name])
+            share = (
+                round(int(shown) / int(total), 3)
+                if shown.isdigit() and total.isdigit() and int(total) > 0
+                else np.nan
+            )
+            rows.append(
+                {
+                    "kind": KIND_LABELS.get(kind, kind),
+                    "field": name,
+                    "rows": total,
+                    "missing": shown,
+                    "share": share,
+                    "hidden_because": str(table.reasons[name]),
+                }
+            )
+    return pd.DataFrame(rows, columns=columns)

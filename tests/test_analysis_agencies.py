@@ -160,3 +160,14 @@ def test_agencies_report_says_when_there_is_no_reason_field() -> None:
     assert int(table.loc["Total", "no reason recorded"]) == 2
     history = report.section("risk_history").table
     assert history["reason"].tolist() == [ag.NO_REASON_FIELD] * 2
+
+
+def test_board_silent_agencies_give_no_statistics_of_the_true_counts() -> None:
+    """Issue #12: expected = row total x column share reveals the true (unperturbed) margins."""
+    c = _concerns(200, 3)
+    s = ag.silent_agencies(c, policy=DisclosurePolicy())
+    assert not {"expected", "p_value", "q_value"} & set(s.columns)
+    assert "silent" in s.columns and "observed" in s.columns
+    analyst = ag.silent_agencies(c)
+    assert len(s) == len(analyst)
+    assert s["silent"].sum() == analyst["silent"].sum()

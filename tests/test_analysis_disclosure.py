@@ -15,6 +15,7 @@ from shapely.geometry import Point, box
 
 import analysis.disclosure as disclosure
 import analysis.disclosure_geo as disclosure_geo
+import analysis.disclosure_secondary as disclosure_secondary
 from analysis.disclosure import (
     DisclosurePolicy,
     count_children,
@@ -117,7 +118,7 @@ def test_bridge_between_closed_patterns_is_detected() -> None:
     mask = np.zeros((n + 1, n + 1), dtype=bool)
     for i, j in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (3, 2), (3, 3), (0, 2)]:
         mask[i, j] = True
-    lines = disclosure._lines(n, n, "both")[0]
+    lines = disclosure.table_relations(n, n, "both")[0]
     assert recoverable_cells(mask, lines) == [(0, 2)]
     assert _recoverable_by_rank(mask, (n, n), "both") == [(0, 2)]
 
@@ -136,7 +137,7 @@ def test_exact_check_goes_beyond_the_per_line_rule(monkeypatch: pytest.MonkeyPat
     full = suppress_counts(frame, totals="both")
     assert _recoverable_by_rank(full.suppressed.to_numpy(), frame.shape, "both") == []
     # the per-line rule alone (exact check switched off) leaves cells solvable in this table
-    monkeypatch.setattr(disclosure, "recoverable_cells", lambda mask, lines: [])
+    monkeypatch.setattr(disclosure_secondary, "recoverable_cells", lambda mask, lines: [])
     line_only = suppress_counts(frame, totals="both")
     assert _recoverable_by_rank(line_only.suppressed.to_numpy(), frame.shape, "both") != []
     assert full.suppressed.to_numpy().sum() > line_only.suppressed.to_numpy().sum()
@@ -162,7 +163,7 @@ def _recoverable_by_rank(
     suppressed: np.ndarray, shape: tuple[int, int], totals: str
 ) -> list[tuple[int, int]]:
     """Independent check: entry k is solvable iff adding e_k does not raise the rank."""
-    lines = disclosure._lines(shape[0], shape[1], totals)[0]  # type: ignore[arg-type]
+    lines = disclosure.table_relations(shape[0], shape[1], totals)[0]  # type: ignore[arg-type]
     unknown = [tuple(int(v) for v in ij) for ij in np.argwhere(suppressed)]
     if not unknown or not lines:
         return []
@@ -225,7 +226,7 @@ def test_property_suppression(table: np.ndarray, totals: str, zeros: str, thresh
     if zeros == "suppress":
         assert not (visible == 0).any()
     # 2: every line with a total has zero or >= 2 suppressed entries
-    for line in disclosure._lines(n_r, n_c, totals)[0]:  # type: ignore[arg-type]
+    for line in disclosure.table_relations(n_r, n_c, totals)[0]:  # type: ignore[arg-type]
         k = sum(bool(hidden[ij]) for ij in line)
         assert k == 0 or k >= 2
     # 3: no suppressed entry can be solved from the published values

@@ -65,8 +65,14 @@ def test_board_suppression_with_secondary_cell(area: StudyArea) -> None:
     assert t.loc[wards[0], "placements_display"] == "c"
     assert pd.isna(t.loc[wards[0], "rate_per_10k"])
     assert t.loc[wards[1], "placements_display"] == "c"  # the secondary cell (smallest other)
-    assert t.loc[wards[2], "placements_display"] == "12"
-    assert t.loc["Total", "placements_display"] == "25"
+    # shown counts are cell-key perturbed (by at most 2, zero stays zero): no longer the exact
+    # 12 and 25, but always the same value for the same records
+    assert abs(int(str(t.loc[wards[2], "placements_display"])) - 12) <= 2
+    assert abs(int(str(t.loc["Total", "placements_display"])) - 25) <= 2
+    again = pl.counts_by_area(
+        pd.DataFrame({"ward_cd": codes}), area=area, policy=DisclosurePolicy()
+    )
+    pd.testing.assert_frame_equal(t, again)
     shown = t["placements_display"]
     assert not shown.isin(["1", "2", "3", "4"]).any()
 

@@ -12,9 +12,10 @@ from app import auth, state
 from app.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
 from app.policy import can, export_rules
 from app.summaries import (
-    controlled_counts,
     controlled_kind_counts,
+    controlled_missing_shares,
     controlled_monthly,
+    controlled_precision_mix,
     controlled_top_wards,
     missing_shares,
     monthly_by_category,
@@ -38,8 +39,12 @@ st.caption(
 
 if policy is not None:
     st.caption(
-        f"Disclosure control: counts below {policy.threshold}, and cells with fewer than "
-        f"{policy.min_children} distinct children, are shown as '{policy.primary_marker}'."
+        f"Disclosure control: counts below {policy.threshold}, cells with fewer than "
+        f"{policy.min_children} distinct children, and counts that would reveal one by "
+        f"subtraction are shown as '{policy.primary_marker}' (the hidden_because column says why). "
+        f"Counts are slightly perturbed (by at most {policy.max_noise}, the same way every "
+        "time) so that comparing two selections cannot reveal a small number; see "
+        "docs/disclosure.md."
     )
 shown = (
     controlled_kind_counts(records, policy=policy)
@@ -95,17 +100,19 @@ st.caption(
 q1, q2 = st.columns(2)
 with q1:
     st.markdown("**Share of rows missing a value**")
-    shares = missing_shares(records)
-    if policy is not None:
-        shares = controlled_counts(
-            shares, policy=policy, counts=("missing", "rows"), shares=("share",)
-        )
+    shares = (
+        controlled_missing_shares(records, policy=policy)
+        if policy is not None
+        else missing_shares(records)
+    )
     st.dataframe(shares, hide_index=True, use_container_width=True)
 with q2:
     st.markdown("**Location precision**")
-    mix = precision_mix(records)
-    if policy is not None:
-        mix = controlled_counts(mix, policy=policy, counts=("rows",))
+    mix = (
+        controlled_precision_mix(records, policy=policy)
+        if policy is not None
+        else precision_mix(records)
+    )
     st.dataframe(mix, hide_index=True, use_container_width=True)
 
 if can(role, "record_points"):  # the ingest log (server paths) and quarantine reasons

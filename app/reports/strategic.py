@@ -26,7 +26,7 @@ from analysis import missing as ms
 from analysis import placements as pl
 from analysis.disclosure import DisclosurePolicy
 from analysis.hotspots import run as run_hotspots
-from analysis.tables import controlled, distinct_children
+from analysis.tables import cell_keys_for, coarsened, controlled, distinct_children
 from app.policy import can, export_rules, require
 from geo.boundaries import StudyArea
 from geo.datasets import ATTRIBUTION_LINES
@@ -84,11 +84,16 @@ class Report:
 def present(table: pd.DataFrame) -> pd.DataFrame:
     """Replace each count by its display text (``<col>_display``), index as a first column.
 
+    A ``<col>_why`` column becomes ``<col> hidden because`` after the count when any count is
+    hidden, and is dropped otherwise.
+
     Examples
     --------
     >>> t = pd.DataFrame({"n": [1], "n_display": ["c"]}, index=pd.Index(["a"], name="ward"))
     >>> present(t).to_dict("list")
     {'ward': ['a'], 'n': ['c']}
+    >>> present(t.assign(n_why=["1-4"])).to_dict("list")
+    {'ward': ['a'], 'n': ['c'], 'n hidden because': ['1-4']}
     """
     out = table.copy()
     for column in [c for c in out.columns if str(c).endswith("_display")]:
@@ -96,6 +101,12 @@ def present(table: pd.DataFrame) -> pd.DataFrame:
         if base in out.columns:
             out[base] = out[column].astype(str)
         out = out.drop(columns=column)
+    for column in [c for c in out.columns if str(c).endswith("_why")]:
+        base = str(column)[: -len("_why")]
+        reasons = out[column].fillna("").astype(str)
+        out = out.drop(columns=column)
+        if (reasons != "").any():  # say why each hidden count is hidden (issue #12)
+            out.insert(list(out.columns).index(base) + 1, f"{base} hidden because", reasons)
     name = str(out.index.name or "row")
     out.index = pd.Index(out.index.astype(str), name=name)
     return out.reset_index()
@@ -234,15 +245,28 @@ def _missing(
         table = by_ward.rename("repeat_placements").to_frame()
         table.index.name = "ward_nm"
         # distinct children who went missing from those placements, per ward
-        kids_by_ward = distinct_children(eps, ms.attach_placements(eps, placements).map(ward_of))
+        ward_of_episode = ms.attach_placements(eps, placements).map(ward_of)
+        kids_by_ward = distinct_children(eps, ward_of_episode)
+        keys = cell_keys_for(policy, reps.loc[reps["repeat"]], ward_of, like=table)
         repeat_t = controlled(
-            table, count="repeat_placements", policy=policy, children=kids_by_ward
+            table, count="repeat_placements", policy=policy, children=kids_by_ward, keys=keys
+        )
+        whole = coarsened(
+            repeat_t,
+            count="repeat_placements",
+            label="All wards",
+            children=int(eps.loc[ward_of_episode.notna(), "child_ref"].nunique()),
+            min_children=None if policy is None else policy.min_children,
         )
         report.sections.append(
             Section(
                 "repeat_placements_by_ward",
                 "Placements with repeat missing, by ward",
-                present(repeat_t),
+                present(repeat_t if whole is None else whole),
+                ""
+                if whole is None
+                else "Every ward's count is hidden (too few placements or children), so the "
+                "count is shown for all wards together.",
             )
         )
     if record_level:
@@ -328,7 +352,13 @@ def _agencies(
             "Silent agencies: observed far below expected (FDR q < 0.05)",
             silent[silent["silent"]].round(4),
             "Expected = area total x the agency's share of all concerns; p = Poisson lower tail; "
-            "q = Benjamini-Hochberg over every area x agency cell.",
+            "q = Benjamini-Hochberg over every area x agency cell."
+            + (
+                ""
+                if policy is None
+                else " Expected counts and p-values are not shown under disclosure control "
+                "(they would reveal the exact counts)."
+            ),
         ),
         Section(
             "risk_moves",
@@ -395,8 +425,10 @@ def build_report(
     report = Report(view=view, title=VIEWS[view], role=role, level=level, synthetic=synthetic)
     if policy is not None:
         report.notes.append(
-            f"Disclosure control: counts 1-{policy.threshold - 1} are shown as "
-            f"'{policy.primary_marker}', with secondary suppression so totals cannot reveal them."
+            f"Disclosure control: '{policy.primary_marker}' marks a hidden count: a count of "
+            f"1-{policy.threshold - 1}, a count from fewer than {policy.min_children} distinct "
+            "children, or a count hidden by secondary suppression so that totals cannot reveal "
+            "another; the 'hidden because' column says which."
         )
     if view == "placements":
         _placements(report, records, area=area, policy=policy, lookups=lookups, hotspots=hotspots)
