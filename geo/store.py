@@ -31,7 +31,7 @@ import shapely
 
 from geo.errors import StoreError
 from geo.schema import COLUMNS, ID_COLUMN
-from geo.store_writer import LayerWriter
+from geo.store_writer import LayerWriter, conform_to_layer, layer_schema
 from geo.vocab import BNG_EPSG, KINDS, POINT_KINDS, PROVENANCE_COLUMNS, PointKind
 
 STORE_ENV = "CSMAP_STORE"
@@ -70,11 +70,20 @@ def _fix_types(frame: pd.DataFrame) -> pd.DataFrame:
         if col.endswith("in_study_area"):
             frame[col] = frame[col].fillna(False).astype(bool)
         elif col in _BOOL_COLUMNS:
-            frame[col] = frame[col].astype("boolean")
+            values = frame[col]
+            present = values.dropna()
+            if len(present) and isinstance(present.iloc[0], str):
+                # A text field (made by an older csmap when the first file lacked the column).
+                values = values.map(
+                    {"true": True, "false": False, "1": True, "0": False}, na_action="ignore"
+                )
+            frame[col] = values.astype("boolean")
         elif col in _DATE_COLUMNS:
             frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ms]")
         elif col in ("age", "source_row"):
-            frame[col] = frame[col].astype("Int64" if col == "age" else "int64")
+            # ``age`` may be a text field in a store whose first file had no ages.
+            values = frame[col] if col == "source_row" else pd.to_numeric(frame[col])
+            frame[col] = values.astype("Int64" if col == "age" else "int64")
     return frame
 
 
@@ -85,16 +94,10 @@ def _for_gpkg(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if col == out.geometry.name:
             continue
         dtype = out[col].dtype
-        if col in _BOOL_COLUMNS or str(dtype) == "Int64":
-            # GeoPackage has no nullable boolean/integer: null values, and an all-null column is
-            # a null text column (as pyogrio makes of an all-None object column).
-            if out[col].isna().all():
-                out[col] = pd.Series(
-                    pd.arrays.ArrowStringArray(pa.nulls(len(out), type=pa.large_string())),
-                    index=out.index,
-                )
-            elif col in _BOOL_COLUMNS:
-                out[col] = out[col].astype("boolean")
+        if col in _BOOL_COLUMNS:
+            # An all-null column keeps its type (typed nulls): a layer's field types must not
+            # depend on which optional columns the first file happened to have.
+            out[col] = out[col].astype("boolean")
         elif pd.api.types.is_object_dtype(dtype):
             # Text (None = null); an all-null column becomes a null text column, as before.
             values = out[col].to_numpy(dtype=object)
@@ -162,13 +165,18 @@ def _arrow_batch(
     return table.cast(schema)
 
 
-def _arrow_stream(data: gpd.GeoDataFrame) -> pa.RecordBatchReader | None:
-    """The records as a stream of Arrow batches of ``_BATCH_ROWS`` rows (None if not typable)."""
+def _arrow_stream(
+    data: gpd.GeoDataFrame, target: pa.Schema | None = None
+) -> pa.RecordBatchReader | None:
+    """The records as a stream of Arrow batches of ``_BATCH_ROWS`` rows (None if not typable).
+
+    ``target``: the field types of the layer appended to (see :func:`conform_to_layer`).
+    """
     if any(
         pd.api.types.is_object_dtype(t) for c, t in data.dtypes.items() if c != data.geometry.name
     ):
         return None
-    first = _arrow_batch(data, 0, _BATCH_ROWS, None)
+    first = conform_to_layer(_arrow_batch(data, 0, _BATCH_ROWS, None), target)
     schema = first.schema
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -324,7 +332,8 @@ class Transaction:
         data = _for_gpkg(records)
         if data.crs is None:
             data = data.set_crs(BNG_EPSG)
-        stream = _arrow_stream(data) if len(data) else None
+        target = layer_schema(self.tmp, kind) if exists else None
+        stream = _arrow_stream(data, target) if len(data) else None
         with _fast_sqlite():
             if stream is None:  # empty, or columns Arrow cannot type up front: pyogrio decides
                 pyogrio.write_dataframe(
