@@ -200,7 +200,7 @@ def conform_to_layer(table: pa.Table, target: pa.Schema | None) -> pa.Table:
     --------
     >>> t = pa.table({"age": pa.nulls(2, pa.large_string()), "id": ["a", "b"]})
     >>> conform_to_layer(t, pa.schema({"age": pa.int64(), "id": pa.string()})).schema.types
-    [DataType(int64), DataType(large_string)]
+    [DataType(int64), DataType(string)]
     """
     if target is None:
         return table
