@@ -21,7 +21,6 @@ record count, blank lines included).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import os
@@ -36,6 +35,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from geo.errors import UnreadableFileError
+from geo.xlsx import read_sheet_rows
 
 _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
     (b"%PDF", "a PDF document"),
@@ -336,48 +336,8 @@ def _finish(
     return body
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
 def _read_xlsx(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    import openpyxl  # noqa: PLC0415  (only needed for Excel input)
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise UnreadableFileError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
-    sheets: list[tuple[str, list[list[str]], list[int]]] = []
-    try:
-        for sheet in book.worksheets:
-            rows: list[list[str]] = []
-            numbers: list[int] = []
-            for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-                cells = [_cell_text(c) for c in row]
-                if any(c.strip() for c in cells):
-                    rows.append(cells)
-                    numbers.append(number)
-            if rows:
-                sheets.append((sheet.title, rows, numbers))
-    finally:
-        book.close()
-    if not sheets:
-        raise UnreadableFileError(f"{path}: the workbook is empty (no header row)")
-    if len(sheets) > 1:
-        names = ", ".join(repr(name) for name, _, _ in sheets)
-        raise UnreadableFileError(
-            f"{path}: the workbook has {len(sheets)} worksheets with data ({names}); "
-            "csmap reads one table per file: save each sheet as its own file"
-        )
-    _, rows, numbers = sheets[0]
+    rows, numbers = read_sheet_rows(path)
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     body = pd.DataFrame(rows[1:], columns=range(width), dtype=object)
