@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from geo.csv_checks import MAX_COLUMNS, check_folded_rows, check_header_width
 from geo.errors import UnreadableFileError
 from geo.xlsx import read_sheet_rows
 
@@ -146,12 +147,26 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
         utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     else:
         utf8 = text.encode("utf-8", "surrogatepass")
+    check_header_width(text, path)  # before parsing: 200,000 columns took minutes to parse
     if _has_blank_lines(text):
         frame, rows = _parse_csv_numbered(text, path)
+        check_folded_rows(frame, rows, text=text, path=path)
         return RawTable(frame, encoding, digest, rows)
     frame = _parse_csv(text, path, utf8=utf8)
     frame, kept = _drop_empty(frame, np.arange(len(frame), dtype=np.int64) + 2)
-    return RawTable(frame, encoding, digest, kept)
+    table = RawTable(frame, encoding, digest, kept)
+    check_folded_rows(frame, table.row_numbers(), text=text, path=path)
+    return table
+
+
+def _check_width(width: int, rows: list[list[str]], path: Path) -> None:
+    """Refuse a ragged file with a row of more than :data:`MAX_COLUMNS` cells (before framing)."""
+    if width <= MAX_COLUMNS:
+        return
+    number = next(i for i, r in enumerate(rows, start=1) if len(r) == width)
+    raise UnreadableFileError(
+        f"{path}: record {number} has {width} cells; at most {MAX_COLUMNS} columns are read"
+    )
 
 
 # A blank line: the first line, or a line after "\n", holding only [ \t\r\f\v]. Two patterns, so
@@ -209,6 +224,7 @@ def _parse_csv_numbered(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray
     if not records:
         raise UnreadableFileError(f"{path}: the file is empty (no header row)")
     width = max(len(r) for r in records)
+    _check_width(width, records, path)
     body = pd.DataFrame([r + [""] * (width - len(r)) for r in records[1:]], dtype=object)
     if body.shape[1] == 0:
         body = pd.DataFrame(columns=range(width), dtype=object)
@@ -314,6 +330,7 @@ def _parse_csv(text: str, path: Path, *, utf8: bytes | None = None) -> pd.DataFr
             raise UnreadableFileError(f"{path}: not a readable CSV file ({exc})") from exc
         rows = [r for r in rows if r]  # all-empty records are dropped (numbered) by read_table
         width = max(len(r) for r in rows)
+        _check_width(width, rows, path)
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     except pd.errors.EmptyDataError as exc:
         raise UnreadableFileError(f"{path}: the file is empty (no header row)") from exc

@@ -31,7 +31,7 @@ import shapely
 
 from geo.errors import StoreError
 from geo.schema import COLUMNS, ID_COLUMN
-from geo.store_writer import LayerWriter, conform_to_layer, layer_schema
+from geo.store_writer import LayerWriter, conform_stream, layer_schema
 from geo.vocab import BNG_EPSG, KINDS, POINT_KINDS, PROVENANCE_COLUMNS, PointKind
 
 STORE_ENV = "CSMAP_STORE"
@@ -165,18 +165,13 @@ def _arrow_batch(
     return table.cast(schema)
 
 
-def _arrow_stream(
-    data: gpd.GeoDataFrame, target: pa.Schema | None = None
-) -> pa.RecordBatchReader | None:
-    """The records as a stream of Arrow batches of ``_BATCH_ROWS`` rows (None if not typable).
-
-    ``target``: the field types of the layer appended to (see :func:`conform_to_layer`).
-    """
+def _arrow_stream(data: gpd.GeoDataFrame) -> pa.RecordBatchReader | None:
+    """The records as a stream of Arrow batches of ``_BATCH_ROWS`` rows (None if not typable)."""
     if any(
         pd.api.types.is_object_dtype(t) for c, t in data.dtypes.items() if c != data.geometry.name
     ):
         return None
-    first = conform_to_layer(_arrow_batch(data, 0, _BATCH_ROWS, None), target)
+    first = _arrow_batch(data, 0, _BATCH_ROWS, None)
     schema = first.schema
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -333,7 +328,9 @@ class Transaction:
         if data.crs is None:
             data = data.set_crs(BNG_EPSG)
         target = layer_schema(self.tmp, kind) if exists else None
-        stream = _arrow_stream(data, target) if len(data) else None
+        stream = _arrow_stream(data) if len(data) else None
+        if stream is not None and target is not None:
+            stream = conform_stream(stream, target)
         with _fast_sqlite():
             if stream is None:  # empty, or columns Arrow cannot type up front: pyogrio decides
                 pyogrio.write_dataframe(

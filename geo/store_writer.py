@@ -225,7 +225,17 @@ def conform_to_layer(table: pa.Table, target: pa.Schema | None) -> pa.Table:
     return table
 
 
-def _conformed(reader: pa.RecordBatchReader, target: pa.Schema | None) -> pa.RecordBatchReader:
+def conform_stream(reader: pa.RecordBatchReader, target: pa.Schema | None) -> pa.RecordBatchReader:
+    """``reader`` with each batch given the field types of ``target`` (:func:`conform_to_layer`).
+
+    Examples
+    --------
+    >>> t = pa.table({"age": pa.nulls(1, pa.string())})
+    >>> reader = pa.RecordBatchReader.from_batches(t.schema, t.to_batches())
+    >>> s = conform_stream(reader, pa.schema({"age": pa.int64()}))
+    >>> s.schema.field("age").type
+    DataType(int64)
+    """
     if target is None:
         return reader
     try:
@@ -254,7 +264,7 @@ def _write(stream: IO[bytes], path: str, layer: str, geometry: str, crs: str, mo
         return  # no records were sent (the caller opened the writer early)
     reader = pa.ipc.open_stream(stream)
     if mode == "append":
-        reader = _conformed(reader, layer_schema(path, layer))
+        reader = conform_stream(reader, layer_schema(path, layer))
     with _fast_sqlite():
         pyogrio.write_arrow(
             reader,

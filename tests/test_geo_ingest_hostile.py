@@ -105,3 +105,85 @@ def test_xlsx_entity_bomb_is_refused_before_parsing(tmp_path: Path, part: str) -
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "bomb.xlsx" in proc.stderr
     assert not (tmp_path / "s.gpkg").exists()
+
+
+# -- item 3: one stray quote folds the rest of a CSV into one cell ---------------------------------
+
+CSV_HEAD = "record_id,reported_date,place_name,latitude,longitude\n"
+
+
+def _stray_quote_csv(path: Path, n: int, *, closing_row: int | None = None, blank: bool = False):
+    lines = [CSV_HEAD]
+    for i in range(n):
+        place = "Town centre"
+        if i == 0:
+            place = '"Bus station'
+        elif closing_row is not None and i == closing_row:
+            place = '"Market, by the clock"'
+        lines.append(f"Q{i},2024-03-05,{place},53.65,-1.78\n")
+        if blank and i == 0:
+            lines.append("\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("closing_row", "blank"), [(None, False), (None, True), (5, False), (500, True)]
+)
+def test_stray_quote_is_refused_naming_file_row_and_field(
+    tmp_path: Path, closing_row: int | None, blank: bool
+) -> None:
+    path = _stray_quote_csv(tmp_path / "quote.csv", 1000, closing_row=closing_row, blank=blank)
+    with pytest.raises(UnreadableFileError, match=r"quote\.csv: row 2, field place_name: a quote"):
+        read_table(path)
+
+
+def test_stray_quote_cli_one_line_exit_2(tmp_path: Path) -> None:
+    path = _stray_quote_csv(tmp_path / "quote.csv", 1000)
+    proc = run_cli("ingest", "concerns", str(path), "--store", str(tmp_path / "s.gpkg"))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert "quote.csv: row 2, field place_name" in proc.stderr
+    assert not (tmp_path / "s.gpkg").exists()
+
+
+def test_quoted_fields_with_line_breaks_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text(
+        CSV_HEAD
+        + 'M1,2024-03-05,"Bus station,\nstand B, by the\nkiosk",53.65,-1.78\n'
+        + 'M2,2024-03-05,"Park\n\nnorth gate",53.65,-1.78\n'
+        + "M3,2024-03-05,Market,53.65,-1.78\n",
+        encoding="utf-8",
+    )
+    table = read_table(path)
+    assert table.frame["record_id"].tolist() == ["M1", "M2", "M3"]
+    assert table.frame["place_name"].tolist() == [
+        "Bus station,\nstand B, by the\nkiosk",
+        "Park\n\nnorth gate",
+        "Market",
+    ]
+
+
+# -- item 6: a header of 200,000 columns ---------------------------------------------------------
+
+
+@pytest.mark.timeout(60)
+def test_too_many_columns_refused_from_the_header_line(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    width = 20_000  # small enough not to hang CI if the check regressed, wide enough to refuse
+    path.write_text(
+        ",".join(f"c{i}" for i in range(width)) + "\n" + ",".join("1" * width) + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UnreadableFileError, match=r"wide\.csv: row 1 \(the header\) has 20000 col"):
+        read_table(path)
+    proc = run_cli("ingest", "concerns", str(path), "--store", str(tmp_path / "s.gpkg"))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_too_many_cells_in_a_ragged_row_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text(CSV_HEAD + "R1,2024-03-05,x,53.65,-1.78" + ",1" * 2000 + "\n")
+    with pytest.raises(UnreadableFileError, match=r"ragged\.csv: record 2 has 2005 cells"):
+        read_table(path)
