@@ -46,6 +46,7 @@ from geo.coords import resolve_locations
 from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import UnreadableFileError
 from geo.geocode import Lookups, load_lookups
+from geo.ids import normalise_ids
 from geo.quarantine import IngestReport, _quarantine_frame, _write_quarantine
 from geo.readers import read_table
 from geo.records import build_records, reason_column
@@ -138,7 +139,10 @@ def _prepare(kind: Kind, path: Path, *, mapping: Mapping | None) -> _Prepared:
         )
     canon = pd.DataFrame({target: raw[name] for name, target in matched.items()}, index=raw.index)
     id_col = ID_COLUMN[kind]
-    ids = canon[id_col].astype(str).str.strip().to_numpy(dtype=object)
+    # Ids as a person reads them (invisible characters, look-alike spaces): the stored id, the
+    # content hash and every duplicate check use the normalised id.
+    canon[id_col] = normalise_ids(canon[id_col])
+    ids = canon[id_col].to_numpy(dtype=object)
     rows = table.row_numbers()
     # Repeated ids are settled for the whole file up front (only their rows are hashed here), so
     # that any range of rows can then be validated, and loaded, on its own.

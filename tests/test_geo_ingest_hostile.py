@@ -187,3 +187,67 @@ def test_too_many_cells_in_a_ragged_row_refused(tmp_path: Path) -> None:
     path.write_text(CSV_HEAD + "R1,2024-03-05,x,53.65,-1.78" + ",1" * 2000 + "\n")
     with pytest.raises(UnreadableFileError, match=r"ragged\.csv: record 2 has 2005 cells"):
         read_table(path)
+
+
+# -- item 5: ids differing only by invisible characters ------------------------------------------
+
+INVISIBLE_IDS = ["R1\u200b", "\ufeffR1", "R\u00a01", "R1\u00a0", "\u2060R1", "R1\u00ad", "Ｒ１"]
+
+
+def _concerns(path: Path, ids: list[str]) -> Path:
+    path.write_text(
+        "record_id,reported_date,latitude,longitude\n"
+        + "".join(f"{i},2024-03-05,53.65,-1.78\n" for i in ids),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def area():
+    from geo.boundaries import load_area
+
+    return load_area("kirklees")
+
+
+@pytest.mark.parametrize("variant", INVISIBLE_IDS)
+def test_invisible_characters_do_not_bypass_dedup_in_a_file(
+    tmp_path: Path, area, variant: str
+) -> None:
+    from geo.geocode import Lookups
+    from geo.ingest import ingest_file
+    from geo.store import Store
+
+    plain = "R 1" if "\u00a0" in variant[1:-1] else "R1"
+    src = _concerns(tmp_path / "c.csv", [plain, variant])
+    report = ingest_file("concerns", src, store=tmp_path / "s.gpkg", lookups=Lookups(), area=area)
+    assert (report.rows_loaded, report.rows_duplicate, report.rows_quarantined) == (1, 1, 0)
+    assert Store(tmp_path / "s.gpkg").read("concerns")["record_id"].tolist() == [plain]
+
+
+@pytest.mark.parametrize("variant", INVISIBLE_IDS)
+def test_invisible_characters_do_not_bypass_dedup_against_the_store(
+    tmp_path: Path, area, variant: str
+) -> None:
+    from geo.geocode import Lookups
+    from geo.ingest import ingest_file
+    from geo.store import Store
+
+    plain = "R 1" if "\u00a0" in variant[1:-1] else "R1"
+    store = Store(tmp_path / "s.gpkg")
+    ingest_file(
+        "concerns",
+        _concerns(tmp_path / "a.csv", [plain]),
+        store=store,
+        lookups=Lookups(),
+        area=area,
+    )
+    again = ingest_file(
+        "concerns",
+        _concerns(tmp_path / "b.csv", [variant]),
+        store=store,
+        lookups=Lookups(),
+        area=area,
+    )
+    assert (again.rows_loaded, again.rows_duplicate, again.rows_quarantined) == (0, 1, 0)
+    assert store.read("concerns")["record_id"].tolist() == [plain]
