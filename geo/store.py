@@ -6,8 +6,9 @@ allowed) and ``ingest_log`` (a table: file, kind, time, counts, quarantine file,
 Writes are atomic: under an exclusive lock (``<store>.lock``, ``fcntl.flock``, released by the
 kernel if the writer dies), the store is copied to a temporary file in the same folder, the new
 rows are appended to the copy, the copy is flushed to disk, and ``os.replace`` swaps it in. A
-process killed at any point leaves the previous store byte-identical (a stale temporary file is
-removed by the next writer).
+process killed at any point leaves the previous store byte-identical; the stale temporary copy
+is removed (with one line on stderr) when the store is next opened and no writer holds the lock
+(:mod:`geo.store_files`).
 
 Path: ``--store``, else env ``CSMAP_STORE``, else ``~/.local/share/csmap/store.gpkg``.
 """
@@ -31,6 +32,7 @@ import shapely
 
 from geo.errors import StoreError
 from geo.schema import COLUMNS, ID_COLUMN
+from geo.store_files import lock_file, remove_stale_copies, writing_copy
 from geo.store_writer import LayerWriter, conform_stream, layer_schema
 from geo.vocab import BNG_EPSG, KINDS, POINT_KINDS, PROVENANCE_COLUMNS, PointKind
 
@@ -200,6 +202,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        remove_stale_copies(self.path)  # left by a killed write; never a live writer's copy
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -258,7 +261,7 @@ class Store:
     def lock(self) -> Iterator[None]:
         """Hold the store's exclusive writer lock."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
+        lock_path = lock_file(self.path)
         with open(lock_path, "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -284,7 +287,7 @@ class Transaction:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.tmp = store.path.with_name(f".{store.path.stem}.writing.gpkg")
+        self.tmp = writing_copy(store.path)
         self._started = False
         self._done = False
         self._writers: list[LayerWriter] = []
