@@ -52,6 +52,7 @@ from geo.readers import read_table
 from geo.records import build_records, reason_column
 from geo.schema import ID_COLUMN, LOCATION_INPUTS, REQUIRED, Mapping, load_mapping, match_columns
 from geo.store import Store
+from geo.store_files import store_errors
 from geo.store_meta import clear_demo_marker
 from geo.store_writer import LayerWriter
 from geo.vocab import BNG_EPSG, KINDS, MISSING_LOCATION_PREFIXES, Kind
@@ -401,7 +402,8 @@ def ingest_file(
     reasons = np.full(n, "", dtype=object)
     duplicate = prep.duplicate.copy()
     parts: list[gpd.GeoDataFrame] = []
-    with st.transaction() as tx:
+    # A read-only folder or a damaged store: one line naming the store, not a traceback.
+    with store_errors(st.path, doing="updated"), st.transaction() as tx:
         stored = stored_keys(st.path, layer=kind, id_column=ID_COLUMN[kind])
         previous = tx.previous_ingest(kind, prep.content_hash)
         # Above one chunk, a child process inserts each chunk while the next is validated.

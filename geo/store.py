@@ -32,7 +32,7 @@ import shapely
 
 from geo.errors import StoreError
 from geo.schema import COLUMNS, ID_COLUMN
-from geo.store_files import lock_file, remove_stale_copies, writing_copy
+from geo.store_files import lock_file, remove_stale_copies, store_errors, writing_copy
 from geo.store_writer import LayerWriter, conform_stream, layer_schema
 from geo.vocab import BNG_EPSG, KINDS, POINT_KINDS, PROVENANCE_COLUMNS, PointKind
 
@@ -232,7 +232,10 @@ class Store:
         if kind not in self._layers():
             cols = [*COLUMNS[kind], *PROVENANCE_COLUMNS]
             return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=BNG_EPSG)
-        frame = pyogrio.read_dataframe(self.path, layer=kind, use_arrow=True, fid_as_index=False)
+        with store_errors(self.path, doing="read"):
+            frame = pyogrio.read_dataframe(
+                self.path, layer=kind, use_arrow=True, fid_as_index=False
+            )
         frame = _fix_types(frame)
         if frame.crs is None:
             frame = frame.set_crs(BNG_EPSG)
@@ -254,7 +257,8 @@ class Store:
                     "content_hash",
                 ]
             )
-        log = pyogrio.read_dataframe(self.path, layer=LOG_LAYER, read_geometry=False)
+        with store_errors(self.path, doing="read"):
+            log = pyogrio.read_dataframe(self.path, layer=LOG_LAYER, read_geometry=False)
         return pd.DataFrame(log)
 
     @contextlib.contextmanager

@@ -9,9 +9,14 @@ touched), and says so on standard error.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+from geo.errors import StoreError
 
 
 def lock_file(store: Path) -> Path:
@@ -95,3 +100,43 @@ def remove_stale_copies(store: Path, *, announce: bool = True) -> list[Path]:
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
     return removed
+
+
+@contextlib.contextmanager
+def store_errors(store: Path, *, doing: str) -> Iterator[None]:
+    """Turn I/O failures on the store into one-line :class:`~geo.errors.StoreError` messages.
+
+    A read-only folder, a full disk, or a damaged store (truncated, zeroed, empty, not a
+    GeoPackage) then gives an error naming the store and the cause, never a traceback.
+
+    Parameters
+    ----------
+    store : Path
+        The store, for the message.
+    doing : str
+        What was being done, e.g. ``"written"`` or ``"read"``.
+
+    Examples
+    --------
+    >>> with store_errors(Path("s.gpkg"), doing="written"):  # doctest: +ELLIPSIS
+    ...     raise PermissionError(13, "Permission denied", "s.gpkg.lock")
+    Traceback (most recent call last):
+    ...
+    geo.errors.StoreError: s.gpkg: the store cannot be written (Permission denied: s.gpkg.lock)...
+    """
+    import pyogrio.errors  # noqa: PLC0415
+
+    try:
+        yield
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        raise StoreError(
+            f"{store}: the store cannot be {doing} ({exc.strerror or exc}{where}); check the "
+            "folder is writable and has free space"
+        ) from exc
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, sqlite3.Error) as exc:
+        detail = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(
+            f"{store}: the store cannot be {doing}: it is damaged or not a GeoPackage "
+            f"({detail[:200]}); restore it from a backup"
+        ) from exc

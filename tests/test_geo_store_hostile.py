@@ -63,3 +63,80 @@ def test_live_writers_copy_is_not_removed(tmp_path: Path) -> None:
 def test_no_message_when_nothing_is_left_over(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     Store(tmp_path / "s.gpkg")
     assert capsys.readouterr().err == ""
+
+
+# -- item 6: damaged and read-only stores: one line, exit 2 --------------------------------------
+
+
+def _damage(store: Path, how: str) -> None:
+    data = store.read_bytes()
+    if how == "truncated":
+        store.write_bytes(data[: len(data) // 3])
+    elif how == "zeroed header":
+        store.write_bytes(b"\0" * 100 + data[100:])
+    elif how == "empty":
+        store.write_bytes(b"")
+    else:  # not a GeoPackage at all
+        store.write_bytes(b"record_id,reported_date\n")
+
+
+@pytest.mark.parametrize("how", ["truncated", "zeroed header", "empty", "text"])
+def test_damaged_store_one_line_exit_2(tmp_path: Path, how: str) -> None:
+    store = tmp_path / "s.gpkg"
+    src = tmp_path / "c.csv"
+    src.write_text(CSV, encoding="utf-8")
+    assert run_cli("ingest", "concerns", str(src), "--store", str(store)).returncode == 0
+    _damage(store, how)
+    damaged = store.read_bytes()
+    src.write_text(CSV.replace("S1", "S2"), encoding="utf-8")
+    proc = run_cli("ingest", "concerns", str(src), "--store", str(store))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert f"{store}: the store cannot be updated" in proc.stderr
+    assert store.read_bytes() == damaged
+    assert not writing_copy(store).exists()
+
+
+def test_read_only_store_folder_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Root ignores permission bits (CI runs as root): the copy is refused as the OS would."""
+    import shutil
+
+    import geo.store
+    from app.cli import main
+
+    store = tmp_path / "s.gpkg"
+    src = tmp_path / "c.csv"
+    src.write_text(CSV, encoding="utf-8")
+    assert main(["ingest", "concerns", str(src), "--store", str(store)]) == 0
+    before = store.read_bytes()
+    capsys.readouterr()
+
+    def refuse(source: str, target: str) -> None:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(shutil, "copyfile", refuse)
+    assert geo.store.shutil.copyfile is refuse
+    src.write_text(CSV.replace("S1", "S2"), encoding="utf-8")
+    assert main(["ingest", "concerns", str(src), "--store", str(store)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Permission denied" in err and str(store) in err
+    assert store.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permission bits")
+def test_read_only_store_folder_for_real(tmp_path: Path) -> None:
+    store = tmp_path / "ro" / "s.gpkg"
+    store.parent.mkdir()
+    src = tmp_path / "c.csv"
+    src.write_text(CSV, encoding="utf-8")
+    assert run_cli("ingest", "concerns", str(src), "--store", str(store)).returncode == 0
+    store.parent.chmod(0o555)
+    try:
+        src.write_text(CSV.replace("S1", "S2"), encoding="utf-8")
+        proc = run_cli("ingest", "concerns", str(src), "--store", str(store))
+    finally:
+        store.parent.chmod(0o755)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
