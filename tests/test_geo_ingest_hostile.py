@@ -251,3 +251,69 @@ def test_invisible_characters_do_not_bypass_dedup_against_the_store(
     )
     assert (again.rows_loaded, again.rows_duplicate, again.rows_quarantined) == (0, 1, 0)
     assert store.read("concerns")["record_id"].tolist() == [plain]
+
+
+# -- item 6: YAML alias bombs (--mapping and csmap.yaml) ------------------------------------------
+
+
+def _alias_bomb(levels: int, *, under: str) -> str:
+    """A nested-alias bomb: ``levels`` levels of nine aliases each (9**levels values)."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels + 1):
+        lines.append(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]")
+    body = "\n".join("  " + line for line in lines)
+    return f"{under}:\n{body}\n"
+
+
+@pytest.mark.timeout(120)
+def test_mapping_alias_bomb_refused(tmp_path: Path) -> None:
+    from geo.errors import SchemaError
+    from geo.schema import load_mapping
+
+    bomb = tmp_path / "mapping.yaml"
+    bomb.write_text("columns: {}\n" + _alias_bomb(4, under="values"), encoding="utf-8")
+    with pytest.raises(
+        SchemaError, match=r"mapping\.yaml: not valid YAML \(aliases \(\*l0\) are not"
+    ):
+        load_mapping(bomb)
+    src = _concerns(tmp_path / "c.csv", ["R1"])
+    proc = run_cli(
+        "ingest", "concerns", str(src), "--store", str(tmp_path / "s.gpkg"), "--mapping", str(bomb)
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "aliases" in proc.stderr
+    assert not (tmp_path / "s.gpkg").exists()
+
+
+@pytest.mark.timeout(120)
+def test_csmap_yaml_alias_bomb_refused(tmp_path: Path) -> None:
+    (tmp_path / "csmap.yaml").write_text(_alias_bomb(4, under="lookups"), encoding="utf-8")
+    src = _concerns(tmp_path / "c.csv", ["R1"])
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "ingest", "concerns", str(src)]
+        + ["--store", str(tmp_path / "s.gpkg")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,  # csmap.yaml is read from the working directory
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "aliases" in proc.stderr and "csmap.yaml" in proc.stderr
+
+
+def test_yaml_without_aliases_still_reads(tmp_path: Path) -> None:
+    from geo.schema import load_mapping
+
+    path = tmp_path / "m.yaml"
+    path.write_text("columns:\n  Incident No: record_id\nvalues:\n  category: {Ex: CSE}\n")
+    assert load_mapping(path).values == {"category": {"Ex": "CSE"}}
+
+
+def test_oversized_yaml_refused(tmp_path: Path) -> None:
+    from geo.errors import SchemaError
+    from geo.schema import load_mapping
+
+    path = tmp_path / "big.yaml"
+    path.write_text("columns: {}\n# " + "x" * 1_000_001 + "\n")
+    with pytest.raises(SchemaError, match=r"big\.yaml: not valid YAML \(1,000,0\d\d characters"):
+        load_mapping(path)
