@@ -98,6 +98,7 @@ class _Prepared:
     rows: np.ndarray  # physical row number of each row (header = 1)
     duplicate: np.ndarray  # bool: repeat, with identical content, of an earlier row of the file
     conflict: np.ndarray  # reason text for every copy of an id repeated with different content
+    read_reasons: np.ndarray | None  # reasons found by the reader (a line not in the encoding)
     encoding: str
     content_hash: str
 
@@ -167,6 +168,7 @@ def _prepare(kind: Kind, path: Path, *, mapping: Mapping | None) -> _Prepared:
         rows,
         duplicate,
         conflict,
+        table.reasons,
         table.encoding,
         table.content_hash,
     )
@@ -253,6 +255,8 @@ def _validate_rows(
 
     gdf["row_hash"] = pd.Series(hashes, index=gdf.index, dtype=object)  # no Arrow copy of 1M
     reasons.add(prep.conflict[start:stop])
+    if prep.read_reasons is not None:
+        reasons.add(prep.read_reasons[start:stop])
     reasons.text[prep.duplicate[start:stop]] = ""
     return gdf, reasons.text, hashes
 

@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from geo.csv_checks import MAX_COLUMNS, check_folded_rows, check_header_width
+from geo.decoding import decode
 from geo.errors import UnreadableFileError
 from geo.xlsx import read_sheet_rows
 
@@ -48,7 +49,6 @@ _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
     (b"\xd0\xcf\x11\xe0", "an old-style .xls/OLE file (save it as .xlsx or CSV)"),
     (b"\x1f\x8b", "a gzip archive"),
 )
-ENCODINGS: Final[tuple[str, ...]] = ("utf-8-sig", "cp1252", "latin-1")
 csv.field_size_limit(2**31 - 1)
 
 
@@ -67,12 +67,16 @@ class RawTable:
     rows : numpy.ndarray or None
         Physical row number of each record of ``frame`` (see the module notes); ``None`` means
         ``2, 3, ...`` (no blank lines before or among the records). Use :meth:`row_numbers`.
+    reasons : numpy.ndarray or None
+        A quarantine reason per record found while reading (``""`` = none; ``None`` = none at
+        all): a line decoded against the file's majority encoding (:mod:`geo.decoding`).
     """
 
     frame: pd.DataFrame
     encoding: str
     content_hash: str
     rows: np.ndarray | None = None
+    reasons: np.ndarray | None = None
 
     def row_numbers(self) -> np.ndarray:
         """Physical row number of each record (header = 1 when it is the first line).
@@ -140,7 +144,8 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     control = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 13))
     if control > max(8, len(sample) // 20):
         raise UnreadableFileError(f"{path}: binary content, not a CSV or Excel file")
-    text, encoding = _decode(data)
+    decoded = decode(data)
+    text, encoding = decoded.text, decoded.encoding
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
     if encoding == "utf-8-sig" and "\ufffd" not in text:
@@ -148,10 +153,13 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     else:
         utf8 = text.encode("utf-8", "surrogatepass")
     check_header_width(text, path)  # before parsing: 200,000 columns took minutes to parse
-    if _has_blank_lines(text):
-        frame, rows = _parse_csv_numbered(text, path)
+    if decoded.odd_lines or _has_blank_lines(text):
+        frame, rows, odd = _parse_csv_numbered(text, path, odd_lines=decoded.odd_lines)
         check_folded_rows(frame, rows, text=text, path=path)
-        return RawTable(frame, encoding, digest, rows)
+        reasons = None
+        if odd.any():
+            reasons = np.where(odd, decoded.reason, "").astype(object)
+        return RawTable(frame, encoding, digest, rows, reasons)
     frame = _parse_csv(text, path, utf8=utf8)
     frame, kept = _drop_empty(frame, np.arange(len(frame), dtype=np.int64) + 2)
     table = RawTable(frame, encoding, digest, kept)
@@ -199,8 +207,13 @@ def _drop_empty(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np
     return frame[keep].reset_index(drop=True), rows[keep]
 
 
-def _parse_csv_numbered(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    """The csv-module reader, counting every record (blank ones too) for physical row numbers."""
+def _parse_csv_numbered(
+    text: str, path: Path, *, odd_lines: frozenset[int] = frozenset()
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The csv-module reader, counting every record (blank ones too) for physical row numbers.
+
+    Also returns, per record, whether any of its physical lines is in ``odd_lines``.
+    """
     end = text.find("\n")
     lines = text.strip().splitlines()
     if not lines:  # only white space (str.strip also removes separators such as \x1c-\x1f)
@@ -212,13 +225,18 @@ def _parse_csv_numbered(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray
         sep = ","
     records: list[list[str]] = []
     numbers: list[int] = []
+    odd: list[bool] = []
     try:
-        for number, row in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=sep), start=1
-        ):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        line_to = 0  # the physical lines of each record: line_from..line_to
+        for number, row in enumerate(reader, start=1):
+            line_from, line_to = line_to + 1, reader.line_num
             if any(c.strip() for c in row):
                 records.append(row)
                 numbers.append(number)
+                odd.append(
+                    bool(odd_lines) and any(n in odd_lines for n in range(line_from, line_to + 1))
+                )
     except csv.Error as exc:
         raise UnreadableFileError(f"{path}: not a readable CSV file ({exc})") from exc
     if not records:
@@ -229,16 +247,7 @@ def _parse_csv_numbered(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray
     if body.shape[1] == 0:
         body = pd.DataFrame(columns=range(width), dtype=object)
     frame = _finish(body, records[0] + [""] * (width - len(records[0])), path)
-    return frame, np.asarray(numbers[1:], dtype=np.int64)
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 always decodes")  # pragma: no cover
+    return frame, np.asarray(numbers[1:], dtype=np.int64), np.asarray(odd[1:], dtype=bool)
 
 
 def _unique_names(names: list[str]) -> list[str]:

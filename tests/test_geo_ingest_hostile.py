@@ -317,3 +317,66 @@ def test_oversized_yaml_refused(tmp_path: Path) -> None:
     path.write_text("columns: {}\n# " + "x" * 1_000_001 + "\n")
     with pytest.raises(SchemaError, match=r"big\.yaml: not valid YAML \(1,000,0\d\d characters"):
         load_mapping(path)
+
+
+# -- item 4: mixed encodings -----------------------------------------------------------------------
+
+MIXED_HEAD = "record_id,reported_date,place_name,latitude,longitude\n"
+
+
+def _mixed(path: Path, *, majority: str, n: int = 20, odd_at: tuple[int, ...] = (7,)) -> Path:
+    other = "cp1252" if majority == "utf-8" else "utf-8"
+    data = MIXED_HEAD.encode()
+    for i in range(n):
+        line = f"E{i},2024-03-05,Café Röyal {i},53.65,-1.78\n"
+        data += line.encode(other if i in odd_at else majority)
+    path.write_bytes(data)
+    return path
+
+
+def test_utf8_file_with_one_invalid_row_quarantines_only_that_row(tmp_path: Path, area) -> None:
+    from geo.geocode import Lookups
+    from geo.ingest import ingest_file
+    from geo.store import Store
+
+    src = _mixed(tmp_path / "mixed.csv", majority="utf-8")
+    table = read_table(src)
+    assert table.frame["place_name"].iloc[0] == "Café Röyal 0"
+    report = ingest_file("concerns", src, store=tmp_path / "s.gpkg", lookups=Lookups(), area=area)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (20, 19, 1)
+    assert report.rows_read == report.rows_loaded + report.rows_quarantined + report.rows_duplicate
+    assert report.quarantine["source_row"].tolist() == [9]
+    assert report.quarantine["reasons"].iloc[0].startswith("row is not valid UTF-8")
+    stored = Store(tmp_path / "s.gpkg").read("concerns")
+    assert sorted(stored["place_name"]) == sorted(f"Café Röyal {i}" for i in range(20) if i != 7)
+    assert not stored["place_name"].str.contains("Ã").any()
+
+
+def test_cp1252_file_with_one_utf8_row_flags_that_row(tmp_path: Path) -> None:
+    table = read_table(_mixed(tmp_path / "mixed.csv", majority="cp1252", odd_at=(3,)))
+    assert table.encoding == "cp1252 (mixed)"
+    assert table.frame["place_name"].iloc[0] == "Café Röyal 0"
+    assert table.reasons is not None
+    flagged = [int(r) for r, why in zip(table.row_numbers(), table.reasons, strict=True) if why]
+    assert flagged == [5]
+
+
+def test_invalid_line_inside_a_multi_line_cell_flags_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_bytes(
+        MIXED_HEAD.encode()
+        + "M1,2024-03-05,Café,53.65,-1.78\n".encode()
+        + b'M2,2024-03-05,"Bus station\n'
+        + 'stand Röyal",53.65,-1.78\n'.encode("cp1252")
+        + "M3,2024-03-05,Café,53.65,-1.78\n".encode()
+        + "M4,2024-03-05,Café,53.65,-1.78\n".encode()
+    )
+    table = read_table(path)
+    assert table.frame["record_id"].tolist() == ["M1", "M2", "M3", "M4"]
+    assert table.reasons is not None and [bool(r) for r in table.reasons] == [0, 1, 0, 0]
+
+
+def test_whole_cp1252_file_still_reads_as_before() -> None:
+    table = read_table(BAD / "latin1.csv")
+    assert table.encoding == "cp1252" and table.reasons is None
+    assert table.frame["place_name"].tolist() == ["Café Röyal"]
