@@ -110,3 +110,50 @@ def test_cli_minimal_file_after_full_demo(tmp_path: Path) -> None:
     assert len(stored) == 4
     assert stored["age"].dtype == "Int64"
     assert stored["age"].isna().sum() == 1
+
+
+def test_chunked_ingest_without_optional_columns_into_a_full_store(
+    tmp_path: Path, area, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer-process path (above one chunk) conforms to the layer's types too."""
+    import geo.ingest
+
+    store = Store(tmp_path / "s.gpkg")
+    ingest_file("concerns", FIXTURES / "concerns.csv", store=store, lookups=Lookups(), area=area)
+    monkeypatch.setattr(geo.ingest, "_CHUNK_ROWS", 2)
+    minimal = tmp_path / "min.csv"
+    minimal.write_text(
+        "record_id,reported_date,latitude,longitude\n"
+        + "".join(f"M{i},2024-03-05,53.65,-1.78\n" for i in range(5))
+    )
+    report = ingest_file("concerns", minimal, store=store, lookups=Lookups(), area=area)
+    assert report.rows_loaded == 5
+    stored = store.read("concerns")
+    assert len(stored) == 8 and stored["age"].dtype == "Int64"
+
+
+def test_store_made_by_an_older_version_with_text_fields(tmp_path: Path, area) -> None:
+    """Before typed nulls, a first file without ``age``/``looked_after`` made them text fields."""
+    import pyogrio
+
+    store = Store(tmp_path / "s.gpkg")
+    src = _source("missing_episodes")
+    first = tmp_path / "first.csv"
+    src.drop(columns=["looked_after", "rhi_offered", "rhi_accepted"]).to_csv(first, index=False)
+    ingest_file("missing_episodes", first, store=store, lookups=Lookups(), area=area)
+    old = store.read("missing_episodes")
+    for col in ("looked_after", "rhi_offered", "rhi_accepted"):
+        old[col] = pd.Series([None] * len(old), dtype=object)  # as the older version wrote them
+    old.to_file(store.path, layer="missing_episodes", driver="GPKG")
+    meta = pyogrio.read_info(store.path, layer="missing_episodes")
+    fields = dict(zip(meta["fields"], meta["dtypes"], strict=True))
+    assert fields["looked_after"] == "object"
+    later = tmp_path / "later.csv"
+    renamed = src.assign(episode_id="L" + src["episode_id"])
+    renamed.to_csv(later, index=False)
+    report = ingest_file("missing_episodes", later, store=store, lookups=Lookups(), area=area)
+    assert report.rows_loaded == 3
+    stored = store.read("missing_episodes")
+    new = stored[stored["source_file"] == "later.csv"].sort_values("episode_id")
+    expected = renamed.sort_values("episode_id")["looked_after"].map({"True": True, "False": False})
+    assert new["looked_after"].tolist() == expected.tolist()
