@@ -42,19 +42,22 @@ def normalise_id(text: str) -> str:
 
 
 def normalise_ids(series: pd.Series) -> pd.Series:
-    """Ids normalised (see the module notes) as ``object`` text; same index.
+    """Ids normalised (see the module notes) as text; same index.
 
     Only non-ASCII values are looked at one by one, so a file of plain ids costs one
-    vectorised ``strip``.
+    vectorised ``strip`` (text as the readers give it stays Arrow-backed ``str``).
 
     Examples
     --------
     >>> normalise_ids(pd.Series(["R1", " R2", "R1\\u200b"], index=[5, 6, 7])).to_dict()
     {5: 'R1', 6: 'R2', 7: 'R1'}
     """
-    text = series.astype(object).fillna("").astype(str)
-    out = text.str.strip().astype(object)
-    odd = ~text.str.isascii().to_numpy(dtype=bool)
+    if not isinstance(series.dtype, pd.StringDtype) or series.hasnans:
+        series = series.astype(object).fillna("").astype(str)
+    out = series.str.strip()
+    odd = ~series.str.isascii().to_numpy(dtype=bool)
     if odd.any():
-        out[odd] = [normalise_id(v) for v in text[odd].tolist()]
+        values = out.to_numpy(dtype=object)
+        values[odd] = [normalise_id(v) for v in series[odd].tolist()]
+        out = pd.Series(values, index=series.index, dtype=object)
     return out
