@@ -380,3 +380,48 @@ def test_whole_cp1252_file_still_reads_as_before() -> None:
     table = read_table(BAD / "latin1.csv")
     assert table.encoding == "cp1252" and table.reasons is None
     assert table.frame["place_name"].tolist() == ["Café Röyal"]
+
+
+# -- the small corpus files of issue #12, through the command line ---------------------------------
+
+
+def _ingest_cli(tmp_path: Path, name: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    store = tmp_path / "s.gpkg"
+    return run_cli("ingest", "concerns", str(BAD / name), "--store", str(store), *extra)
+
+
+def test_corpus_stray_quote(tmp_path: Path) -> None:
+    proc = _ingest_cli(tmp_path, "stray_quote.csv")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().endswith("fix the file and ingest again")
+    assert "stray_quote.csv: row 2, field summary: a quote opened here" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+
+
+def test_corpus_mixed_encoding(tmp_path: Path) -> None:
+    import json
+
+    proc = _ingest_cli(tmp_path, "mixed_encoding.csv")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert (summary["rows_read"], summary["rows_loaded"], summary["rows_quarantined"]) == (6, 5, 1)
+    quarantine = Path(summary["quarantine_file"]).read_text(encoding="utf-8-sig")
+    assert "row is not valid UTF-8" in quarantine and "Café 6" in quarantine
+
+
+def test_corpus_invisible_ids(tmp_path: Path) -> None:
+    import json
+
+    proc = _ingest_cli(tmp_path, "invisible_ids.csv")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert (summary["rows_read"], summary["rows_loaded"], summary["rows_duplicate"]) == (5, 2, 3)
+
+
+@pytest.mark.timeout(60)
+def test_corpus_alias_bomb_mapping(tmp_path: Path) -> None:
+    assert (BAD / "alias_bomb.yaml").stat().st_size < 700
+    proc = _ingest_cli(tmp_path, "bom.csv", "--mapping", str(BAD / "alias_bomb.yaml"))
+    assert proc.returncode == 2
+    assert "alias_bomb.yaml: not valid YAML (aliases (*l0) are not allowed" in proc.stderr
+    assert proc.stderr.count("\n") == 1
