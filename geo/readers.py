@@ -2,12 +2,16 @@
 
 Every cell is read as text (``""`` for empty); nothing is converted, evaluated or trusted as markup.
 CSV encodings are tried in a strict cascade: UTF-8 (with or without a byte-order mark), then
-Windows-1252, then Latin-1 (which always decodes). NUL bytes inside a text file are replaced by
-U+FFFD (the replacement character) so they can be stored; a file that looks binary is refused.
-``.xlsx`` files are read with openpyxl (``read_only``; formulas are read as their *text*, never
-evaluated, since the workbook is opened with ``data_only=False``). A workbook with more than one
-non-empty worksheet is refused with an error naming the sheets (rows on a second sheet would
-otherwise be silently ignored): save each sheet as its own file.
+Windows-1252, then Latin-1 (which always decodes); a file mixing UTF-8 and Windows-1252 lines is
+decoded per line by the majority, and the rows against it get a reason in :attr:`RawTable.reasons`
+(:mod:`geo.decoding`). NUL bytes inside a text file are replaced by U+FFFD (the replacement
+character) so they can be stored; a file that looks binary is refused, and so are a header of
+more than 500 columns (before parsing) and a stray quote that folds rows into one cell
+(:mod:`geo.csv_checks`). ``.xlsx`` files are read with openpyxl (:mod:`geo.xlsx`: ``read_only``,
+every row in the sheet whatever its stored dimension says, XML with a DOCTYPE refused; formulas
+are read as their *text*, never evaluated). A workbook with more than one non-empty worksheet is
+refused with an error naming the sheets (rows on a second sheet would otherwise be silently
+ignored): save each sheet as its own file.
 
 Rows and row numbers: a completely empty record (a blank line, a line of only white space or
 only separators such as ``,,,``, an empty worksheet row) is not a record and is not counted in
