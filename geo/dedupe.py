@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from geo.ids import normalise_ids
+
 #: How a person replaces a stored record that a new file changes.
 REPLACE_HINT = (
     "to replace it, delete the stored record (or the store) and ingest again, "
@@ -164,5 +166,5 @@ def stored_keys(path: str | os.PathLike[str], *, layer: str, id_column: str) -> 
         path, layer=layer, columns=cols, read_geometry=False, use_arrow=True
     )
     frame = frame.rename(columns={id_column: "id"})
-    frame["id"] = frame["id"].astype(str).str.strip()
+    frame["id"] = normalise_ids(frame["id"])  # ids stored before ids were normalised
     return frame[["id", "row_hash", "source_file", "source_row"]]

@@ -27,6 +27,7 @@ from geo.lookup_files import PostcodeLookup as PostcodeLookup
 from geo.lookup_files import UprnLookup as UprnLookup
 from geo.lookup_files import normalise_postcode as normalise_postcode
 from geo.lookup_files import normalise_postcodes as normalise_postcodes
+from geo.yaml_files import load_yaml
 
 __all__ = [
     "Lookups",
@@ -63,7 +64,7 @@ def _config_paths(config_path: str | os.PathLike[str] | None) -> dict[str, Path]
         raise LookupFileError(f"configuration file {cfg} does not exist")
     if cfg.exists():
         try:
-            data: Any = yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
+            data: Any = load_yaml(cfg.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise LookupFileError(f"cannot read configuration file {cfg}: {exc}") from exc
         section = data.get("lookups", {}) if isinstance(data, dict) else None

@@ -46,11 +46,13 @@ from geo.coords import resolve_locations
 from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import UnreadableFileError
 from geo.geocode import Lookups, load_lookups
+from geo.ids import normalise_ids
 from geo.quarantine import IngestReport, _quarantine_frame, _write_quarantine
 from geo.readers import read_table
 from geo.records import build_records, reason_column
 from geo.schema import ID_COLUMN, LOCATION_INPUTS, REQUIRED, Mapping, load_mapping, match_columns
 from geo.store import Store
+from geo.store_files import store_errors
 from geo.store_meta import clear_demo_marker
 from geo.store_writer import LayerWriter
 from geo.vocab import BNG_EPSG, KINDS, MISSING_LOCATION_PREFIXES, Kind
@@ -96,6 +98,7 @@ class _Prepared:
     rows: np.ndarray  # physical row number of each row (header = 1)
     duplicate: np.ndarray  # bool: repeat, with identical content, of an earlier row of the file
     conflict: np.ndarray  # reason text for every copy of an id repeated with different content
+    read_reasons: np.ndarray | None  # reasons found by the reader (a line not in the encoding)
     encoding: str
     content_hash: str
 
@@ -138,7 +141,10 @@ def _prepare(kind: Kind, path: Path, *, mapping: Mapping | None) -> _Prepared:
         )
     canon = pd.DataFrame({target: raw[name] for name, target in matched.items()}, index=raw.index)
     id_col = ID_COLUMN[kind]
-    ids = canon[id_col].astype(str).str.strip().to_numpy(dtype=object)
+    # Ids as a person reads them (invisible characters, look-alike spaces): the stored id, the
+    # content hash and every duplicate check use the normalised id.
+    canon[id_col] = normalise_ids(canon[id_col])
+    ids = canon[id_col].to_numpy(dtype=object)
     rows = table.row_numbers()
     # Repeated ids are settled for the whole file up front (only their rows are hashed here), so
     # that any range of rows can then be validated, and loaded, on its own.
@@ -162,6 +168,7 @@ def _prepare(kind: Kind, path: Path, *, mapping: Mapping | None) -> _Prepared:
         rows,
         duplicate,
         conflict,
+        table.reasons,
         table.encoding,
         table.content_hash,
     )
@@ -248,6 +255,8 @@ def _validate_rows(
 
     gdf["row_hash"] = pd.Series(hashes, index=gdf.index, dtype=object)  # no Arrow copy of 1M
     reasons.add(prep.conflict[start:stop])
+    if prep.read_reasons is not None:
+        reasons.add(prep.read_reasons[start:stop])
     reasons.text[prep.duplicate[start:stop]] = ""
     return gdf, reasons.text, hashes
 
@@ -397,7 +406,8 @@ def ingest_file(
     reasons = np.full(n, "", dtype=object)
     duplicate = prep.duplicate.copy()
     parts: list[gpd.GeoDataFrame] = []
-    with st.transaction() as tx:
+    # A read-only folder or a damaged store: one line naming the store, not a traceback.
+    with store_errors(st.path, doing="updated"), st.transaction() as tx:
         stored = stored_keys(st.path, layer=kind, id_column=ID_COLUMN[kind])
         previous = tx.previous_ingest(kind, prep.content_hash)
         # Above one chunk, a child process inserts each chunk while the next is validated.

@@ -2,12 +2,16 @@
 
 Every cell is read as text (``""`` for empty); nothing is converted, evaluated or trusted as markup.
 CSV encodings are tried in a strict cascade: UTF-8 (with or without a byte-order mark), then
-Windows-1252, then Latin-1 (which always decodes). NUL bytes inside a text file are replaced by
-U+FFFD (the replacement character) so they can be stored; a file that looks binary is refused.
-``.xlsx`` files are read with openpyxl (``read_only``; formulas are read as their *text*, never
-evaluated, since the workbook is opened with ``data_only=False``). A workbook with more than one
-non-empty worksheet is refused with an error naming the sheets (rows on a second sheet would
-otherwise be silently ignored): save each sheet as its own file.
+Windows-1252, then Latin-1 (which always decodes); a file mixing UTF-8 and Windows-1252 lines is
+decoded per line by the majority, and the rows against it get a reason in :attr:`RawTable.reasons`
+(:mod:`geo.decoding`). NUL bytes inside a text file are replaced by U+FFFD (the replacement
+character) so they can be stored; a file that looks binary is refused, and so are a header of
+more than 500 columns (before parsing) and a stray quote that folds rows into one cell
+(:mod:`geo.csv_checks`). ``.xlsx`` files are read with openpyxl (:mod:`geo.xlsx`: ``read_only``,
+every row in the sheet whatever its stored dimension says, XML with a DOCTYPE refused; formulas
+are read as their *text*, never evaluated). A workbook with more than one non-empty worksheet is
+refused with an error naming the sheets (rows on a second sheet would otherwise be silently
+ignored): save each sheet as its own file.
 
 Rows and row numbers: a completely empty record (a blank line, a line of only white space or
 only separators such as ``,,,``, an empty worksheet row) is not a record and is not counted in
@@ -21,7 +25,6 @@ record count, blank lines included).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import os
@@ -35,7 +38,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from geo.csv_checks import MAX_COLUMNS, check_folded_rows, check_header_width
+from geo.decoding import decode
 from geo.errors import UnreadableFileError
+from geo.xlsx import read_sheet_rows
 
 _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
     (b"%PDF", "a PDF document"),
@@ -47,7 +53,6 @@ _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
     (b"\xd0\xcf\x11\xe0", "an old-style .xls/OLE file (save it as .xlsx or CSV)"),
     (b"\x1f\x8b", "a gzip archive"),
 )
-ENCODINGS: Final[tuple[str, ...]] = ("utf-8-sig", "cp1252", "latin-1")
 csv.field_size_limit(2**31 - 1)
 
 
@@ -66,12 +71,16 @@ class RawTable:
     rows : numpy.ndarray or None
         Physical row number of each record of ``frame`` (see the module notes); ``None`` means
         ``2, 3, ...`` (no blank lines before or among the records). Use :meth:`row_numbers`.
+    reasons : numpy.ndarray or None
+        A quarantine reason per record found while reading (``""`` = none; ``None`` = none at
+        all): a line decoded against the file's majority encoding (:mod:`geo.decoding`).
     """
 
     frame: pd.DataFrame
     encoding: str
     content_hash: str
     rows: np.ndarray | None = None
+    reasons: np.ndarray | None = None
 
     def row_numbers(self) -> np.ndarray:
         """Physical row number of each record (header = 1 when it is the first line).
@@ -139,19 +148,37 @@ def read_table(path: str | os.PathLike[str]) -> RawTable:
     control = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 13))
     if control > max(8, len(sample) // 20):
         raise UnreadableFileError(f"{path}: binary content, not a CSV or Excel file")
-    text, encoding = _decode(data)
+    decoded = decode(data)
+    text, encoding = decoded.text, decoded.encoding
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
     if encoding == "utf-8-sig" and "\ufffd" not in text:
         utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     else:
         utf8 = text.encode("utf-8", "surrogatepass")
-    if _has_blank_lines(text):
-        frame, rows = _parse_csv_numbered(text, path)
-        return RawTable(frame, encoding, digest, rows)
+    check_header_width(text, path)  # before parsing: 200,000 columns took minutes to parse
+    if decoded.odd_lines or _has_blank_lines(text):
+        frame, rows, odd = _parse_csv_numbered(text, path, odd_lines=decoded.odd_lines)
+        check_folded_rows(frame, rows, text=text, path=path)
+        reasons = None
+        if odd.any():
+            reasons = np.where(odd, decoded.reason, "").astype(object)
+        return RawTable(frame, encoding, digest, rows, reasons)
     frame = _parse_csv(text, path, utf8=utf8)
     frame, kept = _drop_empty(frame, np.arange(len(frame), dtype=np.int64) + 2)
-    return RawTable(frame, encoding, digest, kept)
+    table = RawTable(frame, encoding, digest, kept)
+    check_folded_rows(frame, table.row_numbers(), text=text, path=path)
+    return table
+
+
+def _check_width(width: int, rows: list[list[str]], path: Path) -> None:
+    """Refuse a ragged file with a row of more than :data:`MAX_COLUMNS` cells (before framing)."""
+    if width <= MAX_COLUMNS:
+        return
+    number = next(i for i, r in enumerate(rows, start=1) if len(r) == width)
+    raise UnreadableFileError(
+        f"{path}: record {number} has {width} cells; at most {MAX_COLUMNS} columns are read"
+    )
 
 
 # A blank line: the first line, or a line after "\n", holding only [ \t\r\f\v]. Two patterns, so
@@ -184,8 +211,13 @@ def _drop_empty(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np
     return frame[keep].reset_index(drop=True), rows[keep]
 
 
-def _parse_csv_numbered(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    """The csv-module reader, counting every record (blank ones too) for physical row numbers."""
+def _parse_csv_numbered(
+    text: str, path: Path, *, odd_lines: frozenset[int] = frozenset()
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The csv-module reader, counting every record (blank ones too) for physical row numbers.
+
+    Also returns, per record, whether any of its physical lines is in ``odd_lines``.
+    """
     end = text.find("\n")
     lines = text.strip().splitlines()
     if not lines:  # only white space (str.strip also removes separators such as \x1c-\x1f)
@@ -197,32 +229,29 @@ def _parse_csv_numbered(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray
         sep = ","
     records: list[list[str]] = []
     numbers: list[int] = []
+    odd: list[bool] = []
     try:
-        for number, row in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=sep), start=1
-        ):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        line_to = 0  # the physical lines of each record: line_from..line_to
+        for number, row in enumerate(reader, start=1):
+            line_from, line_to = line_to + 1, reader.line_num
             if any(c.strip() for c in row):
                 records.append(row)
                 numbers.append(number)
+                odd.append(
+                    bool(odd_lines) and any(n in odd_lines for n in range(line_from, line_to + 1))
+                )
     except csv.Error as exc:
         raise UnreadableFileError(f"{path}: not a readable CSV file ({exc})") from exc
     if not records:
         raise UnreadableFileError(f"{path}: the file is empty (no header row)")
     width = max(len(r) for r in records)
+    _check_width(width, records, path)
     body = pd.DataFrame([r + [""] * (width - len(r)) for r in records[1:]], dtype=object)
     if body.shape[1] == 0:
         body = pd.DataFrame(columns=range(width), dtype=object)
     frame = _finish(body, records[0] + [""] * (width - len(records[0])), path)
-    return frame, np.asarray(numbers[1:], dtype=np.int64)
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 always decodes")  # pragma: no cover
+    return frame, np.asarray(numbers[1:], dtype=np.int64), np.asarray(odd[1:], dtype=bool)
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -314,6 +343,7 @@ def _parse_csv(text: str, path: Path, *, utf8: bytes | None = None) -> pd.DataFr
             raise UnreadableFileError(f"{path}: not a readable CSV file ({exc})") from exc
         rows = [r for r in rows if r]  # all-empty records are dropped (numbered) by read_table
         width = max(len(r) for r in rows)
+        _check_width(width, rows, path)
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     except pd.errors.EmptyDataError as exc:
         raise UnreadableFileError(f"{path}: the file is empty (no header row)") from exc
@@ -336,48 +366,8 @@ def _finish(
     return body
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
 def _read_xlsx(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    import openpyxl  # noqa: PLC0415  (only needed for Excel input)
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise UnreadableFileError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
-    sheets: list[tuple[str, list[list[str]], list[int]]] = []
-    try:
-        for sheet in book.worksheets:
-            rows: list[list[str]] = []
-            numbers: list[int] = []
-            for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-                cells = [_cell_text(c) for c in row]
-                if any(c.strip() for c in cells):
-                    rows.append(cells)
-                    numbers.append(number)
-            if rows:
-                sheets.append((sheet.title, rows, numbers))
-    finally:
-        book.close()
-    if not sheets:
-        raise UnreadableFileError(f"{path}: the workbook is empty (no header row)")
-    if len(sheets) > 1:
-        names = ", ".join(repr(name) for name, _, _ in sheets)
-        raise UnreadableFileError(
-            f"{path}: the workbook has {len(sheets)} worksheets with data ({names}); "
-            "csmap reads one table per file: save each sheet as its own file"
-        )
-    _, rows, numbers = sheets[0]
+    rows, numbers = read_sheet_rows(path)
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     body = pd.DataFrame(rows[1:], columns=range(width), dtype=object)

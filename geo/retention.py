@@ -49,6 +49,7 @@ from geo.errors import ParameterError, StoreError
 from geo.export import PathEscapeError, resolve_inside
 from geo.store import Store
 from geo.vocab import KINDS
+from geo.yaml_files import load_yaml
 
 __all__ = [
     "RETENTION_DATES",
@@ -242,7 +243,7 @@ def retention_years(config_path: str | os.PathLike[str] | None = None) -> int | 
         if config_path is None and not cfg.exists():
             return None
         try:
-            data: Any = yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
+            data: Any = load_yaml(cfg.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ParameterError(f"{cfg}: cannot read the configuration ({exc})") from exc
         section = data.get("retention") if isinstance(data, dict) else None

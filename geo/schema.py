@@ -42,6 +42,7 @@ import yaml
 from geo.errors import SchemaError
 from geo.synonyms import COLUMN_SYNONYMS, LOCATION_SYNONYMS
 from geo.vocab import KINDS, MISSING_LOCATION_PREFIXES, Kind
+from geo.yaml_files import load_yaml
 
 #: Canonical input columns per kind, with the parser type of each.
 COLUMNS: Final[dict[str, dict[str, str]]] = {
@@ -249,7 +250,7 @@ def load_mapping(path: str | Path) -> Mapping:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = load_yaml(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise SchemaError(f"{path}: cannot read mapping file ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

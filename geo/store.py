@@ -6,8 +6,9 @@ allowed) and ``ingest_log`` (a table: file, kind, time, counts, quarantine file,
 Writes are atomic: under an exclusive lock (``<store>.lock``, ``fcntl.flock``, released by the
 kernel if the writer dies), the store is copied to a temporary file in the same folder, the new
 rows are appended to the copy, the copy is flushed to disk, and ``os.replace`` swaps it in. A
-process killed at any point leaves the previous store byte-identical (a stale temporary file is
-removed by the next writer).
+process killed at any point leaves the previous store byte-identical; the stale temporary copy
+is removed (with one line on stderr) when the store is next opened and no writer holds the lock
+(:mod:`geo.store_files`).
 
 Path: ``--store``, else env ``CSMAP_STORE``, else ``~/.local/share/csmap/store.gpkg``.
 """
@@ -31,7 +32,8 @@ import shapely
 
 from geo.errors import StoreError
 from geo.schema import COLUMNS, ID_COLUMN
-from geo.store_writer import LayerWriter
+from geo.store_files import lock_file, remove_stale_copies, store_errors, writing_copy
+from geo.store_writer import LayerWriter, conform_stream, layer_schema
 from geo.vocab import BNG_EPSG, KINDS, POINT_KINDS, PROVENANCE_COLUMNS, PointKind
 
 STORE_ENV = "CSMAP_STORE"
@@ -70,11 +72,20 @@ def _fix_types(frame: pd.DataFrame) -> pd.DataFrame:
         if col.endswith("in_study_area"):
             frame[col] = frame[col].fillna(False).astype(bool)
         elif col in _BOOL_COLUMNS:
-            frame[col] = frame[col].astype("boolean")
+            values = frame[col]
+            present = values.dropna()
+            if len(present) and isinstance(present.iloc[0], str):
+                # A text field (made by an older csmap when the first file lacked the column).
+                values = values.map(
+                    {"true": True, "false": False, "1": True, "0": False}, na_action="ignore"
+                )
+            frame[col] = values.astype("boolean")
         elif col in _DATE_COLUMNS:
             frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ms]")
         elif col in ("age", "source_row"):
-            frame[col] = frame[col].astype("Int64" if col == "age" else "int64")
+            # ``age`` may be a text field in a store whose first file had no ages.
+            values = frame[col] if col == "source_row" else pd.to_numeric(frame[col])
+            frame[col] = values.astype("Int64" if col == "age" else "int64")
     return frame
 
 
@@ -85,16 +96,10 @@ def _for_gpkg(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if col == out.geometry.name:
             continue
         dtype = out[col].dtype
-        if col in _BOOL_COLUMNS or str(dtype) == "Int64":
-            # GeoPackage has no nullable boolean/integer: null values, and an all-null column is
-            # a null text column (as pyogrio makes of an all-None object column).
-            if out[col].isna().all():
-                out[col] = pd.Series(
-                    pd.arrays.ArrowStringArray(pa.nulls(len(out), type=pa.large_string())),
-                    index=out.index,
-                )
-            elif col in _BOOL_COLUMNS:
-                out[col] = out[col].astype("boolean")
+        if col in _BOOL_COLUMNS:
+            # An all-null column keeps its type (typed nulls): a layer's field types must not
+            # depend on which optional columns the first file happened to have.
+            out[col] = out[col].astype("boolean")
         elif pd.api.types.is_object_dtype(dtype):
             # Text (None = null); an all-null column becomes a null text column, as before.
             values = out[col].to_numpy(dtype=object)
@@ -197,6 +202,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        remove_stale_copies(self.path)  # left by a killed write; never a live writer's copy
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -226,7 +232,10 @@ class Store:
         if kind not in self._layers():
             cols = [*COLUMNS[kind], *PROVENANCE_COLUMNS]
             return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=BNG_EPSG)
-        frame = pyogrio.read_dataframe(self.path, layer=kind, use_arrow=True, fid_as_index=False)
+        with store_errors(self.path, doing="read"):
+            frame = pyogrio.read_dataframe(
+                self.path, layer=kind, use_arrow=True, fid_as_index=False
+            )
         frame = _fix_types(frame)
         if frame.crs is None:
             frame = frame.set_crs(BNG_EPSG)
@@ -248,14 +257,15 @@ class Store:
                     "content_hash",
                 ]
             )
-        log = pyogrio.read_dataframe(self.path, layer=LOG_LAYER, read_geometry=False)
+        with store_errors(self.path, doing="read"):
+            log = pyogrio.read_dataframe(self.path, layer=LOG_LAYER, read_geometry=False)
         return pd.DataFrame(log)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the store's exclusive writer lock."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
+        lock_path = lock_file(self.path)
         with open(lock_path, "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -281,7 +291,7 @@ class Transaction:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.tmp = store.path.with_name(f".{store.path.stem}.writing.gpkg")
+        self.tmp = writing_copy(store.path)
         self._started = False
         self._done = False
         self._writers: list[LayerWriter] = []
@@ -324,7 +334,10 @@ class Transaction:
         data = _for_gpkg(records)
         if data.crs is None:
             data = data.set_crs(BNG_EPSG)
+        target = layer_schema(self.tmp, kind) if exists else None
         stream = _arrow_stream(data) if len(data) else None
+        if stream is not None and target is not None:
+            stream = conform_stream(stream, target)
         with _fast_sqlite():
             if stream is None:  # empty, or columns Arrow cannot type up front: pyogrio decides
                 pyogrio.write_dataframe(

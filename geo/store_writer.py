@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -171,6 +172,89 @@ class LayerWriter:
             self._stderr.close()
 
 
+def layer_schema(path: str | Path, layer: str) -> pa.Schema | None:
+    """The Arrow types of the attribute fields of an existing ``layer`` (None if there is none).
+
+    Examples
+    --------
+    >>> layer_schema(Path(tempfile.mkdtemp()) / "none.gpkg", "concerns") is None
+    True
+    """
+    import pyogrio
+
+    path = Path(path)
+    if not path.exists() or layer not in [n for n, _ in pyogrio.list_layers(path)]:
+        return None
+    _, table = pyogrio.read_arrow(path, layer=layer, max_features=0, read_geometry=False)
+    return table.schema
+
+
+def conform_to_layer(table: pa.Table, target: pa.Schema | None) -> pa.Table:
+    """Give each column of ``table`` the type of the same-named field of ``target``.
+
+    A column absent from one file is written as typed nulls, and a layer made by an older
+    version with an all-null column as text gets text: the values GDAL receives always match
+    the field types of the layer they are appended to. Columns ``target`` lacks are unchanged.
+
+    Examples
+    --------
+    >>> t = pa.table({"age": pa.nulls(2, pa.large_string()), "id": ["a", "b"]})
+    >>> conform_to_layer(t, pa.schema({"age": pa.int64(), "id": pa.string()})).schema.types
+    [DataType(int64), DataType(string)]
+    """
+    if target is None:
+        return table
+    for i, field in enumerate(table.schema):
+        idx = target.get_field_index(field.name)
+        if idx < 0:
+            continue
+        want = target.field(idx).type
+        have = field.type
+        same_family = (
+            (pa.types.is_string(want) or pa.types.is_large_string(want))
+            and (pa.types.is_string(have) or pa.types.is_large_string(have))
+        ) or (pa.types.is_timestamp(want) and pa.types.is_timestamp(have))
+        if have == want or same_family:
+            continue
+        column = table.column(i)
+        if column.null_count == len(column):
+            new = pa.chunked_array([pa.nulls(len(column), type=want)])
+        else:
+            new = column.cast(want)
+        table = table.set_column(i, field.with_type(want), new)
+    return table
+
+
+def conform_stream(reader: pa.RecordBatchReader, target: pa.Schema | None) -> pa.RecordBatchReader:
+    """``reader`` with each batch given the field types of ``target`` (:func:`conform_to_layer`).
+
+    Examples
+    --------
+    >>> t = pa.table({"age": pa.nulls(1, pa.string())})
+    >>> reader = pa.RecordBatchReader.from_batches(t.schema, t.to_batches())
+    >>> s = conform_stream(reader, pa.schema({"age": pa.int64()}))
+    >>> s.schema.field("age").type
+    DataType(int64)
+    """
+    if target is None:
+        return reader
+    try:
+        first = reader.read_next_batch()
+    except StopIteration:
+        return reader
+    head = conform_to_layer(pa.Table.from_batches([first]), target)
+    schema = head.schema
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from head.to_batches()
+        for batch in reader:
+            yield from (
+                conform_to_layer(pa.Table.from_batches([batch]), target).cast(schema).to_batches()
+            )
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
 def _write(stream: IO[bytes], path: str, layer: str, geometry: str, crs: str, mode: str) -> None:
     import pyogrio
 
@@ -179,6 +263,8 @@ def _write(stream: IO[bytes], path: str, layer: str, geometry: str, crs: str, mo
     if not stream.peek(1):  # type: ignore[attr-defined]
         return  # no records were sent (the caller opened the writer early)
     reader = pa.ipc.open_stream(stream)
+    if mode == "append":
+        reader = conform_stream(reader, layer_schema(path, layer))
     with _fast_sqlite():
         pyogrio.write_arrow(
             reader,
