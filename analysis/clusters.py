@@ -41,7 +41,7 @@ import shapely
 from numpy.typing import NDArray
 
 from analysis.inference import CLUSTER
-from analysis.kde import points_xy
+from analysis.kernel_density import points_xy
 from analysis.result import finalise
 from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
@@ -49,7 +49,7 @@ from geo.vocab import BNG_EPSG
 TOP_CATEGORIES: Final[int] = 3
 
 
-def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -59,7 +59,7 @@ def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
     return out
 
 
-def _count(name: str, value: Any, *, minimum: int) -> int:
+def check_count(name: str, value: Any, *, minimum: int) -> int:
     if isinstance(value, bool) or not float(value).is_integer() or int(value) < minimum:
         raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
@@ -85,7 +85,7 @@ def unique_locations(
     >>> loc.tolist(), counts.tolist(), inv.tolist()
     ([[0.0, 0.0], [5.0, 5.0]], [2, 1], [0, 0, 1])
     """
-    snap = _positive("snap", snap)
+    snap = check_positive("snap", snap)
     grid = np.rint(np.asarray(xy, dtype=float) / snap).astype(np.int64)
     if len(grid) == 0:
         return np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.intp)
@@ -259,9 +259,9 @@ def dbscan_hotspots(
     """
     from sklearn.cluster import DBSCAN
 
-    eps = _positive("eps", eps)
-    min_samples = _count("min_samples", min_samples, minimum=1)
-    buffer = _positive("buffer", buffer, allow_zero=True)
+    eps = check_positive("eps", eps)
+    min_samples = check_count("min_samples", min_samples, minimum=1)
+    buffer = check_positive("buffer", buffer, allow_zero=True)
     xy, ok, locations, counts, inverse = _prepare(points, snap)
     if len(locations):
         model = DBSCAN(eps=eps, min_samples=min_samples, n_jobs=n_jobs)
@@ -337,9 +337,9 @@ def hdbscan_hotspots(
     """
     from analysis.weighted_hdbscan import LIBRARY, weighted_hdbscan
 
-    mcs = _count("min_cluster_size", min_cluster_size, minimum=2)
-    ms = mcs if min_samples is None else _count("min_samples", min_samples, minimum=1)
-    buffer = _positive("buffer", buffer, allow_zero=True)
+    mcs = check_count("min_cluster_size", min_cluster_size, minimum=2)
+    ms = mcs if min_samples is None else check_count("min_samples", min_samples, minimum=1)
+    buffer = check_positive("buffer", buffer, allow_zero=True)
     if cluster_selection_method not in ("eom", "leaf"):
         raise ParameterError("cluster_selection_method must be 'eom' or 'leaf'")
     xy, ok, locations, counts, inverse = _prepare(points, snap)

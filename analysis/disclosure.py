@@ -44,7 +44,6 @@ Displacement (:func:`displace_points`)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast
 
@@ -53,7 +52,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.cell_key import DEFAULT_SECRET, PTable, cell_keys, record_keys_of
-from analysis.disclosure_geo import count_children, displace_points, filter_min_children
+from analysis.disclosure_geo import (
+    LOCATION_COLUMNS,
+    count_children,
+    displace_points,
+    filter_min_children,
+)
 from analysis.disclosure_rows import suppress_related_counts, window_relations
 from analysis.disclosure_secondary import recoverable_cells, secondary_mask, table_relations
 from geo.errors import ParameterError
@@ -77,15 +81,6 @@ __all__ = [
 Zeros = Literal["show", "suppress"]
 Totals = Literal["none", "per_row", "per_column", "both"]
 TOTAL_LABEL = "Total"
-
-#: THE pattern of column names that would reveal an original location (also with a
-#: ``last_seen_`` / ``found_`` prefix), case-insensitive. Used wherever such columns are removed:
-#: :func:`displace_points` and the export policy (:mod:`app.policy`). One pattern, not two.
-LOCATION_COLUMNS = re.compile(
-    r"^(?:last_seen_|found_)?(?:easting|northing|latitude|longitude|lat|lon|lng|x|y|grid_ref|"
-    r"postcode|uprn|address|place_name|location_flags|location_precision|location_error)$",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)

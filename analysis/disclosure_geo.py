@@ -5,6 +5,8 @@ Re-exported by :mod:`analysis.disclosure` (use that module); see its notes for t
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -13,7 +15,16 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.errors import ParameterError
 
-__all__ = ["count_children", "displace_points", "filter_min_children"]
+#: THE pattern of column names that would reveal an original location (also with a
+#: ``last_seen_`` / ``found_`` prefix), case-insensitive. Used wherever such columns are removed:
+#: :func:`displace_points` and the export policy (:mod:`app.policy`). One pattern, not two.
+LOCATION_COLUMNS = re.compile(
+    r"^(?:last_seen_|found_)?(?:easting|northing|latitude|longitude|lat|lon|lng|x|y|grid_ref|"
+    r"postcode|uprn|address|place_name|location_flags|location_precision|location_error)$",
+    re.IGNORECASE,
+)
+
+__all__ = ["LOCATION_COLUMNS", "count_children", "displace_points", "filter_min_children"]
 
 
 def count_children(
@@ -205,8 +216,6 @@ def displace_points(
                 break
             ddx, ddy = draw(int(outside.sum()))
             x[outside], y[outside] = x0[outside] + ddx, y0[outside] + ddy
-    from analysis.disclosure import LOCATION_COLUMNS  # noqa: PLC0415 (the one pattern; cycle)
-
     drop = [
         c for c in points.columns if c != points.geometry.name and LOCATION_COLUMNS.match(str(c))
     ]

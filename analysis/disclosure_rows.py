@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from analysis.disclosure_secondary import secondary_mask
 
-if TYPE_CHECKING:  # pragma: no cover
-    from analysis.disclosure import DisclosurePolicy
+__all__ = ["RowPolicy", "suppress_related_counts", "window_relations"]
 
-__all__ = ["suppress_related_counts", "window_relations"]
+
+class RowPolicy(Protocol):
+    """What :func:`suppress_related_counts` needs of a policy (a :class:`DisclosurePolicy`)."""
+
+    @property
+    def primary_marker(self) -> str: ...
+
+    def table(self, data: pd.Series, *, totals: Any = ...) -> Any: ...
+
 
 _WINDOW = re.compile(r"^(n|prev)_(\d+)m$")
 
@@ -49,7 +56,7 @@ def window_relations(columns: Sequence[object]) -> list[tuple[str, ...]]:
 def suppress_related_counts(
     counts: pd.DataFrame,
     *,
-    policy: DisclosurePolicy,
+    policy: RowPolicy,
     relations: Sequence[Sequence[str]],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress count columns row by row so that no hidden count follows from the relations.

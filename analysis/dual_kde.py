@@ -38,7 +38,7 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from analysis.kde import KernelDensity
+from analysis.kernel_density import KernelDensity
 from geo.errors import ParameterError
 
 POPULATION_COLUMN = "children_young_people"
@@ -101,7 +101,7 @@ class DualKernelDensity:
     population : geopandas.GeoDataFrame
         LSOA polygons with ``children_young_people``.
     weights, bandwidth, cell_size, kernel
-        As :class:`analysis.kde.KernelDensity` (the population uses the events' grid).
+        As :class:`analysis.kernel_density.KernelDensity` (the population uses the events' grid).
     floor_share : float
         Denominator floor as a share of the mean normalised population density (default 0.1).
 

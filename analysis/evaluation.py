@@ -16,7 +16,8 @@ the prediction. Methods are generic (:data:`METHODS`); every one has the :data:`
 ``(training events, grid cells) -> one score per cell``:
 
 * ``grid_counts``: training events per cell (safer-streets' top-k cells, the naive baseline);
-* ``kde``: :class:`analysis.kde.KernelDensity` (quartic kernel, ArcGIS default search radius
+* ``kde``: :class:`analysis.kernel_density.KernelDensity` (quartic kernel, ArcGIS default search
+  radius
   from the training events) evaluated on a sub-grid of ``subdivisions``\u00b2 points per cell
   and averaged over the part of each cell inside the study area (:func:`kde_scorer`);
 * ``gi``: Getis-Ord Gi* z of the training counts on the evaluation grid itself, with the
@@ -45,11 +46,11 @@ from analysis.grid import count_in_cells, fishnet
 from analysis.scorers import DEFAULT_METHOD as DEFAULT_METHOD
 from analysis.scorers import METHODS as METHODS
 from analysis.scorers import Scorer as Scorer
-from analysis.scorers import _train_xy
 from analysis.scorers import default_scorer as default_scorer
 from analysis.scorers import gi_scorer as gi_scorer
 from analysis.scorers import grid_counts as grid_counts
 from analysis.scorers import kde_scorer as kde_scorer
+from analysis.scorers import train_xy
 from geo.errors import ParameterError
 
 __all__ = [
@@ -152,7 +153,7 @@ def hull_area(
     >>> round(hull_area(pts, buffer=0, trim=0.25).area)  # the far point is trimmed
     500000
     """
-    xy = _train_xy(points)
+    xy = train_xy(points)
     if not (math.isfinite(buffer) and buffer >= 0):
         raise ParameterError(f"buffer must be a non-negative number of metres, got {buffer!r}")
     if not 0 <= trim < 0.5:

@@ -1,7 +1,7 @@
 """Kernel density (KDE) and dual KDE (relative risk against population) hotspots.
 
 The density itself (:class:`KernelDensity`, :func:`arcgis_bandwidth`, :data:`KERNELS`,
-:func:`points_xy`) lives in :mod:`analysis.kernel_density` and is re-exported here; see that
+:func:`points_xy`) lives in :mod:`analysis.kernel_density`; see that
 module for the kernel and bandwidth conventions (``bandwidth`` is the ArcGIS search radius in
 metres, density in events per km², NaN outside the study area).
 """
@@ -16,11 +16,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from analysis.inference import HOT
-from analysis.kernel_density import KERNELS as KERNELS
-from analysis.kernel_density import MAX_CELLS as MAX_CELLS
-from analysis.kernel_density import KernelDensity as KernelDensity
-from analysis.kernel_density import arcgis_bandwidth as arcgis_bandwidth
-from analysis.kernel_density import points_xy as points_xy
+from analysis.kernel_density import KernelDensity, points_xy
 from analysis.result import finalise
 from geo.errors import ParameterError
 

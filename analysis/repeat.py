@@ -26,14 +26,14 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from analysis.clusters import (
-    _count,
-    _positive,
+    check_count,
+    check_positive,
     cluster_polygons,
     group_summary,
     unique_locations,
 )
 from analysis.inference import CLUSTER
-from analysis.kde import points_xy
+from analysis.kernel_density import points_xy
 from analysis.result import finalise
 from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
@@ -162,7 +162,7 @@ def place_of_events(
     """
     from sklearn.cluster import DBSCAN
 
-    radius = _positive("radius", radius)
+    radius = check_positive("radius", radius)
     xy, ok = points_xy(points)
     locations, _counts_, inverse = unique_locations(xy[ok], snap=snap)
     places = np.full(len(points), -1, dtype=np.int64)
@@ -219,8 +219,8 @@ def repeat_hotspots(
     >>> out[["n_events", "n_children"]].values.tolist(), out.attrs["csmap_params"]["gini"]
     ([[2, 2]], 0.166666666667)
     """
-    radius = _positive("radius", radius)
-    min_events = _count("min_events", min_events, minimum=1)
+    radius = check_positive("radius", radius)
+    min_events = check_count("min_events", min_events, minimum=1)
     places, n_places = place_of_events(points, radius=radius, snap=snap)
     xy, ok = points_xy(points)
     frame = group_summary(points, places, n_groups=n_places)

@@ -60,8 +60,8 @@ def _cell_geometry(
     return geoms, size, cx, cy
 
 
-def _train_xy(train: gpd.GeoDataFrame) -> NDArray[np.float64]:
-    from analysis.kde import points_xy  # noqa: PLC0415 - KDEpy loads only when used
+def train_xy(train: gpd.GeoDataFrame) -> NDArray[np.float64]:
+    from analysis.kernel_density import points_xy  # noqa: PLC0415 - KDEpy loads only when used
 
     xy, ok = points_xy(train)
     return xy[ok]
@@ -72,7 +72,8 @@ def kde_scorer(
 ) -> Scorer:
     """A scorer giving each cell its mean kernel density from the training events.
 
-    The density (:class:`analysis.kde.KernelDensity`, events per km²) is computed on a grid
+    The density (:class:`analysis.kernel_density.KernelDensity`, events per km²) is computed on a
+    grid
     ``subdivisions`` times finer than the evaluation cells and averaged over the sub-cells whose
     centre lies inside each (clipped) cell.
 
@@ -81,7 +82,7 @@ def kde_scorer(
     bandwidth : float or "auto"
         Search radius in metres; ``"auto"`` = ArcGIS's default rule on each fold's training events.
     kernel : str
-        One of :data:`analysis.kde.KERNELS` (default ``"quartic"``).
+        One of :data:`analysis.kernel_density.KERNELS` (default ``"quartic"``).
     subdivisions : int
         Sub-cells per cell side (default 5, so 25 density values per full cell).
 
@@ -99,7 +100,7 @@ def kde_scorer(
     >>> int(np.argmax(s)), bool(s[0] < s[1] < s[2])
     (2, True)
     """
-    from analysis.kde import KERNELS, KernelDensity  # noqa: PLC0415
+    from analysis.kernel_density import KERNELS, KernelDensity  # noqa: PLC0415
 
     if kernel not in KERNELS:
         raise ParameterError(f"kernel must be one of {tuple(KERNELS)}, got {kernel!r}")
@@ -112,7 +113,7 @@ def kde_scorer(
 
     def kde(train: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> NDArray[np.float64]:
         geoms, size, cx, cy = _cell_geometry(cells)
-        xy = _train_xy(train)
+        xy = train_xy(train)
         n, k = len(geoms), subdivisions
         if len(xy) == 0:
             return np.zeros(n)
@@ -178,7 +179,7 @@ def gi_scorer(*, band: float | str = "auto") -> Scorer:
         width: float | str = band
         if isinstance(band, str) and band == "auto":
             width = choose_scale(
-                _train_xy(train),
+                train_xy(train),
                 study_area=shapely.coverage_union_all(geoms),
                 cell_size=size,
                 band="auto",

@@ -39,7 +39,7 @@ def run() -> list[dict[str, Any]]:
     """Time csmap's KernelDensity and bare KDEpy on the same 1 M points and grid."""
     from KDEpy import FFTKDE
 
-    from analysis.kde import KernelDensity
+    from analysis.kernel_density import KernelDensity
     from geo.boundaries import load_area
 
     area = load_area("kirklees")

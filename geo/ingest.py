@@ -47,7 +47,7 @@ from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import UnreadableFileError
 from geo.geocode import Lookups, load_lookups
 from geo.ids import normalise_ids
-from geo.quarantine import IngestReport, _quarantine_frame, _write_quarantine
+from geo.quarantine import IngestReport, quarantine_frame, write_quarantine
 from geo.readers import read_table
 from geo.records import build_records, reason_column
 from geo.schema import ID_COLUMN, LOCATION_INPUTS, REQUIRED, Mapping, load_mapping, match_columns
@@ -359,7 +359,7 @@ def validate_file(
         rows_quarantined=int(bad.sum()),
         rows_duplicate=int(v.duplicate.sum()),
         records=_finish_records(v.records, loaded, source=path.name, now=now, numbers=v.rows),
-        quarantine=_quarantine_frame(v.table_frame, bad, v.reasons, v.rows),
+        quarantine=quarantine_frame(v.table_frame, bad, v.reasons, v.rows),
         encoding=v.encoding,
         content_hash=v.content_hash,
         duplicate_rows=v.rows[v.duplicate].tolist(),
@@ -438,7 +438,7 @@ def ingest_file(
         del stored
         bad = reasons != ""
         loaded_rows = ~bad & ~duplicate
-        quarantine = _quarantine_frame(prep.raw, bad, reasons, prep.rows)
+        quarantine = quarantine_frame(prep.raw, bad, reasons, prep.rows)
         qfile: Path | None = None
         if bad.any():
             old = previous.get("quarantine_file") if previous else None
@@ -447,7 +447,7 @@ def ingest_file(
             else:
                 stamp = now.strftime("%Y%m%dT%H%M%S%f")
                 qfile = st.path.parent / f"{path.stem}_{stamp}_quarantine.csv"
-                _write_quarantine(quarantine, qfile)
+                write_quarantine(quarantine, qfile)
         records = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         del parts
         if writer is not None:  # the child finishes (its last rows, the index) meanwhile

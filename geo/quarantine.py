@@ -78,7 +78,7 @@ class IngestReport:
         }
 
 
-def _quarantine_frame(
+def quarantine_frame(
     raw: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray, numbers: np.ndarray
 ) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
@@ -97,7 +97,7 @@ def _inert(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_quarantine(quarantine: pd.DataFrame, path: Path) -> None:
+def write_quarantine(quarantine: pd.DataFrame, path: Path) -> None:
     """Write the quarantine frame as a CSV, cells made inert for spreadsheets."""
     # CRLF line ends (RFC 4180): the csv writer then also quotes cells holding a
     # bare "\r", which readers (pandas, Excel) would otherwise split into two rows.

@@ -12,8 +12,8 @@ records, it writes nothing.
 
 The child writes only the transaction's temporary copy (:class:`geo.store.Transaction`); if
 either process dies, the copy is never swapped in and the store stays as it was. Column types
-come from the first chunk, as for a one-frame write (:func:`geo.store._arrow_batch`; an all-null
-column there is text).
+come from the first chunk, as for a one-frame write (:func:`geo.store_frames.arrow_batch`; an
+all-null column there is text).
 """
 
 from __future__ import annotations
@@ -100,14 +100,14 @@ class LayerWriter:
 
     def send(self, records: gpd.GeoDataFrame) -> None:
         """Queue one chunk of records (stored columns, geometry in EPSG:27700) for the child."""
-        from geo.store import _arrow_batch, _for_gpkg
+        from geo.store_frames import arrow_batch, for_gpkg
 
         if len(records) == 0:
             return
-        data = _for_gpkg(records)
+        data = for_gpkg(records)
         if data.geometry.name != self.geometry_name:
             data = data.rename_geometry(self.geometry_name)
-        table = _arrow_batch(data, 0, len(data), self._schema)
+        table = arrow_batch(data, 0, len(data), self._schema)
         self.open()
         if self._schema is None:
             assert self._proc is not None and self._proc.stdin is not None
@@ -258,14 +258,14 @@ def conform_stream(reader: pa.RecordBatchReader, target: pa.Schema | None) -> pa
 def _write(stream: IO[bytes], path: str, layer: str, geometry: str, crs: str, mode: str) -> None:
     import pyogrio
 
-    from geo.store import _fast_sqlite
+    from geo.store_frames import fast_sqlite
 
     if not stream.peek(1):  # type: ignore[attr-defined]
         return  # no records were sent (the caller opened the writer early)
     reader = pa.ipc.open_stream(stream)
     if mode == "append":
         reader = conform_stream(reader, layer_schema(path, layer))
-    with _fast_sqlite():
+    with fast_sqlite():
         pyogrio.write_arrow(
             reader,
             path,

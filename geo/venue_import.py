@@ -37,7 +37,8 @@ from geo.coords import resolve_locations
 from geo.dedupe import against_store, repeats_in_file, stored_keys
 from geo.export import write_csv
 from geo.geocode import Lookups, load_lookups
-from geo.ingest import IngestReport, _quarantine_frame, resolve_area
+from geo.ingest import IngestReport, resolve_area
+from geo.quarantine import quarantine_frame
 from geo.readers import read_table
 from geo.schema import normalise_name
 from geo.store import Store
@@ -232,7 +233,7 @@ def import_venues(
     records["source_row"] = numbers[rows].astype("int64")
     records["ingested_at"] = now
     records = records.reset_index(drop=True)
-    quarantine = _quarantine_frame(raw, bad, reasons, numbers)
+    quarantine = quarantine_frame(raw, bad, reasons, numbers)
     report = IngestReport(
         kind="venues",
         file=str(path),

@@ -9,7 +9,7 @@ import shapely
 
 import analysis.dual_kde as dual_kde
 from analysis.dual_kde import population_cells
-from analysis.kde import KernelDensity
+from analysis.kernel_density import KernelDensity
 
 
 def _grid() -> KernelDensity:

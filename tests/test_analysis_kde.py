@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.dual_kde import DualKernelDensity, population_cells
-from analysis.kde import KernelDensity, arcgis_bandwidth, dual_kde_hotspots, kde_hotspots
+from analysis.kde import dual_kde_hotspots, kde_hotspots
+from analysis.kernel_density import KernelDensity, arcgis_bandwidth
 from analysis.result import STANDARD_COLUMNS
 from geo.errors import ParameterError
 
