@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.readers import _has_blank_lines
-from geo.store import _wkb
+from geo.store_frames import _wkb
 
 # The single-pattern check _has_blank_lines replaced (7x slower on a 50 MB file).
 _REFERENCE_BLANK_LINE = re.compile(r"(?:\A|\n)[ \t\r\f\v]*(?:\n|\Z)")
