@@ -106,7 +106,7 @@ MODULES: dict[str, str] = {
     "analysis.emerging_categories": "analysis.spacetime.emerging_categories",
     "analysis.knox": "analysis.spacetime.knox",
     # analysis/evaluation
-    "analysis.evaluation": "analysis.evaluation.backtest",
+    "analysis.evaluation": "analysis.evaluation.accuracy",  # not .backtest: a function
     "analysis.scorers": "analysis.evaluation.scorers",
     # analysis/disclosure
     "analysis.disclosure": "analysis.disclosure.control",
