@@ -28,18 +28,18 @@ $(VENV)/.installed: pyproject.toml requirements.lock | $(UV)
 	$(UV) pip install -q --compile-bytecode --python $(BIN)/python -c requirements.lock -e '.[test]'
 	touch $@
 
-# Leaflet and friends from the npm registry, so maps render with no internet (see app/vendor.py).
+# Leaflet and friends from the npm registry, so maps render with no internet (see app/maps/vendor.py).
 $(VENDOR_STAMP): app/vendor_assets.txt | $(VENV)/.installed
-	$(BIN)/python -m app.vendor fetch
+	$(BIN)/python -m app.maps.vendor fetch
 	touch $@
 
 vendor: $(VENDOR_STAMP)
 
 # HDBSCAN's kernels (fast_hdbscan, numba) compile once per machine, about a minute and a half,
-# into numba's on-disk cache (see analysis/weighted_hdbscan.py): done here at set-up, so neither
+# into numba's on-disk cache (see analysis/hotspots/weighted_hdbscan.py): done here at set-up, so neither
 # the first HDBSCAN map nor the test workers pay it.
 $(NUMBA_STAMP): $(VENV)/.installed
-	$(BIN)/python -c "import numpy as np; from analysis.weighted_hdbscan import weighted_hdbscan as w; \
+	$(BIN)/python -c "import numpy as np; from analysis.hotspots.weighted_hdbscan import weighted_hdbscan as w; \
 	x = np.random.default_rng(0).normal(size=(300, 2)) * 50; c = np.arange(300) % 3 + 1; \
 	[w(x, c, min_cluster_size=10, min_samples=5, reproducible=r) for r in (False, True)]"
 	touch $@
@@ -52,7 +52,7 @@ $(DEMO_STAMP): | $(VENV)/.installed
 	$(BIN)/csmap ingest concerns $(DEMO_DIR)/csv/concerns.csv --store $(DEMO_STORE) > /dev/null
 	$(BIN)/csmap ingest missing_episodes $(DEMO_DIR)/csv/missing_episodes.csv --store $(DEMO_STORE) > /dev/null
 	$(BIN)/csmap ingest placements $(DEMO_DIR)/csv/placements.csv --store $(DEMO_STORE) > /dev/null
-	$(BIN)/python -m geo.store_meta set $(DEMO_STORE) demo true
+	$(BIN)/python -m geo.store.meta set $(DEMO_STORE) demo true
 	touch $@
 
 demo: $(DEMO_STAMP)

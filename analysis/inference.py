@@ -311,7 +311,7 @@ def p_hypergeom_upper(
 def p_poisson_lower(observed: ArrayLike, expected: ArrayLike) -> NDArray[np.float64]:
     """Lower-tail Poisson p-value ``P(X <= observed)`` (is a count far *below* its mean?).
 
-    Used for "silent agency" flags (:mod:`analysis.agencies`).
+    Used for "silent agency" flags (:mod:`analysis.views.agencies`).
 
     Examples
     --------

@@ -1,7 +1,7 @@
 """csmap's Streamlit entry point: page set-up, the sidebar and notices (drawn once), navigation.
 
 Started by ``csmap app`` (which sets ``CSMAP_STORE``, ``CSMAP_AREA``, ``CSMAP_DEMO``). Pages live
-in ``app/app_pages/``; they only read the widgets drawn here (through :mod:`app.state`), call
+in ``app/app_pages/``; they only read the widgets drawn here (through :mod:`app.session.state`), call
 ``geo``/``analysis`` and render.
 """
 
@@ -11,10 +11,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import auth, policy, state
-from app.filters import KIND_LABELS, date_bounds
-from app.timing import span
-from geo.datasets import ATTRIBUTION_LINES
+from app.access import auth
+from app.access import policy
+from app.session import state
+from app.session.filters import KIND_LABELS, date_bounds
+from app.session.timing import span
+from geo.places.datasets import ATTRIBUTION_LINES
 from geo.vocab import AGENCIES, CATEGORIES, KINDS, RISK_LEVELS
 
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
@@ -29,7 +31,7 @@ role = identity.role
 with span("entry: records"):
     records = state.current_records(config)
 
-#: Page title per page name (``app.policy.PAGES``; the file is ``app_pages/<name>.py``).
+#: Page title per page name (``app.access.policy.PAGES``; the file is ``app_pages/<name>.py``).
 PAGE_TITLES = {
     "overview": "Overview",
     "map": "Map",

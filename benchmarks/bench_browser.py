@@ -1,7 +1,7 @@
 """Benchmark: the Map page in a real browser with 10k, 100k and 1M demo concerns.
 
-For each size, demo concerns (``geo.demo.generate(scale=n / 3000)``, concerns only) are ingested
-with :func:`geo.ingest.ingest_file` into a temporary store; ``csmap app --demo`` is started on a
+For each size, demo concerns (``geo.demo.records.generate(scale=n / 3000)``, concerns only) are ingested
+with :func:`geo.ingest.pipeline.ingest_file` into a temporary store; ``csmap app --demo`` is started on a
 free loopback port and headless Debian Chromium (Playwright, every non-loopback request aborted)
 opens ``/map``.
 
@@ -9,8 +9,8 @@ Measured (targets from issue #4 for 1M records: filter change to map < 1 s, payl
 
 time to first map
     from ``page.goto`` until the map is drawn inside the streamlit-folium iframe: up to
-    ``app.maps.MAX_POINTS`` points, the expected number of circle markers; above, the cell layer
-    (:mod:`app.cell_map`) whose cell counts add up to the expected number of records. A cold
+    ``app.maps.folium_map.MAX_POINTS`` points, the expected number of circle markers; above, the cell layer
+    (:mod:`app.maps.cell_map`) whose cell counts add up to the expected number of records. A cold
     server (first session loads the store, builds the point index).
 time from a filter change to the new map
     from the click on the option ``CSE`` of the sidebar's category filter until the Concerns
@@ -26,10 +26,10 @@ page payload bytes
 
 History: the previous large-data map (pydeck) made headless Chromium (software WebGL, no GPU)
 stop responding at 100k/1M; since the folium cell layer replaced it as the default (2026-11-21)
-the browser only draws at most ``app.cells.MAX_CELLS`` squares on a canvas. Since 2026-11-22 a
+the browser only draws at most ``app.maps.cells.MAX_CELLS`` squares on a canvas. Since 2026-11-22 a
 filter change on the cell map swaps only the cell layer inside the same component iframe
-(:mod:`app.folium_view`); before, the iframe was reloaded with the whole map (2.53 s at 1M).
-Start the app with ``CSMAP_TIMINGS=1`` to log the server's time spans (:mod:`app.timing`).
+(:mod:`app.maps.folium_view`); before, the iframe was reloaded with the whole map (2.53 s at 1M).
+Start the app with ``CSMAP_TIMINGS=1`` to log the server's time spans (:mod:`app.session.timing`).
 
 Environment: ``CSMAP_BENCH_BROWSER_SIZES`` (default ``10000,100000,1000000``) and
 ``CSMAP_BENCH_BROWSER_STORES`` (the folder in which built stores are kept and reused between runs;
@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from _browser import (  # noqa: E402 - tests/ on sys.path first (shared browser helpers)
+from tests._browser import (  # noqa: E402 - tests/ on sys.path first (shared browser helpers)
     CHROMIUM,
     COUNT_MARKERS,
     SUM_CELLS,
@@ -75,9 +75,9 @@ def _sizes() -> list[int]:
 
 def _build_store(folder: Path, n: int) -> tuple[Path, int, int]:
     """Ingest ~n demo concerns into folder/store_<n>.gpkg; (store, loaded, loaded CSE)."""
-    from geo.demo import generate
-    from geo.ingest import ingest_file
-    from geo.store_meta import set_meta
+    from geo.demo.records import generate
+    from geo.ingest.pipeline import ingest_file
+    from geo.store.meta import set_meta
 
     store = folder / f"store_{n}.gpkg"
     meta = folder / f"store_{n}.json"
@@ -254,8 +254,8 @@ def _row(metric: str, value: float, unit: str, target: str = "", ok: bool | None
 
 def run() -> list[dict[str, Any]]:
     """Measure the Map page in Chromium at each size (see the module docstring)."""
-    from app.maps import MAX_POINTS
-    from app.vendor import missing_assets
+    from app.maps.folium_map import MAX_POINTS
+    from app.maps.vendor import missing_assets
 
     if not CHROMIUM.exists() or missing_assets():
         why = "no Chromium at /usr/bin/chromium" if not CHROMIUM.exists() else "no map assets"

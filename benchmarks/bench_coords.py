@@ -1,4 +1,4 @@
-"""Benchmark: geo.coords.resolve_locations on 1M rows given as text (as ingest reads them)."""
+"""Benchmark: geo.locate.coords.resolve_locations on 1M rows given as text (as ingest reads them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from geo.coords import resolve_locations
+from geo.locate.coords import resolve_locations
 
 ROWS = 1_000_000
 TARGET = 100_000.0

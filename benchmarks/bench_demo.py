@@ -19,9 +19,9 @@ def _peak_mb() -> float:
 
 
 def run() -> list[dict[str, Any]]:
-    """Time :func:`geo.demo.generate` at scale 300 and :func:`geo.boundaries.assign_areas`."""
-    from geo.boundaries import assign_areas, load_area
-    from geo.demo import generate
+    """Time :func:`geo.demo.records.generate` at scale 300 and :func:`geo.places.boundaries.assign_areas`."""
+    from geo.places.boundaries import assign_areas, load_area
+    from geo.demo.records import generate
 
     area = load_area("kirklees")
     generate(seed=1, scale=0.01)  # warm the geography caches

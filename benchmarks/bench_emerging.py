@@ -19,7 +19,7 @@ import shapely
 
 
 def _events(n: int = 100_000) -> tuple[gpd.GeoDataFrame, Any]:
-    from geo.boundaries import load_area
+    from geo.places.boundaries import load_area
 
     area = load_area("kirklees")
     poly = area.polygon
@@ -49,7 +49,7 @@ def _events(n: int = 100_000) -> tuple[gpd.GeoDataFrame, Any]:
 
 def run() -> list[dict[str, Any]]:
     """Time the emerging hot spot analysis twice (automatic and fixed scale)."""
-    from analysis.emerging import emerging_hotspots
+    from analysis.spacetime.emerging import emerging_hotspots
 
     pts, area = _events()
     rows = []

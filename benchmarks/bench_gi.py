@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.gi import GetisOrdGiStar
+from analysis.hotspots.gi import GetisOrdGiStar
 
 N_COLS, N_ROWS, CELL = 250, 200, 100.0
 

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = """
 import json, resource, sys, time
-from geo.boundaries import load_area
-from geo.geocode import Lookups
-from geo.ingest import ingest_file
+from geo.places.boundaries import load_area
+from geo.locate.geocode import Lookups
+from geo.ingest.pipeline import ingest_file
 area = load_area("kirklees")
 start = time.perf_counter()
 cpu = time.process_time()

@@ -39,8 +39,8 @@ def run() -> list[dict[str, Any]]:
     """Time csmap's KernelDensity and bare KDEpy on the same 1 M points and grid."""
     from KDEpy import FFTKDE
 
-    from analysis.kernel_density import KernelDensity
-    from geo.boundaries import load_area
+    from analysis.hotspots.kernel_density import KernelDensity
+    from geo.places.boundaries import load_area
 
     area = load_area("kirklees")
     xy = _clustered(1_050_000, area.polygon.bounds, seed=0)[:1_000_000]

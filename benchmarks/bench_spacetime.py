@@ -17,7 +17,7 @@ import pandas as pd
 
 
 def _knox_row() -> dict[str, Any]:
-    from analysis.knox import Knox
+    from analysis.spacetime.knox import Knox
 
     rng = np.random.default_rng(1)
     n = 100_000
@@ -37,8 +37,8 @@ def _knox_row() -> dict[str, Any]:
 
 
 def _scan_rows() -> list[dict[str, Any]]:
-    from analysis.scan import scan_hotspots
-    from geo.boundaries import load_area
+    from analysis.hotspots.scan import scan_hotspots
+    from geo.places.boundaries import load_area
 
     area = load_area("kirklees")
     pop = area.population

@@ -1,4 +1,4 @@
-"""Rebuild ``geo/_land_mask_data.py``: a 1 km land mask of Great Britain on the national grid.
+"""Rebuild ``geo/locate/_land_mask_data.py``: a 1 km land mask of Great Britain on the national grid.
 
 Not part of csmap at run time. Needs the ``global-land-mask`` package (MIT; the GLOBE 1 km
 elevation dataset of NOAA NGDC, public domain) in the running environment, e.g.::
@@ -26,7 +26,7 @@ import shapely
 from global_land_mask import globe  # type: ignore[import-not-found]
 from scipy import ndimage
 
-from geo.coords import bng_to_wgs84
+from geo.locate.coords import bng_to_wgs84
 
 CELL = 1000
 NX, NY = 700, 1300

@@ -2,15 +2,15 @@
 
 Concerns: 12 rows inside Kirklees (8 CSE, 4 CCE; 6 in 2024-01, 6 in 2024-02) plus one row with
 no location (quarantined). Missing episodes: 5 (4 with a found location, 5 with last seen).
-Placements: 3. Built through the real ingest (``geo.ingest.ingest_file``).
+Placements: 3. Built through the real ingest (``geo.ingest.pipeline.ingest_file``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from geo.ingest import ingest_file
-from geo.store_meta import set_meta
+from geo.ingest.pipeline import ingest_file
+from geo.store.meta import set_meta
 
 # Points around Huddersfield / Dewsbury town centres (WGS84), all inside Kirklees.
 _SPOTS = [

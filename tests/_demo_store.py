@@ -1,4 +1,4 @@
-"""A small synthetic demo store (``geo.demo.generate`` -> ingest) shared by the venue tests."""
+"""A small synthetic demo store (``geo.demo.records.generate`` -> ingest) shared by the venue tests."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from geo.demo import generate
-from geo.ingest import ingest_file
-from geo.store_meta import set_meta
+from geo.demo.records import generate
+from geo.ingest.pipeline import ingest_file
+from geo.store.meta import set_meta
 
 SCALE = 0.1
 SEED = 11

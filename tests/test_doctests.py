@@ -30,7 +30,7 @@ MODULES = _modules()
 
 
 def test_modules_found() -> None:
-    assert {"geo.ingest", "analysis.geojson_file", "app.cli"} <= set(MODULES)
+    assert {"geo.ingest.pipeline", "analysis.hotspots.geojson_file", "app.cli"} <= set(MODULES)
     assert not [m for m in MODULES if m.startswith(SCRIPTS)]
 
 

@@ -1,8 +1,8 @@
 """Role matrix over the export entry points (issue #7): every role x every export path.
 
 For each role, an export entry point either refuses (the role lacks the capability, checked by
-the same gate the app/CLI uses: :func:`app.policy.require`, argparse ``--role`` choices, or the
-function's own :class:`~app.policy.PermissionDenied`) or its output holds no ``child_ref``
+the same gate the app/CLI uses: :func:`app.access.policy.require`, argparse ``--role`` choices, or the
+function's own :class:`~app.access.policy.PermissionDenied`) or its output holds no ``child_ref``
 values/column, no record ids, no record point coordinates for roles without ``record_points``,
 and no counts 1-4 for disclosure roles.
 """
@@ -20,14 +20,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from _app_store import build_store
-from _demo_store import demo_store
+from tests._app_store import build_store
+from tests._demo_store import demo_store
 
-from analysis.disclosure import LOCATION_COLUMNS, DisclosurePolicy
+from analysis.disclosure.control import LOCATION_COLUMNS, DisclosurePolicy
 from app.cli import main
-from app.explorer_disclosure import controlled_result
-from app.exports import hotspot_export
-from app.policy import (
+from app.explorer.disclosure import controlled_result
+from app.explorer.exports import hotspot_export
+from app.access.policy import (
     DISCLOSURE_ROLES,
     PAGES,
     ROLES,
@@ -38,8 +38,8 @@ from app.policy import (
     require,
 )
 from app.reports.strategic import build_report, to_frame
-from geo.ingest import resolve_area
-from geo.store import Store
+from geo.ingest.pipeline import resolve_area
+from geo.store.gpkg import Store
 
 #: Report columns that are not counts of records or children (populations, rates, labels, ranks).
 NOT_COUNTS = frozenset(
@@ -170,7 +170,7 @@ def test_cli_report(role: str, small: Path, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo_hotspots(demo: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    from analysis import hotspots
+    from analysis.hotspots import registry as hotspots
 
     pts = Store(demo).read("concerns")
     return pts, hotspots.run(pts, method="gi", study_area=resolve_area("kirklees"))
@@ -198,7 +198,7 @@ def test_explorer_hotspot_export(
         name = next(n for n in zf.namelist() if n.endswith(".csv"))
         frame = pd.read_csv(io.BytesIO(zf.read(name)))
     assert len(result) > 0
-    _check(frame, role=role, ids=_identifiers(demo), what="app.exports.hotspot_export CSV")
+    _check(frame, role=role, ids=_identifiers(demo), what="app.explorer.exports.hotspot_export CSV")
 
 
 def _shown(
@@ -230,8 +230,8 @@ def _text_check(text: str, *, role: str, ids: set[str], what: str) -> None:
 def test_explorer_standalone_map_html(
     role: str, demo: Path, demo_hotspots: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
 ) -> None:
-    from app.exports import standalone_map_html
-    from app.layers import build_explorer_map
+    from app.explorer.exports import standalone_map_html
+    from app.maps.layers import build_explorer_map
 
     pts, result = demo_hotspots
     if not can(role, PAGES["explorer"]):
@@ -258,9 +258,9 @@ def test_explorer_standalone_map_html(
 def test_explorer_trend_png(
     role: str, demo_hotspots: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
 ) -> None:
-    from app.explorer_disclosure import controlled_trend
-    from app.exports import trend_png
-    from app.hotspot_detail import monthly_counts
+    from app.explorer.disclosure import controlled_trend
+    from app.explorer.exports import trend_png
+    from app.explorer.detail import monthly_counts
 
     pts, result = demo_hotspots
     if not can(role, PAGES["explorer"]):
@@ -318,7 +318,7 @@ def test_explorer_hotspot_export_geo(
 @pytest.fixture(scope="module")
 def briefing(demo: Path) -> object:
     from app.reports.briefing import build_briefing
-    from geo.venue_import import all_venues
+    from geo.formats.venue_registers import all_venues
 
     s = Store(demo)
     area = resolve_area("kirklees")

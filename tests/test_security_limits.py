@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from geo.errors import CsmapError, LookupFileError, SchemaError, UnreadableFileError
-from geo.geocode import load_lookups
-from geo.readers import (
+from geo.locate.geocode import load_lookups
+from geo.ingest.readers import (
     DEFAULT_MAX_UPLOAD_MB,
     MAX_UPLOAD_ENV,
     UploadTooLargeError,
     check_upload_size,
     max_upload_bytes,
 )
-from geo.schema import load_mapping
+from geo.ingest.schema import load_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOKUP_FIXTURE = ROOT / "tests" / "fixtures" / "lookups" / "nspl_sample.csv"

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis.assessment import RADII, assess_location, parse_location
-from app import auth, state
-from app.assessment_view import assessed_location, controlled_assessment, json_safe
-from app.policy import export_rules
+from analysis.views.assessment import RADII, assess_location, parse_location
+from app.access import auth
+from app.session import state
+from app.views.assessment import assessed_location, controlled_assessment, json_safe
+from app.access.policy import export_rules
 from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
 from app.reports.briefing import strip_identifiers
 from geo.errors import CsmapError
-from geo.geocode import load_lookups
-from geo.venue_import import all_venues
+from geo.locate.geocode import load_lookups
+from geo.formats.venue_registers import all_venues
 
 config = state.config_from_env()
 role = auth.page_role("assessment")  # the one guard: refuses and stops

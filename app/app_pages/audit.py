@@ -1,6 +1,6 @@
 """Audit page (admin): verify the store's audit log (chain, head, store anchor), read and filter it.
 
-Only the entries of the app's store are shown (:func:`app.auth.audit_log`).
+Only the entries of the app's store are shown (:func:`app.access.auth.audit_log`).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import datetime as dt
 
 import streamlit as st
 
-from app import auth
-from app.audit import ACTIONS
-from app.policy import ROLES
+from app.access import auth
+from app.access.audit import ACTIONS
+from app.access.policy import ROLES
 from geo.errors import CsmapError
 
 role = auth.page_role("audit")

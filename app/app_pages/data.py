@@ -1,10 +1,10 @@
 """Data page: upload CSV/Excel for any kind through the CLI's ingest; uploads stay in the session.
 
-The upload is validated by :func:`app.uploads.validate_upload` (the same
-:func:`geo.ingest.validate_file` as ``csmap ingest``/``csmap hotspots``); the quarantine report is
+The upload is validated by :func:`app.session.uploads.validate_upload` (the same
+:func:`geo.ingest.pipeline.validate_file` as ``csmap ingest``/``csmap hotspots``); the quarantine report is
 shown and downloadable (formula-safe CSV). Valid records are added to
-``st.session_state[app.state.UPLOADED_KEY]`` only when the user asks, and every page then shows
-them with the store's records (:func:`app.state.current_records`). Nothing is written to the
+``st.session_state[app.session.state.UPLOADED_KEY]`` only when the user asks, and every page then shows
+them with the store's records (:func:`app.session.state.current_records`). Nothing is written to the
 store and nothing is shared with other sessions.
 """
 
@@ -15,9 +15,10 @@ from typing import Any
 
 import streamlit as st
 
-from app import auth, state
-from app.filters import KIND_LABELS
-from app.uploads import (
+from app.access import auth
+from app.session import state
+from app.session.filters import KIND_LABELS
+from app.session.uploads import (
     UPLOAD_TYPES,
     max_upload_mb,
     merge_upload,
@@ -25,7 +26,7 @@ from app.uploads import (
     validate_upload,
 )
 from geo.errors import CsmapError
-from geo.export import safe_filename, to_csv_bytes
+from geo.store.export import safe_filename, to_csv_bytes
 from geo.vocab import KINDS
 
 #: session_state key of the last validation: ``{"file_id", "kind", "report", "added"}``.

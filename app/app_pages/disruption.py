@@ -7,15 +7,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import auth, state
+from app.access import auth
+from app.session import state
 from app.reports.briefing import (
     briefing_for_role,
     briefing_html,
     build_briefing,
     write_briefing_pdf,
 )
-from geo.export import to_csv_bytes
-from geo.venue_import import all_venues
+from geo.store.export import to_csv_bytes
+from geo.formats.venue_registers import all_venues
 
 METHODS = ("gi", "kde", "dual-kde", "dbscan", "hdbscan", "repeat")
 

@@ -6,11 +6,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analysis.evaluation import DEFAULT_METHOD, METHODS, backtest, hull_area, summarise
-from app import auth, state
-from app.filters import apply_filters
+from analysis.evaluation.accuracy import DEFAULT_METHOD, METHODS, backtest, hull_area, summarise
+from app.access import auth
+from app.session import state
+from app.session.filters import apply_filters
 from geo.errors import CsmapError
-from geo.store import points
+from geo.store.gpkg import points
 
 #: session_state key of the last backtest run in this session: ``(parameters, per-fold table)``.
 RESULT_KEY = "eval_result"
@@ -33,8 +34,8 @@ st.caption(
 source = "concerns"
 police_uk = None
 if config.store_path is not None and config.store_path.exists():
-    from geo.policeuk import read_police_uk_layer
-    from geo.store import Store
+    from geo.formats.policeuk import read_police_uk_layer
+    from geo.store.gpkg import Store
 
     police_uk = read_police_uk_layer(Store(config.store_path))
     if len(police_uk):

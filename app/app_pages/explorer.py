@@ -1,13 +1,13 @@
 """Hotspot explorer: filters, method and parameters (automatic values shown), layers, a month
 slider, hotspot details, two periods side by side, and exports.
 
-Only :func:`analysis.hotspots.run` is cached (emerging hot spots included), through
-:func:`app.explorer_cache.run_hotspots`: keyed on every column of the filtered points, in the
+Only :func:`analysis.hotspots.registry.run` is cached (emerging hot spots included), through
+:func:`app.explorer.cache.run_hotspots`: keyed on every column of the filtered points, in the
 shared cache for store data and in the session's own cache when the session has uploads.
 
 Roles without record-level access (partner) get only the grid/density methods (no cluster or
 repeat-location methods, which draw exact places), only the record kinds the policy allows, and
-every result passes :func:`app.policy.apply_export_policy` (``kind="hotspots"``: min distinct
+every result passes :func:`app.access.policy.apply_export_policy` (``kind="hotspots"``: min distinct
 children, small counts suppressed) before it is drawn, tabled or exported; detail panels show no
 counts 1-4 and no date spans.
 """
@@ -24,20 +24,21 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from analysis import hotspots
-from analysis.disclosure import DisclosurePolicy
-from app import auth, state
-from app.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_counts
-from app.deck import build_count_deck
-from app.explorer_cache import result_key, run_hotspots
-from app.explorer_disclosure import (
+from analysis.hotspots import registry as hotspots
+from analysis.disclosure.control import DisclosurePolicy
+from app.access import auth
+from app.session import state
+from app.maps.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_counts
+from app.maps.deck import build_count_deck
+from app.explorer.cache import result_key, run_hotspots
+from app.explorer.disclosure import (
     GRID_METHODS,
     controlled_breakdown,
     controlled_result,
     controlled_trend,
     shown_count,
 )
-from app.explorer_params import (
+from app.explorer.params import (
     ADJUSTED_METHODS,
     METHOD_NOTES,
     automatic_params,
@@ -45,9 +46,9 @@ from app.explorer_params import (
     fixed_scale,
     specs,
 )
-from app.exports import hotspot_export, standalone_map_html, trend_png
-from app.filters import DATE_COLUMNS, filter_kind
-from app.hotspot_detail import (
+from app.explorer.exports import hotspot_export, standalone_map_html, trend_png
+from app.session.filters import DATE_COLUMNS, filter_kind
+from app.explorer.detail import (
     ALL_MONTHS,
     cell_changes,
     events_in,
@@ -57,12 +58,12 @@ from app.hotspot_detail import (
     monthly_counts,
     ranked_hotspots,
 )
-from app.layers import METHOD_LAYERS, build_explorer_map, hotspot_deck_layers
-from app.maps import MAX_POINTS, POINT_STYLES
-from app.policy import can, export_rules
-from geo.boundaries import StudyArea
+from app.maps.layers import METHOD_LAYERS, build_explorer_map, hotspot_deck_layers
+from app.maps.folium_map import MAX_POINTS, POINT_STYLES
+from app.access.policy import can, export_rules
+from geo.places.boundaries import StudyArea
 from geo.errors import CsmapError
-from geo.store import points as point_set
+from geo.store.gpkg import points as point_set
 from geo.vocab import LOCATION_TYPES, POINT_RECORD_KINDS
 
 
@@ -295,7 +296,7 @@ draw_pts: dict[str, gpd.GeoDataFrame] = (
 results = ([(method, result)] if result is not None else []) + extra_results
 venues = None
 if "Venues" in chosen_layers:
-    from geo.venues import load_bundled_venues
+    from geo.places.venues import load_bundled_venues
 
     venues = load_bundled_venues(config.area)
 tiles = bool(st.session_state.get(state.KEY_TILES, False))

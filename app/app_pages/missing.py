@@ -5,12 +5,13 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from analysis.missing import found_hotspots
-from app import auth, state
-from app.filters import apply_filters
-from app.policy import DISCLOSURE_ROLES, apply_export_policy, can
+from analysis.views.missing import found_hotspots
+from app.access import auth
+from app.session import state
+from app.session.filters import apply_filters
+from app.access.policy import DISCLOSURE_ROLES, apply_export_policy, can
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
-from geo.store import points
+from geo.store.gpkg import points
 
 config = state.config_from_env()
 filters = state.current_filters()

@@ -8,10 +8,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import auth, state
-from app.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
-from app.policy import can, export_rules
-from app.summaries import (
+from app.access import auth
+from app.session import state
+from app.session.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
+from app.access.policy import can, export_rules
+from app.views.summaries import (
     controlled_kind_counts,
     controlled_missing_shares,
     controlled_monthly,

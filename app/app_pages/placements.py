@@ -6,10 +6,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import auth, state
-from app.filters import apply_filters
+from app.access import auth
+from app.session import state
+from app.session.filters import apply_filters
 from app.reports.strategic import build_report
-from geo.geocode import Lookups, load_lookups
+from geo.locate.geocode import Lookups, load_lookups
 
 config = state.config_from_env()
 filters = state.current_filters()

@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--role",
         default="analyst",
-        help="role the output is for (app.policy). Default analyst: whoever runs the CLI can "
+        help="role the output is for (app.access.policy). Default analyst: whoever runs the CLI can "
         "read the store file itself. Use --role practitioner for an output to hand to a "
         "children's home: every count then goes through disclosure control",
     )
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             return _run(args)
         except CsmapError as exc:
-            from geo.store import default_store_path  # noqa: PLC0415
+            from geo.store.gpkg import default_store_path  # noqa: PLC0415
 
             record_failure(
                 args,
@@ -72,18 +72,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.assessment import assess_location, parse_location
-    from app.assessment_view import controlled_assessment
-    from app.policy import export_rules, require
+    from analysis.views.assessment import assess_location, parse_location
+    from app.views.assessment import controlled_assessment
+    from app.access.policy import export_rules, require
     from app.reports.assessment_report import (
         assessment_html,
         write_assessment_json,
         write_assessment_pdf,
     )
-    from geo.geocode import load_lookups
-    from geo.ingest import resolve_area
-    from geo.store_meta import is_demo_store
-    from geo.venue_import import all_venues
+    from geo.locate.geocode import load_lookups
+    from geo.ingest.pipeline import resolve_area
+    from geo.store.meta import is_demo_store
+    from geo.formats.venue_registers import all_venues
 
     require(args.role, "location_assessments")  # PermissionDenied (a CsmapError): exit 2
     out = Path(args.out)

@@ -1,13 +1,13 @@
 """``csmap audit verify|show``: check a store's audit log, or list its entries.
 
 ``csmap audit verify [--store PATH] [--log PATH]`` checks the hash chain, the head file and the
-head anchored in the store (:meth:`app.audit.AuditLog.verify`); it prints what it found and exits
+head anchored in the store (:meth:`app.access.audit.AuditLog.verify`); it prints what it found and exits
 0 when all agree, 1 when the log is broken, truncated, wiped or rolled back (the message names the
 first bad entry), 2 when the log cannot be read or there is nothing to check.
 ``csmap audit show [--store PATH] [--log PATH] [--user U] [--role R] [--action A] [--since DATE]
 [--until DATE] [--last N] [--format table|csv|json]`` lists the store's entries (CSV output is
 formula-safe). The store defaults to ``$CSMAP_STORE``; its log to ``$CSMAP_AUDIT_LOG``, else
-``STORE.audit.jsonl`` beside the store (:func:`app.audit.default_audit_path`).
+``STORE.audit.jsonl`` beside the store (:func:`app.access.audit.default_audit_path`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.audit import ACTIONS, AuditLog
+from app.access.audit import ACTIONS, AuditLog
 from geo.errors import CsmapError
 
 
@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
 
 
 def _log(args: argparse.Namespace) -> AuditLog:
-    from geo.store import default_store_path  # noqa: PLC0415 (keep --help fast)
+    from geo.store.gpkg import default_store_path  # noqa: PLC0415 (keep --help fast)
 
     return AuditLog.for_store(default_store_path(args.store), log=args.log)
 
@@ -71,7 +71,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     """Run ``csmap audit show``."""
-    from geo.export import write_csv  # noqa: PLC0415
+    from geo.store.export import write_csv  # noqa: PLC0415
 
     log = _log(args)
     if not log.path.exists():

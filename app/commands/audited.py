@@ -3,9 +3,9 @@
 Each command that adds to the store (``ingest``, ``venues import``, ``ssda903 import``,
 ``police-uk import``), writes records or results to a file (``hotspots``, ``spacetime emerging``,
 ``evaluate``, ``disruption``, ``assess``, ``report``) or deletes (``retention apply``) appends one
-entry to the store's audit log (:meth:`app.audit.AuditLog.for_store`; ``--audit-log`` overrides)
+entry to the store's audit log (:meth:`app.access.audit.AuditLog.for_store`; ``--audit-log`` overrides)
 through :func:`record`, and then anchors the log's head in the store
-(:meth:`app.audit.AuditLog.anchor`). The entry holds the operating-system user
+(:meth:`app.access.audit.AuditLog.anchor`). The entry holds the operating-system user
 (:func:`getpass.getuser`), a role, the store, ``what``, ``rows``, the ``reason`` given with
 ``--reason`` (required only for record-level exports: ``csmap report --role analyst``), and
 ``result``: ``ok``, or ``error`` with the ``error`` message (failed runs are logged too).
@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from app.audit import AuditLog
+from app.access.audit import AuditLog
 from geo.errors import CsmapError
 
 Action = Literal["export", "ingest", "retention"]
@@ -97,7 +97,7 @@ def record(
 
     Raises
     ------
-    app.audit.AuditLogError, app.audit.ReasonRequired
+    app.access.audit.AuditLogError, app.access.audit.ReasonRequired
         The entry could not be written.
 
     Examples

@@ -2,7 +2,7 @@
 
 Writes ``concerns.csv``, ``missing_episodes.csv`` and ``placements.csv`` (canonical columns, UTF-8)
 to DIR and prints a JSON summary of row counts on stdout. The records are synthetic (see
-:mod:`geo.demo`); the same seed, scale and area always give the same files.
+:mod:`geo.demo.records`); the same seed, scale and area always give the same files.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _dates_as_text(frame: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap demo-data``; return the exit status."""
-    from geo.demo import SYNTHETIC_NOTICE, generate  # noqa: PLC0415  (keep --help fast)
+    from geo.demo.records import SYNTHETIC_NOTICE, generate  # noqa: PLC0415  (keep --help fast)
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

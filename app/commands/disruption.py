@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             return _run(args)
         except CsmapError as exc:
-            from geo.store import default_store_path  # noqa: PLC0415
+            from geo.store.gpkg import default_store_path  # noqa: PLC0415
 
             record_failure(
                 args,
@@ -90,10 +90,10 @@ def _run(args: argparse.Namespace) -> int:
         build_briefing,
         write_briefing_pdf,
     )
-    from geo.export import write_csv
-    from geo.ingest import resolve_area
-    from geo.store_meta import is_demo_store
-    from geo.venue_import import all_venues
+    from geo.store.export import write_csv
+    from geo.ingest.pipeline import resolve_area
+    from geo.store.meta import is_demo_store
+    from geo.formats.venue_registers import all_venues
 
     out = Path(args.out)
     if out.suffix.lower() not in SUFFIXES:

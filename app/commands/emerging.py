@@ -24,7 +24,7 @@ from typing import Any
 from app.commands.argtypes import scale
 from app.commands.audited import add_audit_options, record_export, record_failure
 from app.commands.inputs import add_input_arguments, load_points
-from app.filters import DATE_COLUMNS
+from app.session.filters import DATE_COLUMNS
 from geo.errors import CsmapError, ParameterError
 from geo.vocab import POINT_RECORD_KINDS
 
@@ -66,9 +66,9 @@ def add_subcommand(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap spacetime emerging``; return the exit status."""
-    from analysis.hotspots import run as run_method  # noqa: PLC0415
-    from analysis.result import SUFFIXES, write_hotspots  # noqa: PLC0415
-    from geo.boundaries import load_area  # noqa: PLC0415
+    from analysis.hotspots.registry import run as run_method  # noqa: PLC0415
+    from analysis.hotspots.result import SUFFIXES, write_hotspots  # noqa: PLC0415
+    from geo.places.boundaries import load_area  # noqa: PLC0415
 
     what = f"emerging hot spots ({args.kind})"
     try:

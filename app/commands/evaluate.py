@@ -4,7 +4,7 @@ INPUT is a canonical concerns CSV/.xlsx (validated as ``csmap ingest`` does; qua
 reported on stderr, nothing is stored), or police.uk street CSVs, folders or zips (detected by
 their ``Crime ID``/``Month`` header), or ``--store PATH --kind concerns|police_uk``. Methods are
 trained on ``--train-months`` calendar months, tested on the next ``--test-months``, and the
-window slides one month at a time (:func:`analysis.evaluation.backtest`). Every fold is written
+window slides one month at a time (:func:`analysis.evaluation.accuracy.backtest`). Every fold is written
 to ``--out`` (CSV) and the mean per method and coverage is printed as JSON.
 
 Study area: the bundled ``--area`` for concerns; for police.uk (no force boundary is bundled) the
@@ -29,7 +29,7 @@ from app.commands.argtypes import positive, scale
 from app.commands.audited import add_audit_options, record_export, record_failure
 from app.commands.inputs import report_quarantine
 from geo.errors import CsmapError, ParameterError, UnreadableFileError
-from geo.export import write_csv
+from geo.store.export import write_csv
 
 PROG = "csmap evaluate"
 #: Columns of a police.uk street file that identify one (the rest are optional).
@@ -93,7 +93,7 @@ def register(subparsers: Any) -> None:
 
 
 def is_police_uk(path: str | Path) -> bool:
-    """True for a police.uk street file, a folder or a zip (read by :mod:`geo.policeuk`).
+    """True for a police.uk street file, a folder or a zip (read by :mod:`geo.formats.policeuk`).
 
     Examples
     --------
@@ -126,18 +126,18 @@ def _keep(values: pd.Series, wanted: list[str] | None, flag: str) -> np.ndarray:
 
 def load_events(args: argparse.Namespace) -> tuple[Any, str, str]:
     """The events, their time column and their source (``concerns`` or ``police_uk``)."""
-    from geo.store import points  # noqa: PLC0415
+    from geo.store.gpkg import points  # noqa: PLC0415
 
     if args.store and args.input:
         raise ParameterError("give either INPUT or --store, not both")
     if args.store:
-        from geo.store import Store  # noqa: PLC0415
+        from geo.store.gpkg import Store  # noqa: PLC0415
 
         store = Store(args.store)
         if not store.path.exists():
             raise UnreadableFileError(f"{args.store}: no such store")
         if args.kind == "police_uk":
-            from geo.policeuk import read_police_uk_layer  # noqa: PLC0415
+            from geo.formats.policeuk import read_police_uk_layer  # noqa: PLC0415
 
             return read_police_uk_layer(store), "month", "police_uk"
         if "concerns" not in store.kinds():
@@ -146,14 +146,14 @@ def load_events(args: argparse.Namespace) -> tuple[Any, str, str]:
     if not args.input:
         raise ParameterError("give an INPUT file (or police.uk files/folders) or --store PATH")
     if all(is_police_uk(p) for p in args.input):
-        from geo.policeuk import read_police_uk  # noqa: PLC0415
+        from geo.formats.policeuk import read_police_uk  # noqa: PLC0415
 
         police = read_police_uk(args.input)
         report_quarantine(", ".join(args.input), police, prog=PROG, rows=10)
         return police.records, "month", "police_uk"
     if len(args.input) > 1:
         raise ParameterError("give one concerns file (or only police.uk files)")
-    from geo.ingest import validate_file  # noqa: PLC0415
+    from geo.ingest.pipeline import validate_file  # noqa: PLC0415
 
     report = validate_file(
         "concerns", args.input[0], mapping=args.mapping, area=args.area or "kirklees"
@@ -176,7 +176,7 @@ def _filter(events: Any, args: argparse.Namespace, source: str) -> Any:
 
 def scorers(args: argparse.Namespace) -> dict[str, Any]:
     """The named scorers, with the command's KDE bandwidth and Gi* band."""
-    from analysis.evaluation import METHODS, gi_scorer, kde_scorer  # noqa: PLC0415
+    from analysis.evaluation.accuracy import METHODS, gi_scorer, kde_scorer  # noqa: PLC0415
 
     out: dict[str, Any] = {}
     for name in args.methods:
@@ -193,7 +193,7 @@ def scorers(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap evaluate``; return the exit status."""
-    from analysis.evaluation import backtest, hull_area, summarise  # noqa: PLC0415
+    from analysis.evaluation.accuracy import backtest, hull_area, summarise  # noqa: PLC0415
 
     what = f"evaluation ({args.kind if args.store else 'file'})"
     try:
@@ -209,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
                 f"median centre) + {args.hull_buffer:g} m"
             )
         else:
-            from geo.boundaries import load_area  # noqa: PLC0415
+            from geo.places.boundaries import load_area  # noqa: PLC0415
 
             area = load_area(args.area or "kirklees")
             area_note = area.name
@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
         if out.suffix.lower() != ".csv":
             raise ParameterError(f"--out {args.out}: write a .csv file")
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_csv(results, out)  # formula-safe (geo.export)
+        write_csv(results, out)  # formula-safe (geo.store.export)
     except (CsmapError, OSError) as exc:
         record_failure(
             args,

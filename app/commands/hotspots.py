@@ -23,7 +23,7 @@ import pandas as pd
 from app.commands.argtypes import count, positive, scale, seed, share
 from app.commands.audited import add_audit_options, record_export, record_failure
 from app.commands.inputs import add_input_arguments, load_points
-from app.filters import DATE_COLUMNS
+from app.session.filters import DATE_COLUMNS
 from geo.errors import CsmapError, ParameterError
 from geo.vocab import POINT_RECORD_KINDS
 
@@ -177,10 +177,10 @@ def summary(result: Any, *, method: str, n_points: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap hotspots``; return the exit status."""
-    from analysis.hotspots import run as run_method  # noqa: PLC0415
-    from analysis.result import write_hotspots  # noqa: PLC0415
-    from geo.boundaries import load_area  # noqa: PLC0415
-    from geo.store_meta import read_meta  # noqa: PLC0415
+    from analysis.hotspots.registry import run as run_method  # noqa: PLC0415
+    from analysis.hotspots.result import write_hotspots  # noqa: PLC0415
+    from geo.places.boundaries import load_area  # noqa: PLC0415
+    from geo.store.meta import read_meta  # noqa: PLC0415
 
     store = getattr(args, "store", None)
     what = f"hotspots {args.method} ({args.kind})"

@@ -37,8 +37,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap ingest``; return the exit status."""
-    from geo.ingest import ingest_file  # noqa: PLC0415  (keep ``csmap --help`` fast)
-    from geo.store import default_store_path  # noqa: PLC0415
+    from geo.ingest.pipeline import ingest_file  # noqa: PLC0415  (keep ``csmap --help`` fast)
+    from geo.store.gpkg import default_store_path  # noqa: PLC0415
 
     store = default_store_path(args.store)
     try:

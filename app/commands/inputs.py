@@ -16,7 +16,7 @@ from geo.errors import CsmapError, ParameterError
 from geo.vocab import POINT_KINDS, POINT_RECORD_KINDS
 
 if TYPE_CHECKING:
-    from geo.store import Store
+    from geo.store.gpkg import Store
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +78,7 @@ def existing_store(path: str | None) -> Store:
     ...
     geo.errors.ParameterError: /nonexistent/s.gpkg: store not found (load records with csmap ingest)
     """
-    from geo.store import Store, default_store_path  # noqa: PLC0415 (keep --help fast)
+    from geo.store.gpkg import Store, default_store_path  # noqa: PLC0415 (keep --help fast)
 
     store_path = default_store_path(path)
     if not store_path.exists():
@@ -157,7 +157,7 @@ def load_points(
     Returns
     -------
     geopandas.GeoDataFrame
-        The rows with a location (:func:`geo.store.points`), index kept.
+        The rows with a location (:func:`geo.store.gpkg.points`), index kept.
 
     Raises
     ------
@@ -172,7 +172,7 @@ def load_points(
     ...
     geo.errors.ParameterError: give an INPUT file or --store PATH
     """
-    from geo.store import Store, points  # noqa: PLC0415
+    from geo.store.gpkg import Store, points  # noqa: PLC0415
 
     if args.store and args.input:
         raise ParameterError("give either INPUT or --store, not both")
@@ -180,7 +180,7 @@ def load_points(
     if args.store:
         records = Store(args.store).read(kind)
     elif args.input:
-        from geo.ingest import validate_file  # noqa: PLC0415
+        from geo.ingest.pipeline import validate_file  # noqa: PLC0415
 
         report = validate_file(kind, args.input, mapping=args.mapping, area=area)
         report_quarantine(args.input, report, prog=prog, rows=rows)

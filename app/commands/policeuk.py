@@ -41,8 +41,8 @@ def register(subparsers: Any) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Run ``csmap police-uk import``; return the exit status."""
-    from geo.policeuk import read_police_uk, store_police_uk  # noqa: PLC0415
-    from geo.store import Store, default_store_path  # noqa: PLC0415
+    from geo.formats.policeuk import read_police_uk, store_police_uk  # noqa: PLC0415
+    from geo.store.gpkg import Store, default_store_path  # noqa: PLC0415
 
     store = Store(default_store_path(args.store))
     try:
@@ -56,7 +56,7 @@ def run_import(args: argparse.Namespace) -> int:
     summary["store"] = str(store.path)
     summary["rows_added_to_store"] = added
     if args.quarantine and len(report.quarantine):
-        from geo.export import write_csv  # noqa: PLC0415
+        from geo.store.export import write_csv  # noqa: PLC0415
 
         write_csv(report.quarantine, args.quarantine)
         summary["quarantine_copy"] = str(args.quarantine)

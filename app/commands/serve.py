@@ -13,16 +13,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.vendor import missing_assets
-from geo.store_meta import is_demo_store
+from app.maps.vendor import missing_assets
+from geo.store.meta import is_demo_store
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
 
 def _default_store() -> Path:
     try:
-        from geo.store import default_store_path
-    except ImportError:  # pragma: no cover - geo.store ships with the project
+        from geo.store.gpkg import default_store_path
+    except ImportError:  # pragma: no cover - geo.store.gpkg ships with the project
         env = os.environ.get("CSMAP_STORE")
         return Path(env) if env else Path.home() / ".local/share/csmap/store.gpkg"
     return Path(default_store_path())

@@ -76,7 +76,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
         raise CsmapError(f"{path}: cannot read CSV ({exc})") from exc
     xy_given = args.x_col or args.y_col or args.t_col
     if not xy_given and "reported_date" in head.columns and "easting" not in head.columns:
-        from geo.ingest import validate_file  # noqa: PLC0415
+        from geo.ingest.pipeline import validate_file  # noqa: PLC0415
 
         report = validate_file("concerns", path)
         recs = report.records
@@ -108,7 +108,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
 
 def run_knox(args: argparse.Namespace) -> int:
     """Run ``csmap spacetime knox``; return the exit status."""
-    from analysis.knox import Knox  # noqa: PLC0415
+    from analysis.spacetime.knox import Knox  # noqa: PLC0415
 
     try:
         xy, times, extra = _load(args)

@@ -1,8 +1,8 @@
 """``csmap ssda903 import FORMAT FILE``: import a national-format table (SSDA903 or SSD).
 
-Formats (:data:`geo.ssda903.FORMATS`): ``ssda903-episodes`` and ``ssd-placements`` become
+Formats (:data:`geo.formats.ssda903.FORMATS`): ``ssda903-episodes`` and ``ssd-placements`` become
 placements, ``ssda903-missing`` and ``ssd-missing`` become missing episodes. The table is renamed
-into the canonical columns and goes through the ordinary ingest (:func:`geo.ssda903.import_table`),
+into the canonical columns and goes through the ordinary ingest (:func:`geo.formats.ssda903.import_table`),
 so quarantine, duplicates and the reconciliation are exactly those of ``csmap ingest``.
 
 Prints the same JSON summary as ``csmap ingest`` (plus ``format``) on stdout. With ``--dry-run``
@@ -22,7 +22,7 @@ from typing import Any
 from app.commands.audited import add_audit_options, record, record_failure
 from geo.errors import CsmapError
 
-#: Formats offered on the command line (kept in step with :data:`geo.ssda903.FORMATS`).
+#: Formats offered on the command line (kept in step with :data:`geo.formats.ssda903.FORMATS`).
 FORMAT_CHOICES: tuple[str, ...] = (
     "ssda903-episodes",
     "ssda903-missing",
@@ -72,9 +72,9 @@ def register(subparsers: Any) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Run ``csmap ssda903 import``; return the exit status."""
-    from geo.geocode import Lookups, PostcodeLookup  # noqa: PLC0415  (keep --help fast)
-    from geo.ssda903 import import_table  # noqa: PLC0415
-    from geo.store import default_store_path  # noqa: PLC0415
+    from geo.locate.geocode import Lookups, PostcodeLookup  # noqa: PLC0415  (keep --help fast)
+    from geo.formats.ssda903 import import_table  # noqa: PLC0415
+    from geo.store.gpkg import default_store_path  # noqa: PLC0415
 
     store = None if args.dry_run else default_store_path(args.store)
     try:

@@ -5,7 +5,7 @@ for the password twice (or reads one line from stdin with ``--password-stdin``) 
 its argon2id hash. ``csmap users list`` shows names and roles; ``csmap users remove USERNAME``
 deletes one. Changes are written as the operating-system user to the audit log of the store the
 app serves (``--store``, default ``$CSMAP_STORE``; ``--audit-log`` overrides), where its Audit
-page shows them (:meth:`app.audit.AuditLog.for_store`).
+page shows them (:meth:`app.access.audit.AuditLog.for_store`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.policy import ROLES
+from app.access.policy import ROLES
 
 
 def register(subparsers: Any) -> None:
@@ -45,8 +45,8 @@ def register(subparsers: Any) -> None:
 
 
 def _audit(args: argparse.Namespace, action: str, details: dict[str, Any]) -> None:
-    from app.audit import AuditLog  # noqa: PLC0415
-    from geo.store import default_store_path  # noqa: PLC0415
+    from app.access.audit import AuditLog  # noqa: PLC0415
+    from geo.store.gpkg import default_store_path  # noqa: PLC0415
 
     log = AuditLog.for_store(default_store_path(args.store), log=args.audit_log)
     log.append(user=getpass.getuser(), role="admin", action=action, details=details)
@@ -66,7 +66,7 @@ def _password(args: argparse.Namespace) -> str | None:
 
 def run_add(args: argparse.Namespace) -> int:
     """Run ``csmap users add``."""
-    from app.users import UsersFileError, add_user  # noqa: PLC0415
+    from app.access.users import UsersFileError, add_user  # noqa: PLC0415
 
     password = _password(args)
     if password is None:
@@ -89,7 +89,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Run ``csmap users list``."""
-    from app.users import UsersFileError, list_users  # noqa: PLC0415
+    from app.access.users import UsersFileError, list_users  # noqa: PLC0415
 
     try:
         users = list_users(users_file=args.users_file)
@@ -105,7 +105,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     """Run ``csmap users remove``."""
-    from app.users import UsersFileError, remove_user  # noqa: PLC0415
+    from app.access.users import UsersFileError, remove_user  # noqa: PLC0415
 
     try:
         remove_user(args.username, users_file=args.users_file)

@@ -1,4 +1,4 @@
-"""HTML, PDF and JSON output of a Regulation 46 location assessment (:mod:`analysis.assessment`).
+"""HTML, PDF and JSON output of a Regulation 46 location assessment (:mod:`analysis.views.assessment`).
 
 The map shows the circle, hotspot areas and venues, never individual records.
 """
@@ -15,11 +15,11 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 
-from analysis.assessment import Assessment
+from analysis.views.assessment import Assessment
 from app.reports import figures
 from app.reports.briefing import strip_identifiers
 from app.reports.templates import render
-from geo.boundaries import StudyArea
+from geo.places.boundaries import StudyArea
 
 
 def summary_table(a: Assessment) -> pd.DataFrame:

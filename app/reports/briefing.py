@@ -3,7 +3,7 @@
 :func:`build_briefing` gathers the tables from the store records (through :mod:`analysis`);
 :func:`briefing_html` and :func:`write_briefing_pdf` render them. Every table passes
 :func:`strip_identifiers`, which removes child and record identifiers (``child_ref``,
-``record_id``, ...; the columns :mod:`app.policy` withholds from the partner role) and any
+``record_id``, ...; the columns :mod:`app.access.policy` withholds from the partner role) and any
 location column of individual records.
 """
 
@@ -20,9 +20,9 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 
-from analysis.disclosure import DisclosurePolicy
-from analysis.hotspots import run as run_hotspots
-from analysis.proximity import (
+from analysis.disclosure.control import DisclosurePolicy
+from analysis.hotspots.registry import run as run_hotspots
+from analysis.views.proximity import (
     HOTSPOT_RADIUS,
     LINK_RADIUS,
     hotspot_areas,
@@ -30,12 +30,12 @@ from analysis.proximity import (
     venues_near_hotspots,
     watchlist,
 )
-from app.policy import DISCLOSURE_ROLES, apply_export_policy, export_rules
+from app.access.policy import DISCLOSURE_ROLES, apply_export_policy, export_rules
 from app.reports import figures
 from app.reports.templates import render
-from geo.boundaries import StudyArea
+from geo.places.boundaries import StudyArea
 from geo.errors import ParameterError
-from geo.store import points
+from geo.store.gpkg import points
 
 #: Columns never put in a report or watchlist export.
 IDENTIFIER_COLUMNS: tuple[str, ...] = tuple(
@@ -123,7 +123,7 @@ def build_briefing(
     Examples
     --------
     >>> import numpy as np
-    >>> from geo.boundaries import load_area
+    >>> from geo.places.boundaries import load_area
     >>> from shapely.geometry import Point
     >>> area = load_area("kirklees")
     >>> c = gpd.GeoDataFrame({"reported_date": pd.to_datetime(["2024-05-01"] * 3),
@@ -191,7 +191,7 @@ def briefing_for_role(
     """The briefing as ``role`` may see it (the page tables and every export are built from it).
 
     For disclosure roles (partner, ...) everything goes through
-    :func:`app.policy.apply_export_policy`: hotspots with fewer than ``min_children`` distinct
+    :func:`app.access.policy.apply_export_policy`: hotspots with fewer than ``min_children`` distinct
     children (counted from ``events``, the concern points with ``child_ref``) are dropped, with
     the venues near them; every count column (``n_*``, ``prev_*``, ``cat_*``) of the hotspot,
     nearby-venue and watchlist tables is small-count suppressed, and a ``change_*`` column is
@@ -204,7 +204,7 @@ def briefing_for_role(
     """
     rules = export_rules(role, disclosure=disclosure)
     if "venues" not in rules.kinds or "hotspots" not in rules.kinds:
-        from app.policy import PermissionDenied  # noqa: PLC0415
+        from app.access.policy import PermissionDenied  # noqa: PLC0415
 
         raise PermissionDenied(f"role {role!r} may not see the disruption briefing")
     if role not in DISCLOSURE_ROLES:

@@ -17,9 +17,9 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 
-from app.exports import notice_lines  # noqa: E402
-from geo.boundaries import StudyArea  # noqa: E402
-from geo.demo import SYNTHETIC_NOTICE  # noqa: E402
+from app.explorer.exports import notice_lines  # noqa: E402
+from geo.places.boundaries import StudyArea  # noqa: E402
+from geo.demo.records import SYNTHETIC_NOTICE  # noqa: E402
 
 #: A4 portrait in inches.
 A4: tuple[float, float] = (8.27, 11.69)
@@ -171,7 +171,7 @@ def save_pages(pdf: PdfPages, pages: Iterable[Figure], *, synthetic: bool) -> in
     """Save ``pages`` into ``pdf``, then a closing "Data sources and attribution" page.
 
     When ``synthetic``, every page carries the synthetic-data notice in its footer; the closing
-    page lists :func:`app.exports.notice_lines` (the notice when ``synthetic``, then the
+    page lists :func:`app.explorer.exports.notice_lines` (the notice when ``synthetic``, then the
     attribution lines), as the HTML reports do. Each figure is closed once saved.
 
     Returns

@@ -1,12 +1,12 @@
 """Strategic reports (placements, missing, who reports): assembled once, for the page, the CLI and
 the HTML/CSV files.
 
-:func:`build_report` asks :mod:`app.policy` what the role may see: the role needs ``aggregates``;
-roles in :data:`app.policy.DISCLOSURE_ROLES` (board, partner, practitioner) get every count through
-their :class:`~analysis.disclosure.DisclosurePolicy` (counts 1-4 shown as ``c``, secondary
+:func:`build_report` asks :mod:`app.access.policy` what the role may see: the role needs ``aggregates``;
+roles in :data:`app.access.policy.DISCLOSURE_ROLES` (board, partner, practitioner) get every count through
+their :class:`~analysis.disclosure.control.DisclosurePolicy` (counts 1-4 shown as ``c``, secondary
 suppression), and record-level sections (per child, per placement) are included only for roles
 with ``child_references``. HTML is rendered with Jinja2 with autoescaping on, so no field from a
-record can become markup; CSV goes through :func:`geo.export.write_csv` (formula-safe).
+record can become markup; CSV goes through :func:`geo.store.export.write_csv` (formula-safe).
 """
 
 from __future__ import annotations
@@ -21,20 +21,20 @@ import geopandas as gpd
 import jinja2
 import pandas as pd
 
-from analysis import agencies as ag
-from analysis import missing as ms
-from analysis import placements as pl
-from analysis.disclosure import DisclosurePolicy
-from analysis.hotspots import run as run_hotspots
-from analysis.tables import cell_keys_for, coarsened, controlled, distinct_children
-from app.policy import can, export_rules, require
-from geo.boundaries import StudyArea
-from geo.datasets import ATTRIBUTION_LINES
-from geo.demo import SYNTHETIC_NOTICE
-from geo.dfe import homes_per_10k, netgain
-from geo.export import write_csv
-from geo.geocode import Lookups
-from geo.store import points
+from analysis.views import agencies as ag
+from analysis.views import missing as ms
+from analysis.views import placements as pl
+from analysis.disclosure.control import DisclosurePolicy
+from analysis.hotspots.registry import run as run_hotspots
+from analysis.disclosure.tables import cell_keys_for, coarsened, controlled, distinct_children
+from app.access.policy import can, export_rules, require
+from geo.places.boundaries import StudyArea
+from geo.places.datasets import ATTRIBUTION_LINES
+from geo.demo.records import SYNTHETIC_NOTICE
+from geo.places.dfe import homes_per_10k, netgain
+from geo.store.export import write_csv
+from geo.locate.geocode import Lookups
+from geo.store.gpkg import points
 
 __all__ = ["VIEWS", "Report", "Section", "build_report", "present", "write_report"]
 

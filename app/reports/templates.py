@@ -6,7 +6,7 @@ from typing import Final
 
 import jinja2
 
-from geo.datasets import ATTRIBUTION_LINES
+from geo.places.datasets import ATTRIBUTION_LINES
 
 _STYLE: Final[str] = """
 <style>
@@ -118,7 +118,7 @@ def render(name: str, **context: object) -> str:
     """Render template ``name`` (``briefing.html`` or ``assessment.html``) with autoescape.
 
     Both end with the attribution lines (``attribution``, default
-    :data:`geo.datasets.ATTRIBUTION_LINES`); ``synthetic`` adds the synthetic-data banner.
+    :data:`geo.places.datasets.ATTRIBUTION_LINES`); ``synthetic`` adds the synthetic-data banner.
 
     Examples
     --------

@@ -1,0 +1,1 @@
+"""Disclosure control: suppression, rounding, cell keys, displacement."""

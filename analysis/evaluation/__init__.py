@@ -1,0 +1,1 @@
+"""Evaluation: hotspot accuracy and the rolling-origin backtest."""

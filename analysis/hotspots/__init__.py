@@ -1,0 +1,1 @@
+"""Hotspot methods behind one registry (:func:`run`) and their result."""

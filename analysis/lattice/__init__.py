@@ -1,0 +1,1 @@
+"""Lattices: aggregation grids, automatic scale and spatial autocorrelation."""

@@ -1,0 +1,1 @@
+"""Space-time: the cube, emerging hot spots and the Knox test."""

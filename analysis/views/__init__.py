@@ -1,0 +1,1 @@
+"""Strategic and practitioner views: placements, missing, agencies, venues."""

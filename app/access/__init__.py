@@ -1,0 +1,1 @@
+"""Access: the role policy, sign-in, users and the audit log."""

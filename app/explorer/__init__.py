@@ -1,0 +1,1 @@
+"""The hotspot explorer: parameters, cache, what a role sees, exports."""

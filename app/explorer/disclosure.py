@@ -1,0 +1,125 @@
+"""What the hotspot explorer shows a role without record-level access (pure; no streamlit).
+
+Every function goes through the one mechanism, :mod:`app.access.policy` (``apply_export_policy`` and the
+role's :class:`~analysis.disclosure.control.DisclosurePolicy`); ``policy=None`` means a record-level role
+(analyst, admin) and returns the input unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+
+from analysis.disclosure.control import DisclosurePolicy
+from app.explorer.detail import breakdown
+from app.access.policy import apply_export_policy, is_count_column
+
+__all__ = [
+    "GRID_METHODS",
+    "controlled_breakdown",
+    "controlled_result",
+    "controlled_trend",
+    "shown_count",
+]
+
+#: Methods that aggregate to grid cells or smoothed surfaces (no exact places): the only ones
+#: offered to roles without ``record_points``.
+GRID_METHODS: Final[tuple[str, ...]] = ("gi", "kde", "dual-kde", "emerging", "scan")
+
+
+def controlled_result(
+    result: gpd.GeoDataFrame, *, role: str, events: gpd.GeoDataFrame, policy: DisclosurePolicy
+) -> gpd.GeoDataFrame:
+    """``result`` reduced by the export policy, ready to draw (suppressed counts missing).
+
+    Hotspots with fewer than ``policy.min_children`` distinct children among ``events`` are
+    dropped; count columns suppressed by the policy become missing values (not the marker
+    text), so layers and tables that expect numbers still work. ``attrs`` are kept.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> r = gpd.GeoDataFrame({"label": ["hot", "hot"], "n_events": [6, 6]},
+    ...     geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10)], crs=27700)
+    >>> ev = gpd.GeoDataFrame({"child_ref": list("ABCDEFabcdef")},
+    ...     geometry=[Point(5, 5)] * 6 + [Point(25, 5)] * 6, crs=27700)
+    >>> ev.loc[6:, "child_ref"] = "a"  # the second cell: one child
+    >>> controlled_result(r, role="partner", events=ev, policy=DisclosurePolicy()).index.tolist()
+    [0]
+    """
+    shown = apply_export_policy(
+        result, role=role, kind="hotspots", events=events, disclosure=policy
+    )
+    out = gpd.GeoDataFrame(shown, geometry=result.geometry.name, crs=result.crs)
+    for column in out.columns:
+        if is_count_column(column):
+            out[column] = pd.to_numeric(out[column], errors="coerce")  # "c" -> missing
+    out.attrs = dict(result.attrs)
+    return out
+
+
+def controlled_trend(trend: pd.DataFrame, *, policy: DisclosurePolicy | None) -> pd.DataFrame:
+    """Monthly counts (``month``, ``events``) with suppressed months as missing values.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"month": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+    ...     "events": [3, 8]})
+    >>> controlled_trend(t, policy=DisclosurePolicy())["events"].tolist()
+    [nan, 8.0]
+    """
+    if policy is None or len(trend) == 0:
+        return trend
+    shown = policy.table(trend["events"].astype("int64"), totals="none")
+    return trend.assign(events=shown.values.to_numpy(dtype=float, na_value=float("nan")))
+
+
+def shown_count(n: int, *, policy: DisclosurePolicy | None) -> str:
+    """A count as the role may see it (the marker for 1-4 under disclosure control).
+
+    Examples
+    --------
+    >>> shown_count(3, policy=DisclosurePolicy()), shown_count(1234, policy=None)
+    ('c', '1,234')
+    """
+    if policy is None:
+        return f"{n:,}"
+    return str(policy.table(pd.Series([int(n)]), totals="none").display.iloc[0])
+
+
+def controlled_breakdown(
+    events: pd.DataFrame, column: str, *, policy: DisclosurePolicy | None
+) -> pd.DataFrame:
+    """:func:`app.explorer.detail.breakdown`, suppressed per row for disclosure roles.
+
+    Each row needs ``threshold`` events and ``min_children`` distinct children (``child_ref``;
+    without it no row qualifies); secondary suppression runs against the hotspot's total (which
+    the page shows), so one hidden row cannot be found by subtraction.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"category": ["CSE"] * 6 + ["CCE"] * 2,
+    ...                   "child_ref": list("ABCDEF") + ["A", "B"]})
+    >>> controlled_breakdown(e, "category", policy=DisclosurePolicy())["events"].tolist()
+    ['c', 'c']
+    """
+    table = breakdown(events, column)
+    if policy is None or len(table) == 0:
+        return table
+    values = events[column].astype("string").fillna("not recorded")
+    if "child_ref" in events.columns:
+        kids = (
+            events.assign(_v=values.to_numpy())
+            .groupby("_v")["child_ref"]
+            .nunique()
+            .reindex(table[column])
+            .fillna(0)
+        )
+    else:
+        kids = pd.Series(0, index=table[column])
+    counts = pd.Series(table["events"].to_numpy(dtype="int64"), index=table[column])
+    children = pd.Series(kids.to_numpy(), index=counts.index)
+    shown = policy.table(counts, totals=True, children=children)
+    return table.assign(events=shown.display.to_numpy()[:-1])

@@ -1,0 +1,1 @@
+"""Maps: folium and WebGL layers, cell counts and offline browser assets."""

@@ -1,0 +1,1 @@
+"""One app session: configuration, data loading, filters and uploads."""

@@ -1,0 +1,1 @@
+"""What the Overview page and a location assessment show a role (pure)."""

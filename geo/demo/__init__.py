@@ -1,0 +1,1 @@
+"""Synthetic demo records on real geography (all records are synthetic)."""

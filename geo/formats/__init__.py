@@ -1,0 +1,1 @@
+"""National and partner file formats: SSDA903, police.uk, venue registers."""

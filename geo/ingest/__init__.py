@@ -1,0 +1,1 @@
+"""Ingest: read a file, check it, type its records, quarantine the rest."""

@@ -1,0 +1,1 @@
+"""Locate: coordinates, grid references and offline geocoding of records."""

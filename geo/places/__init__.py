@@ -1,0 +1,1 @@
+"""Places: the study area's boundaries, population, venues and reference data."""

@@ -1,0 +1,1 @@
+"""The store: one GeoPackage of records, its metadata, writers, exports, retention."""

@@ -1,0 +1,187 @@
+"""Small key/value metadata inside a csmap store (a ``csmap_meta`` table in the GeoPackage).
+
+Used to mark the synthetic demo store (``demo=true``) so that ``csmap app --demo`` can refuse to
+label a store of real case data as synthetic. The table is a plain SQLite table, which the
+GeoPackage format allows beside its feature layers (QGIS ignores it). Writes go to a copy in the
+same folder that then replaces the store (atomic, like :mod:`geo.store.gpkg`).
+
+Command line: ``python -m geo.store.meta set STORE KEY VALUE`` or
+``python -m geo.store.meta get STORE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from geo.errors import StoreError
+
+META_TABLE = "csmap_meta"
+
+
+def read_meta(path: str | Path) -> dict[str, str]:
+    """All metadata of the store at ``path`` (empty when it has none).
+
+    Raises
+    ------
+    StoreError
+        If ``path`` does not exist or is not a SQLite/GeoPackage file.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "s.gpkg"
+    >>> sqlite3.connect(p).close()
+    >>> set_meta(p, key="demo", value="true")
+    >>> read_meta(p)
+    {'demo': 'true'}
+    """
+    store = Path(path)
+    if not store.is_file():
+        raise StoreError(f"{store}: store not found")
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as con:
+            exists = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (META_TABLE,)
+            ).fetchone()
+            if not exists:
+                return {}
+            rows = con.execute(f"SELECT key, value FROM {META_TABLE}").fetchall()  # noqa: S608
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{store}: not a readable GeoPackage ({exc})") from exc
+    return {str(k): str(v) for k, v in rows}
+
+
+def set_meta(path: str | Path, *, key: str, value: str, in_place: bool = False) -> None:
+    """Set one metadata key in the store at ``path`` (atomic replace of the file).
+
+    Parameters
+    ----------
+    path : str or Path
+        The store.
+    key, value : str
+        What to set.
+    in_place : bool, default False
+        Update the file itself in one SQLite transaction instead of replacing it with an
+        updated copy (cheap for a large store). The caller holds the store's writer lock
+        (:meth:`geo.store.gpkg.Store.lock`) so that no ingest is copying the store meanwhile.
+
+    Examples
+    --------
+    >>> set_meta("/tmp/does-not-exist.gpkg", key="demo", value="true")
+    Traceback (most recent call last):
+    ...
+    geo.errors.StoreError: /tmp/does-not-exist.gpkg: store not found
+    """
+    store = Path(path)
+    if not store.is_file():
+        raise StoreError(f"{store}: store not found")
+    if in_place:
+        _write_meta(store, key=key, value=value)
+        return
+    fd, tmp_name = tempfile.mkstemp(dir=store.parent, prefix=f".{store.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(store, tmp)
+        shutil.copymode(store, tmp)  # mkstemp creates 0600; keep the store's permissions
+        _write_meta(tmp, key=key, value=value)
+        os.replace(tmp, store)
+    except StoreError as exc:
+        raise StoreError(str(exc).replace(str(tmp), str(store))) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_meta(path: Path, *, key: str, value: str) -> None:
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as con, con:
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)"
+            )
+            con.execute(
+                f"INSERT OR REPLACE INTO {META_TABLE} (key, value) VALUES (?, ?)",  # noqa: S608
+                (key, value),
+            )
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a writable GeoPackage ({exc})") from exc
+
+
+def clear_demo_marker(path: str | Path) -> None:
+    """Remove the demo marker from the GeoPackage file at ``path``, in place.
+
+    Every ingest or import that loads rows calls this on its transaction's copy of the store
+    (so it lands atomically with the rows): real records must never sit in a store labelled
+    synthetic, where ``csmap app --demo`` would serve them without sign-in. The Makefile's demo
+    target sets the marker again after loading the demo CSVs.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "s.gpkg"
+    >>> sqlite3.connect(p).close()
+    >>> set_meta(p, key="demo", value="true")
+    >>> clear_demo_marker(p)
+    >>> is_demo_store(p)
+    False
+    """
+    store = Path(path)
+    if not store.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(store)) as con, con:
+            exists = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (META_TABLE,)
+            ).fetchone()
+            if exists:
+                con.execute(f"DELETE FROM {META_TABLE} WHERE key = 'demo'")  # noqa: S608
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{store}: not a writable GeoPackage ({exc})") from exc
+
+
+def is_demo_store(path: str | Path) -> bool:
+    """True when the store carries the demo marker (``demo=true``).
+
+    Examples
+    --------
+    >>> is_demo_store("/tmp/does-not-exist.gpkg")
+    False
+    """
+    try:
+        return read_meta(path).get("demo", "").lower() == "true"
+    except StoreError:
+        return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m geo.store.meta set STORE KEY VALUE`` or ``get STORE``."""
+    parser = argparse.ArgumentParser(prog="python -m geo.store.meta")
+    sub = parser.add_subparsers(dest="action", required=True)
+    p_set = sub.add_parser("set")
+    p_set.add_argument("store")
+    p_set.add_argument("key")
+    p_set.add_argument("value")
+    p_get = sub.add_parser("get")
+    p_get.add_argument("store")
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "set":
+            set_meta(args.store, key=args.key, value=args.value)
+        else:
+            print(json.dumps(read_meta(args.store)))
+    except StoreError as exc:
+        print(f"csmap: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
