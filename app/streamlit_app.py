@@ -1,7 +1,8 @@
 """csmap's Streamlit entry point: page set-up, the sidebar and notices (drawn once), navigation.
 
 Started by ``csmap app`` (which sets ``CSMAP_STORE``, ``CSMAP_AREA``, ``CSMAP_DEMO``). Pages live
-in ``app/app_pages/``; they only read the widgets drawn here (through :mod:`app.session.state`), call
+in ``app/app_pages/``; they only read the widgets drawn here (through :mod:`app.session.state`),
+call
 ``geo``/``analysis`` and render.
 """
 
@@ -11,8 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.access import auth
-from app.access import policy
+from app.access import auth, policy
 from app.session import state
 from app.session.filters import KIND_LABELS, date_bounds
 from app.session.timing import span

@@ -1,7 +1,9 @@
 """Benchmark: the Map page in a real browser with 10k, 100k and 1M demo concerns.
 
-For each size, demo concerns (``geo.demo.records.generate(scale=n / 3000)``, concerns only) are ingested
-with :func:`geo.ingest.pipeline.ingest_file` into a temporary store; ``csmap app --demo`` is started on a
+For each size, demo concerns (``geo.demo.records.generate(scale=n / 3000)``, concerns only) are
+ingested
+with :func:`geo.ingest.pipeline.ingest_file` into a temporary store; ``csmap app --demo`` is started
+on a
 free loopback port and headless Debian Chromium (Playwright, every non-loopback request aborted)
 opens ``/map``.
 
@@ -9,7 +11,8 @@ Measured (targets from issue #4 for 1M records: filter change to map < 1 s, payl
 
 time to first map
     from ``page.goto`` until the map is drawn inside the streamlit-folium iframe: up to
-    ``app.maps.folium_map.MAX_POINTS`` points, the expected number of circle markers; above, the cell layer
+    ``app.maps.folium_map.MAX_POINTS`` points, the expected number of circle markers; above, the
+    cell layer
     (:mod:`app.maps.cell_map`) whose cell counts add up to the expected number of records. A cold
     server (first session loads the store, builds the point index).
 time from a filter change to the new map

@@ -1,4 +1,5 @@
-"""Benchmark: geo.locate.coords.resolve_locations on 1M rows given as text (as ingest reads them)."""
+"""Benchmark: geo.locate.coords.resolve_locations on 1M rows given as text (as ingest reads
+them)."""
 
 from __future__ import annotations
 

@@ -19,9 +19,10 @@ def _peak_mb() -> float:
 
 
 def run() -> list[dict[str, Any]]:
-    """Time :func:`geo.demo.records.generate` at scale 300 and :func:`geo.places.boundaries.assign_areas`."""
-    from geo.places.boundaries import assign_areas, load_area
+    """Time :func:`geo.demo.records.generate` at scale 300 and
+    :func:`geo.places.boundaries.assign_areas`."""
     from geo.demo.records import generate
+    from geo.places.boundaries import assign_areas, load_area
 
     area = load_area("kirklees")
     generate(seed=1, scale=0.01)  # warm the geography caches

@@ -2,7 +2,8 @@
 
 Target (issue #3): under 30 s and under 2 GB peak memory, end to end in a fresh process (import,
 CSV read, validation exactly as ingest, location resolution, area assignment, the method, the
-written file). Data: :func:`geo.demo.records.generate` at ``scale=334`` (1,002,000 synthetic Kirklees
+written file). Data: :func:`geo.demo.records.generate` at ``scale=334`` (1,002,000 synthetic
+Kirklees
 concerns), written to CSV beforehand (not timed). Each method run is its own ``csmap hotspots``
 process; its wall time and peak RSS (``os.wait4``) are reported.
 """

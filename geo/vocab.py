@@ -1,7 +1,8 @@
 """Controlled vocabularies and canonical column names for csmap records.
 
 This module is the single source of truth for the *values* a stored record may carry. Parsing of
-synonyms (``"child sexual exploitation"`` -> ``"CSE"``) lives in :mod:`geo.ingest.schema`; everything that
+synonyms (``"child sexual exploitation"`` -> ``"CSE"``) lives in :mod:`geo.ingest.schema`;
+everything that
 filters, groups or labels records (analysis, app, reports) uses the constants here.
 
 Three record kinds exist:

@@ -1,4 +1,5 @@
-"""A small synthetic demo store (``geo.demo.records.generate`` -> ingest) shared by the venue tests."""
+"""A small synthetic demo store (``geo.demo.records.generate`` -> ingest) shared by the venue
+tests."""
 
 from __future__ import annotations
 

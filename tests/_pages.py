@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests._app_store import build_store
 from streamlit.testing.v1 import AppTest
+
+from tests._app_store import build_store
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 

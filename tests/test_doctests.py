@@ -12,7 +12,7 @@ import pkgutil
 
 import pytest
 
-PACKAGES = ("geo", "analysis", "app", "app.commands", "app.reports")
+PACKAGES = ("geo", "analysis", "app")
 SCRIPTS = ("app.app_pages", "app.streamlit_app")
 
 
@@ -20,8 +20,9 @@ def _modules() -> list[str]:
     names: set[str] = set()
     for package in PACKAGES:
         pkg = importlib.import_module(package)
-        for info in pkgutil.iter_modules(pkg.__path__, prefix=f"{package}."):
-            if not info.ispkg and not info.name.startswith(SCRIPTS):
+        names.add(package)
+        for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{package}."):
+            if not info.name.startswith(SCRIPTS):
                 names.add(info.name)
     return sorted(names)
 

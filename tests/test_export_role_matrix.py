@@ -1,7 +1,8 @@
 """Role matrix over the export entry points (issue #7): every role x every export path.
 
 For each role, an export entry point either refuses (the role lacks the capability, checked by
-the same gate the app/CLI uses: :func:`app.access.policy.require`, argparse ``--role`` choices, or the
+the same gate the app/CLI uses: :func:`app.access.policy.require`, argparse ``--role`` choices, or
+the
 function's own :class:`~app.access.policy.PermissionDenied`) or its output holds no ``child_ref``
 values/column, no record ids, no record point coordinates for roles without ``record_points``,
 and no counts 1-4 for disclosure roles.
@@ -20,13 +21,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from tests._app_store import build_store
-from tests._demo_store import demo_store
 
 from analysis.disclosure.control import LOCATION_COLUMNS, DisclosurePolicy
-from app.cli import main
-from app.explorer.disclosure import controlled_result
-from app.explorer.exports import hotspot_export
 from app.access.policy import (
     DISCLOSURE_ROLES,
     PAGES,
@@ -37,9 +33,14 @@ from app.access.policy import (
     is_count_column,
     require,
 )
+from app.cli import main
+from app.explorer.disclosure import controlled_result
+from app.explorer.exports import hotspot_export
 from app.reports.strategic import build_report, to_frame
 from geo.ingest.pipeline import resolve_area
 from geo.store.gpkg import Store
+from tests._app_store import build_store
+from tests._demo_store import demo_store
 
 #: Report columns that are not counts of records or children (populations, rates, labels, ranks).
 NOT_COUNTS = frozenset(
@@ -258,9 +259,9 @@ def test_explorer_standalone_map_html(
 def test_explorer_trend_png(
     role: str, demo_hotspots: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
 ) -> None:
+    from app.explorer.detail import monthly_counts
     from app.explorer.disclosure import controlled_trend
     from app.explorer.exports import trend_png
-    from app.explorer.detail import monthly_counts
 
     pts, result = demo_hotspots
     if not can(role, PAGES["explorer"]):

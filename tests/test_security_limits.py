@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from geo.errors import CsmapError, LookupFileError, SchemaError, UnreadableFileError
-from geo.locate.geocode import load_lookups
 from geo.ingest.readers import (
     DEFAULT_MAX_UPLOAD_MB,
     MAX_UPLOAD_ENV,
@@ -20,6 +19,7 @@ from geo.ingest.readers import (
     max_upload_bytes,
 )
 from geo.ingest.schema import load_mapping
+from geo.locate.geocode import load_lookups
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOKUP_FIXTURE = ROOT / "tests" / "fixtures" / "lookups" / "nspl_sample.csv"

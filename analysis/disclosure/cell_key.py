@@ -17,7 +17,8 @@ Perturbation
     every table and every query; two different sets of records (the cell before and after a
     filter changed) get unrelated noise, so their difference is the true difference plus noise.
 
-This module only perturbs; :func:`analysis.disclosure.control.suppress_counts` (``keys=``) applies it
+This module only perturbs; :func:`analysis.disclosure.control.suppress_counts` (``keys=``) applies
+it
 before the small-count rule, and :meth:`analysis.disclosure.control.DisclosurePolicy.table` uses the
 policy's p-table. ``docs/disclosure.md`` states what is and is not guaranteed.
 """

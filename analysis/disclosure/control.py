@@ -52,14 +52,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure.cell_key import DEFAULT_SECRET, PTable, cell_keys, record_keys_of
+from analysis.disclosure.rows import suppress_related_counts, window_relations
+from analysis.disclosure.secondary import recoverable_cells, secondary_mask, table_relations
 from analysis.disclosure.spatial import (
     LOCATION_COLUMNS,
     count_children,
     displace_points,
     filter_min_children,
 )
-from analysis.disclosure.rows import suppress_related_counts, window_relations
-from analysis.disclosure.secondary import recoverable_cells, secondary_mask, table_relations
 from geo.errors import ParameterError
 
 __all__ = [
@@ -175,11 +175,13 @@ def suppress_counts(
     primary_marker, secondary_marker : str, default "c"
         Display text of suppressed cells (see the module notes before making them differ).
     keys : Series or DataFrame, optional
-        Cell keys (:func:`analysis.disclosure.cell_key.cell_keys`, same shape as ``data``): counts and
+        Cell keys (:func:`analysis.disclosure.cell_key.cell_keys`, same shape as ``data``): counts
+        and
         totals are cell-key perturbed with ``ptable`` before suppression. A total's key is the
         sum of its cells' keys modulo the key range.
     ptable : PTable, optional
-        The p-table (default :class:`~analysis.disclosure.cell_key.PTable()`); only used with ``keys``.
+        The p-table (default :class:`~analysis.disclosure.cell_key.PTable()`); only used with
+        ``keys``.
 
     Returns
     -------
@@ -199,7 +201,7 @@ def suppress_counts(
     ['c', 'c', '12', '0', '25']
     >>> t.values.tolist()
     [<NA>, <NA>, 12, 0, 25]
-    >>> keys = pd.Series([0, 0, 0, 0], index=list("abcd"))  # see analysis.disclosure.cell_key.PTable
+    >>> keys = pd.Series([0, 0, 0, 0], index=list("abcd"))  # see cell_key.PTable
     >>> suppress_counts(pd.Series([3, 10, 12, 0], index=list("abcd")), keys=keys).display.tolist()
     ['c', 'c', '14', '0', '26']
     """

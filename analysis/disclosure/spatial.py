@@ -152,7 +152,8 @@ def displace_points(
 
     Directions are uniform and distances are drawn uniform over the annulus *area*
     (``r = sqrt(U (max^2 - min^2) + min^2)``). Columns that would reveal the original location
-    (:data:`analysis.disclosure.control.LOCATION_COLUMNS`: easting/northing, latitude/longitude, grid
+    (:data:`analysis.disclosure.control.LOCATION_COLUMNS`: easting/northing, latitude/longitude,
+    grid
     reference, postcode, UPRN, address, place name, also with ``last_seen_``/``found_``
     prefixes) are dropped; ``easting``/``northing`` and
     ``latitude``/``longitude`` are recomputed from the displaced point. Null geometries stay null.

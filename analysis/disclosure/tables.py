@@ -1,8 +1,10 @@
 """Count tables for the strategic views, with disclosure control applied in one way.
 
-Every table of :mod:`analysis.views.placements`, :mod:`analysis.views.missing` and :mod:`analysis.views.agencies`
+Every table of :mod:`analysis.views.placements`, :mod:`analysis.views.missing` and
+:mod:`analysis.views.agencies`
 that may reach a board goes through :func:`controlled`: counts pass through
-:meth:`analysis.disclosure.control.DisclosurePolicy.table` (primary suppression of 1-4 by default and
+:meth:`analysis.disclosure.control.DisclosurePolicy.table` (primary suppression of 1-4 by default
+and
 secondary suppression against the published total), and any rate or share computed from a count
 is blanked wherever that count is suppressed (a rate would reveal the count).
 

@@ -16,14 +16,16 @@ the prediction. Methods are generic (:data:`METHODS`); every one has the :data:`
 ``(training events, grid cells) -> one score per cell``:
 
 * ``grid_counts``: training events per cell (safer-streets' top-k cells, the naive baseline);
-* ``kde``: :class:`analysis.hotspots.kernel_density.KernelDensity` (quartic kernel, ArcGIS default search
+* ``kde``: :class:`analysis.hotspots.kernel_density.KernelDensity` (quartic kernel, ArcGIS default
+search
   radius
   from the training events) evaluated on a sub-grid of ``subdivisions``\u00b2 points per cell
   and averaged over the part of each cell inside the study area (:func:`kde_scorer`);
 * ``gi``: Getis-Ord Gi* z of the training counts on the evaluation grid itself, with the
   automatic distance band of :mod:`analysis.lattice.scale` (:func:`gi_scorer`);
 * ``default``: what ``csmap hotspots`` shows with no options, i.e. csmap's default method
-  (Gi* with automatic cell size *and* band, :func:`analysis.hotspots.gi.gi_hotspots`), its z read at each
+  (Gi* with automatic cell size *and* band, :func:`analysis.hotspots.gi.gi_hotspots`), its z read at
+  each
   evaluation cell's centre (:func:`default_scorer`). It differs from ``gi`` in choosing its own
   grid, so it measures the map a user actually gets.
 
@@ -42,7 +44,6 @@ import pandas as pd
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from analysis.lattice.grid import count_in_cells, fishnet
 from analysis.evaluation.scorers import DEFAULT_METHOD as DEFAULT_METHOD
 from analysis.evaluation.scorers import METHODS as METHODS
 from analysis.evaluation.scorers import Scorer as Scorer
@@ -51,6 +52,7 @@ from analysis.evaluation.scorers import gi_scorer as gi_scorer
 from analysis.evaluation.scorers import grid_counts as grid_counts
 from analysis.evaluation.scorers import kde_scorer as kde_scorer
 from analysis.evaluation.scorers import train_xy
+from analysis.lattice.grid import count_in_cells, fishnet
 from geo.errors import ParameterError
 
 __all__ = [

@@ -2,7 +2,8 @@
 
 A scorer has the :data:`Scorer` signature ``(training events, grid cells) -> one score per cell``
 (higher = more likely to hold test events); :data:`METHODS` names the built-in ones (see
-:mod:`analysis.evaluation.accuracy` for what each measures). :mod:`analysis.evaluation.accuracy` re-exports every
+:mod:`analysis.evaluation.accuracy` for what each measures). :mod:`analysis.evaluation.accuracy`
+re-exports every
 public name here.
 """
 
@@ -72,7 +73,8 @@ def kde_scorer(
 ) -> Scorer:
     """A scorer giving each cell its mean kernel density from the training events.
 
-    The density (:class:`analysis.hotspots.kernel_density.KernelDensity`, events per km²) is computed on a
+    The density (:class:`analysis.hotspots.kernel_density.KernelDensity`, events per km²) is
+    computed on a
     grid
     ``subdivisions`` times finer than the evaluation cells and averaged over the sub-cells whose
     centre lies inside each (clipped) cell.

@@ -8,7 +8,8 @@ their event counts:
   so ``min_samples`` counts **events** (a location with ``min_samples`` events is a core point by
   itself), exactly as DBSCAN on every event would.
 * **HDBSCAN** is HDBSCAN on every event computed from the weighted unique locations with
-  ``fast_hdbscan``'s kernels (:mod:`analysis.hotspots.weighted_hdbscan`): core distances count events
+  ``fast_hdbscan``'s kernels (:mod:`analysis.hotspots.weighted_hdbscan`): core distances count
+  events
   (``min_samples`` other events, the ``hdbscan`` package's convention), the minimum spanning
   tree is built over the unique locations only, and the condensed tree, cluster sizes and
   stabilities count events. It is exact, not an approximation, at every size (the tests compare
@@ -40,9 +41,9 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from analysis.inference import CLUSTER
 from analysis.hotspots.kernel_density import points_xy
 from analysis.hotspots.result import finalise
+from analysis.inference import CLUSTER
 from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
 

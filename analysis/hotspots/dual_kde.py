@@ -101,7 +101,8 @@ class DualKernelDensity:
     population : geopandas.GeoDataFrame
         LSOA polygons with ``children_young_people``.
     weights, bandwidth, cell_size, kernel
-        As :class:`analysis.hotspots.kernel_density.KernelDensity` (the population uses the events' grid).
+        As :class:`analysis.hotspots.kernel_density.KernelDensity` (the population uses the events'
+        grid).
     floor_share : float
         Denominator floor as a share of the mean normalised population density (default 0.1).
 

@@ -1,4 +1,5 @@
-"""GeoJSON files of hotspot results, streamed (used by :func:`analysis.hotspots.result.write_hotspots`)."""
+"""GeoJSON files of hotspot results, streamed (used by
+:func:`analysis.hotspots.result.write_hotspots`)."""
 
 from __future__ import annotations
 

@@ -31,10 +31,10 @@ from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from analysis.hotspots import adjust as adjust_mod
+from analysis.hotspots.result import adjustment_label, finalise
+from analysis.inference import fdr_bh, label_significance, p_from_z
 from analysis.lattice import scale
 from analysis.lattice.grid import SHAPES, count_in_cells
-from analysis.inference import fdr_bh, label_significance, p_from_z
-from analysis.hotspots.result import adjustment_label, finalise
 from geo.errors import ParameterError
 
 __all__ = ["GetisOrdGiStar", "band_weights", "gi_hotspots"]
@@ -200,7 +200,8 @@ def gi_hotspots(
     """Gi* hot and cold spots on a grid over the study area.
 
     ``adjust="none"`` runs Gi* on the event counts per cell ("count hotspots").
-    ``adjust="population"`` runs the Poisson excess-risk statistic of :mod:`analysis.hotspots.adjust` over
+    ``adjust="population"`` runs the Poisson excess-risk statistic of
+    :mod:`analysis.hotspots.adjust` over
     the same distance-band windows (events vs. resident children and young people).
 
     Parameters

@@ -15,9 +15,9 @@ import shapely
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from analysis.inference import HOT
 from analysis.hotspots.kernel_density import KernelDensity, points_xy
 from analysis.hotspots.result import finalise
+from analysis.inference import HOT
 from geo.errors import ParameterError
 
 
@@ -62,7 +62,8 @@ def kde_hotspots(
     Returns
     -------
     geopandas.GeoDataFrame
-        The standard result (:func:`analysis.hotspots.result.finalise`), one row per contour polygon,
+        The standard result (:func:`analysis.hotspots.result.finalise`), one row per contour
+        polygon,
         label ``hot``, ``n_events`` = events in the polygon's grid cells, ``statistic`` = mean
         density (events/km²) of its cells. ``z``, ``p_value``, ``q_value``, ``expected`` and
         ``rate_ratio`` are NaN: a KDE contour is a descriptive surface, not a significance test.

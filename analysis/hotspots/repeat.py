@@ -32,9 +32,9 @@ from analysis.hotspots.clusters import (
     group_summary,
     unique_locations,
 )
-from analysis.inference import CLUSTER
 from analysis.hotspots.kernel_density import points_xy
 from analysis.hotspots.result import finalise
+from analysis.inference import CLUSTER
 from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
 

@@ -1,6 +1,7 @@
 """The one result shape of every hotspot method, and reading/writing it with its parameters.
 
-Contract for method implementations (``analysis.hotspots.kde``, ``analysis.hotspots.clusters``, ``analysis.hotspots.repeat``,
+Contract for method implementations (``analysis.hotspots.kde``, ``analysis.hotspots.clusters``,
+``analysis.hotspots.repeat``,
 ``analysis.hotspots.gi``, ...): build a GeoDataFrame in EPSG:27700 with one row per cell / cluster /
 location, fill what applies of :data:`STANDARD_COLUMNS` plus any method-specific columns, then
 return::
@@ -66,8 +67,8 @@ import pandas as pd
 
 from analysis.hotspots.geojson_file import write_geojson
 from analysis.inference import LABELS, NOT_SIGNIFICANT
-from geo.places.datasets import ATTRIBUTION_LINES
 from geo.errors import ParameterError, UnreadableFileError
+from geo.places.datasets import ATTRIBUTION_LINES
 from geo.store.export import write_csv
 from geo.vocab import BNG_EPSG
 

@@ -1,7 +1,8 @@
 """Kulldorff scan clusters as a hotspot method (``csmap hotspots --method scan``).
 
 Events are counted in grid cells of the study area; the cell centres are the scan locations of
-:mod:`analysis.hotspots.scan_core` (circular windows, discrete Poisson against population apportioned from
+:mod:`analysis.hotspots.scan_core` (circular windows, discrete Poisson against population
+apportioned from
 the LSOAs, or the space-time permutation model on cases only). Each reported cluster is one row
 of the standard result with its window circle as geometry.
 """
@@ -16,9 +17,6 @@ import pandas as pd
 import shapely
 
 from analysis.hotspots.adjust import apportion_population
-from analysis.lattice.grid import count_in_cells, fishnet
-from analysis.inference import CLUSTER, NOT_SIGNIFICANT
-from analysis.spacetime.knox import TimeUnit, numeric_times
 from analysis.hotspots.result import finalise
 from analysis.hotspots.scan_core import (
     MODELS,
@@ -27,6 +25,9 @@ from analysis.hotspots.scan_core import (
     SpaceTimePermutationScan,
     poisson_llr,
 )
+from analysis.inference import CLUSTER, NOT_SIGNIFICANT
+from analysis.lattice.grid import count_in_cells, fishnet
+from analysis.spacetime.knox import TimeUnit, numeric_times
 from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
 

@@ -1,9 +1,11 @@
 """Kulldorff's spatial scan statistic on locations (Poisson and space-time permutation).
 
-:func:`analysis.hotspots.scan.scan_hotspots` runs it on a grid of the study area and returns the standard
+:func:`analysis.hotspots.scan.scan_hotspots` runs it on a grid of the study area and returns the
+standard
 result.
 
-Events are counted in grid cells (:func:`analysis.lattice.grid.fishnet`); each cell centre is a candidate
+Events are counted in grid cells (:func:`analysis.lattice.grid.fishnet`); each cell centre is a
+candidate
 window centre. Around a centre, windows grow by adding the next-nearest cells (cells at the same
 distance join together, as a circle would take them) up to a maximum size: a share of the
 population (Poisson) or of the cases (space-time permutation), and optionally a maximum radius.

@@ -1,4 +1,5 @@
-"""Global Moran's I and incremental spatial autocorrelation (the band rule of analysis.lattice.scale).
+"""Global Moran's I and incremental spatial autocorrelation (the band rule of
+analysis.lattice.scale).
 
 :func:`lattice_incremental_moran` works on the grid lattice (cell rows/columns): each neighbour
 offset is one shifted-array product, so it costs O(cells x offsets) time and O(cells) memory

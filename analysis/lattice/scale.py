@@ -29,7 +29,8 @@ Too few events
     With fewer than :data:`MIN_EVENTS` events the automatic rules are unreliable: a
     :class:`~geo.errors.ParameterError` asks for an explicit cell size and band.
 
-Moran's I and incremental spatial autocorrelation are in :mod:`analysis.lattice.moran` (re-exported here).
+Moran's I and incremental spatial autocorrelation are in :mod:`analysis.lattice.moran` (re-exported
+here).
 """
 
 from __future__ import annotations

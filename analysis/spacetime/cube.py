@@ -3,7 +3,8 @@
 A cube is the input of emerging hot spot analysis (:mod:`analysis.spacetime.emerging`), as ArcGIS's
 *Create Space Time Cube By Aggregating Points* builds it:
 
-* **Bins** are the cells of a study-area grid (:func:`analysis.lattice.grid.make_grid`: square fishnet or
+* **Bins** are the cells of a study-area grid (:func:`analysis.lattice.grid.make_grid`: square
+fishnet or
   hexagons, clipped to the area, *every* cell kept, empty ones included).
 * **Time steps** are calendar periods (``month`` by default; ``quarter`` and ``week`` also work)
   from the period of the first event to the period of the last one, or between ``start`` and
@@ -394,7 +395,8 @@ def spacetime_weights(
     """Space-time binary weights over the flattened cube (bin ``(t, c)`` -> ``t * n_cells + c``).
 
     ``W[(t, c), (t', c')] = T[t, t'] * S[c, c']`` with ``T`` from :func:`time_window` and ``S`` the
-    spatial weights (e.g. :func:`analysis.hotspots.gi.band_weights` *with* self), i.e. ``kron(T, S)``.
+    spatial weights (e.g. :func:`analysis.hotspots.gi.band_weights` *with* self), i.e. ``kron(T,
+    S)``.
 
     Parameters
     ----------

@@ -2,14 +2,16 @@
 
 The method follows ArcGIS Pro's *Emerging Hot Spot Analysis* (EHSA):
 
-1. **Cube.** Events are counted per grid cell and time step (:mod:`analysis.spacetime.cube`; months by
+1. **Cube.** Events are counted per grid cell and time step (:mod:`analysis.spacetime.cube`; months
+by
    default, every cell and every step kept, zeros included). A partial final step (the data end
    before the last day of their final month, e.g. an extract taken mid-month) is dropped unless
    ``end`` is given: a short final step would look like a fall everywhere and create false
    diminishing, historical or new cold spots. Parameters record ``dropped_partial_step``,
    ``dropped_period`` and the events left out (also in ``n_outside_period``).
 2. **Space-time Gi\\*.** Each bin ``(t, c)`` is tested with the Getis-Ord Gi\\* formulas of
-   :class:`analysis.hotspots.gi.GetisOrdGiStar` applied to the *whole cube* (``n`` = cells x steps, mean and
+   :class:`analysis.hotspots.gi.GetisOrdGiStar` applied to the *whole cube* (``n`` = cells x steps,
+   mean and
    variance over all bins). Its neighbours are the cells within the distance ``band`` (itself
    included) in the same step and the ``k`` previous steps (``time_window="backward"``, ArcGIS's
    "neighbourhood time step", default ``k = 1``), or the ``k`` previous and next steps
@@ -68,7 +70,11 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
+from analysis.hotspots.gi import band_weights
+from analysis.hotspots.result import finalise
+from analysis.inference import COLD, HOT, fdr_bh, label_significance, p_from_z
 from analysis.lattice import scale
+from analysis.lattice.grid import SHAPES
 from analysis.spacetime.cube import (
     TIME_WINDOWS,
     SpaceTimeCube,
@@ -86,10 +92,6 @@ from analysis.spacetime.emerging_categories import (
     classify_location,
     classify_locations,
 )
-from analysis.hotspots.gi import band_weights
-from analysis.lattice.grid import SHAPES
-from analysis.inference import COLD, HOT, fdr_bh, label_significance, p_from_z
-from analysis.hotspots.result import finalise
 from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
 
@@ -211,7 +213,8 @@ class SpaceTimeGiStar:
     window_events, cardinality : numpy.ndarray, shape (n_steps, n_cells)
         Events inside each bin's space-time window, and the window's number of bins. Computed
         factorised (:func:`analysis.spacetime.cube.spacetime_window_sums`): the same values as
-        :class:`analysis.hotspots.gi.GetisOrdGiStar` with ``weights=spacetime_weights(...)``, without
+        :class:`analysis.hotspots.gi.GetisOrdGiStar` with ``weights=spacetime_weights(...)``,
+        without
         building that matrix.
 
     Examples
@@ -243,7 +246,8 @@ class SpaceTimeGiStar:
         coords = cube.cells[["cell_x", "cell_y"]].to_numpy()
         spatial = band_weights(coords, band=band, self_weight=True)
         wsum, card = spacetime_window_sums(cube.counts, spatial, steps=steps, direction=time_window)
-        # the Getis-Ord Gi* formulas of analysis.hotspots.gi.GetisOrdGiStar, over all bins of the cube
+        # the Getis-Ord Gi* formulas of analysis.hotspots.gi.GetisOrdGiStar, over all bins of the
+        # cube
         y = cube.counts
         n = y.size
         total = float(y.sum())
@@ -319,7 +323,8 @@ def emerging_hotspots(
         extract was taken) to state where the data end; its step is then kept even if partial.
     drop_partial_step : bool
         Without ``end``, drop the final step when the data's last date is before that step's last
-        day (:func:`analysis.spacetime.cube.partial_final_period`), so a partial month does not read as a
+        day (:func:`analysis.spacetime.cube.partial_final_period`), so a partial month does not read
+        as a
         fall. Default on.
     alpha : float
         Significance level for bins (on q-values when ``fdr``) and for the Mann-Kendall trend.

@@ -1,6 +1,7 @@
 """ArcGIS's emerging hot spot categories: the rules, one location at a time, and a legend.
 
-Used by :mod:`analysis.spacetime.emerging` (which re-exports every name here). With ``n`` time steps, a
+Used by :mod:`analysis.spacetime.emerging` (which re-exports every name here). With ``n`` time
+steps, a
 location's significant hot steps ``H`` and cold steps ``C`` (oldest first, the *final* step being
 the most recent) and the Mann-Kendall trend of its Gi* z series (up, none, down), the hot
 categories are:

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure.control import DisclosurePolicy
-from analysis.inference import fdr_bh, p_poisson_lower
 from analysis.disclosure.tables import distinct_children_2d, quarter_label
+from analysis.inference import fdr_bh, p_poisson_lower
 from geo.errors import ParameterError
 from geo.vocab import AGENCIES
 

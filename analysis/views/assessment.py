@@ -14,7 +14,8 @@ a radius (default 500 m; 250/1000/2000 offered) and a period (default the 12 mon
 - data caveats (period, synthetic or real data, location precision mix).
 
 **Radius edge**: a point exactly ``radius`` metres away counts (``distance <= radius``), the rule of
-:mod:`analysis.views.proximity`. The period is ``(as_of - months, as_of]`` with ``as_of`` a whole day.
+:mod:`analysis.views.proximity`. The period is ``(as_of - months, as_of]`` with ``as_of`` a whole
+day.
 The local rate divides by the part of the circle inside the study area (a home near the boundary
 is not diluted by area where no records can be), and the borough rate divides the concerns inside
 the study area by its area.
@@ -35,9 +36,9 @@ from shapely.geometry import Point
 from analysis.views.locations import ResolvedLocation as ResolvedLocation
 from analysis.views.locations import parse_location as parse_location
 from analysis.views.proximity import within_radius
-from geo.places.boundaries import StudyArea
-from geo.locate.coords import format_grid_ref
 from geo.errors import ParameterError
+from geo.locate.coords import format_grid_ref
+from geo.places.boundaries import StudyArea
 from geo.vocab import BNG_EPSG, CATEGORIES
 
 #: Radii offered in the app and CLI (metres); other positive values are accepted.

@@ -1,6 +1,7 @@
 """Assessment locations: parse ``lat,lon``, ``easting,northing``, a grid reference or a postcode.
 
-Used by :mod:`analysis.views.assessment` (which re-exports both names) for Regulation 46 assessments.
+Used by :mod:`analysis.views.assessment` (which re-exports both names) for Regulation 46
+assessments.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.locate.coords import resolve_locations
 from geo.errors import LocationError
+from geo.locate.coords import resolve_locations
 from geo.locate.geocode import Lookups, normalise_postcode
 
 
@@ -30,7 +31,8 @@ def parse_location(text: str, *, lookups: Lookups | None = None) -> ResolvedLoca
     """Parse ``lat,lon``, ``easting,northing``, a grid reference or a postcode.
 
     Two numbers are read as latitude/longitude when they look like degrees and as
-    easting/northing otherwise (swaps are repaired as in :func:`geo.locate.coords.resolve_locations`).
+    easting/northing otherwise (swaps are repaired as in
+    :func:`geo.locate.coords.resolve_locations`).
     A postcode needs a configured offline lookup (``lookups``).
 
     Raises

@@ -32,8 +32,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure.control import DisclosurePolicy
+from analysis.disclosure.tables import (
+    cell_keys_for,
+    controlled,
+    distinct_children,
+    distinct_children_2d,
+)
 from analysis.hotspots.registry import run as run_hotspots
-from analysis.disclosure.tables import cell_keys_for, controlled, distinct_children, distinct_children_2d
 from geo.errors import ParameterError
 from geo.store.gpkg import points
 

@@ -18,15 +18,18 @@ Distance from home
     ``home_postcode`` column) and a postcode lookup is configured, the straight-line distance
     from the home postcode centroid to the placement point is measured; the share over 20 miles
     (32,186.88 m) is compared with England's share at 31 March
-    (:func:`geo.places.dfe.national_distance_share`; the national figure is a stock, ours the placements
+    (:func:`geo.places.dfe.national_distance_share`; the national figure is a stock, ours the
+    placements
     given, so the comparison is indicative).
 Hotspot relation
     Each located placement is ``within hotspot`` (inside a hotspot polygon), ``within 500 m``
     (outside every hotspot but within ``buffer_m`` of one) or ``further``
     (:func:`hotspot_relation`).
 
-Board outputs: every count goes through :func:`analysis.disclosure.tables.controlled` with the board's
-:class:`~analysis.disclosure.control.DisclosurePolicy` (counts 1-4 suppressed, secondary suppression).
+Board outputs: every count goes through :func:`analysis.disclosure.tables.controlled` with the
+board's
+:class:`~analysis.disclosure.control.DisclosurePolicy` (counts 1-4 suppressed, secondary
+suppression).
 """
 
 from __future__ import annotations
@@ -46,10 +49,10 @@ from analysis.disclosure.tables import (
     distinct_children_2d,
     quarter_label,
 )
-from geo.places.boundaries import StudyArea
-from geo.places.dfe import la_regions, national_distance_share
 from geo.errors import ParameterError
 from geo.locate.geocode import Lookups
+from geo.places.boundaries import StudyArea
+from geo.places.dfe import la_regions, national_distance_share
 
 __all__ = [
     "MILES_20_M",
@@ -450,7 +453,8 @@ def hotspot_relation(
     placements : GeoDataFrame
         Placement points (EPSG:27700); rows without geometry are counted as ``no location``.
     hotspots : GeoDataFrame
-        Hotspot polygons (e.g. the ``label == "hot"`` rows of :func:`analysis.hotspots.registry.run`).
+        Hotspot polygons (e.g. the ``label == "hot"`` rows of
+        :func:`analysis.hotspots.registry.run`).
     buffer_m : float, default 500
     policy : DisclosurePolicy, optional
 

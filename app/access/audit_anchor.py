@@ -10,7 +10,8 @@ copy) or another hash at the anchored ``seq`` (rewritten) fails.
 **Witness file** (optional, ``$CSMAP_AUDIT_WITNESS``): every append also adds one JSON line
 (``log``, ``seq``, ``hash``) to this file, opened append-only. Put it where the account running
 csmap can append but not rewrite (``chattr +a``, which only root lifts, or a file on another
-machine's append-only share); :meth:`app.access.audit.AuditLog.verify` compares the log with the last
+machine's append-only share); :meth:`app.access.audit.AuditLog.verify` compares the log with the
+last
 line for it. Because each entry's hash chains all earlier ones, matching the last recorded
 ``seq`` and ``hash`` vouches for the whole log up to there.
 

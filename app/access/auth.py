@@ -15,7 +15,8 @@ Three ways in, chosen by :func:`sign_in_mode`:
 The role lives in ``st.session_state["csmap_role"]`` (pages read it), the user name in
 ``st.session_state["csmap_user"]``. Sign-ins (and failures), page views with the filters used and
 every export go to the store's audit log (:func:`audit_log`). Downloads are offered
-only through :func:`export_download`, which asks :mod:`app.access.policy`, requires a stated reason for
+only through :func:`export_download`, which asks :mod:`app.access.policy`, requires a stated reason
+for
 record-level exports and writes the audit entry before the download button appears.
 """
 

@@ -28,7 +28,8 @@ child references and every analytical view, but not audit, users or retention. `
 points or child references. ``board`` gets aggregates only. ``practitioner`` gets location
 assessments only.
 
-Disclosure control (:mod:`analysis.disclosure.control`) is applied to every output of the ``partner``,
+Disclosure control (:mod:`analysis.disclosure.control`) is applied to every output of the
+``partner``,
 ``board`` and ``practitioner`` roles (:data:`DISCLOSURE_ROLES`; practitioners see only counts
 around a home, which are small-area counts, so they are controlled too — stricter than the
 issue, which names partner and board).
@@ -284,7 +285,8 @@ def _strip(frame: pd.DataFrame, rules: ExportRules) -> pd.DataFrame:
 def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     """Suppress every count column; ``change_<w>`` is hidden when ``n_<w>`` or ``prev_<w>`` is.
 
-    Window counts are suppressed together (:func:`analysis.disclosure.control.suppress_related_counts`):
+    Window counts are suppressed together
+    (:func:`analysis.disclosure.control.suppress_related_counts`):
     where ``n_3m`` is hidden, ``prev_3m`` or ``n_6m`` is too, as ``n_6m = n_3m + prev_3m``.
 
     ``cat_*`` columns (a breakdown of the row's events) are suppressed together, with secondary

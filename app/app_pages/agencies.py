@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app.access import auth
+from app.reports.strategic import build_report
 from app.session import state
 from app.session.filters import apply_filters
-from app.reports.strategic import build_report
 
 config = state.config_from_env()
 filters = state.current_filters()

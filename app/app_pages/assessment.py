@@ -11,14 +11,14 @@ import streamlit as st
 
 from analysis.views.assessment import RADII, assess_location, parse_location
 from app.access import auth
-from app.session import state
-from app.views.assessment import assessed_location, controlled_assessment, json_safe
 from app.access.policy import export_rules
 from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
 from app.reports.briefing import strip_identifiers
+from app.session import state
+from app.views.assessment import assessed_location, controlled_assessment, json_safe
 from geo.errors import CsmapError
-from geo.locate.geocode import load_lookups
 from geo.formats.venue_registers import all_venues
+from geo.locate.geocode import load_lookups
 
 config = state.config_from_env()
 role = auth.page_role("assessment")  # the one guard: refuses and stops

@@ -1,9 +1,11 @@
 """Data page: upload CSV/Excel for any kind through the CLI's ingest; uploads stay in the session.
 
 The upload is validated by :func:`app.session.uploads.validate_upload` (the same
-:func:`geo.ingest.pipeline.validate_file` as ``csmap ingest``/``csmap hotspots``); the quarantine report is
+:func:`geo.ingest.pipeline.validate_file` as ``csmap ingest``/``csmap hotspots``); the quarantine
+report is
 shown and downloadable (formula-safe CSV). Valid records are added to
-``st.session_state[app.session.state.UPLOADED_KEY]`` only when the user asks, and every page then shows
+``st.session_state[app.session.state.UPLOADED_KEY]`` only when the user asks, and every page then
+shows
 them with the store's records (:func:`app.session.state.current_records`). Nothing is written to the
 store and nothing is shared with other sessions.
 """

@@ -8,15 +8,15 @@ from pathlib import Path
 import streamlit as st
 
 from app.access import auth
-from app.session import state
 from app.reports.briefing import (
     briefing_for_role,
     briefing_html,
     build_briefing,
     write_briefing_pdf,
 )
-from geo.store.export import to_csv_bytes
+from app.session import state
 from geo.formats.venue_registers import all_venues
+from geo.store.export import to_csv_bytes
 
 METHODS = ("gi", "kde", "dual-kde", "dbscan", "hdbscan", "repeat")
 

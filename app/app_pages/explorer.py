@@ -24,30 +24,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from analysis.hotspots import registry as hotspots
 from analysis.disclosure.control import DisclosurePolicy
+from analysis.hotspots import registry as hotspots
 from app.access import auth
-from app.session import state
-from app.maps.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_counts
-from app.maps.deck import build_count_deck
+from app.access.policy import can, export_rules
 from app.explorer.cache import result_key, run_hotspots
-from app.explorer.disclosure import (
-    GRID_METHODS,
-    controlled_breakdown,
-    controlled_result,
-    controlled_trend,
-    shown_count,
-)
-from app.explorer.params import (
-    ADJUSTED_METHODS,
-    METHOD_NOTES,
-    automatic_params,
-    build_params,
-    fixed_scale,
-    specs,
-)
-from app.explorer.exports import hotspot_export, standalone_map_html, trend_png
-from app.session.filters import DATE_COLUMNS, filter_kind
 from app.explorer.detail import (
     ALL_MONTHS,
     cell_changes,
@@ -58,11 +39,30 @@ from app.explorer.detail import (
     monthly_counts,
     ranked_hotspots,
 )
-from app.maps.layers import METHOD_LAYERS, build_explorer_map, hotspot_deck_layers
+from app.explorer.disclosure import (
+    GRID_METHODS,
+    controlled_breakdown,
+    controlled_result,
+    controlled_trend,
+    shown_count,
+)
+from app.explorer.exports import hotspot_export, standalone_map_html, trend_png
+from app.explorer.params import (
+    ADJUSTED_METHODS,
+    METHOD_NOTES,
+    automatic_params,
+    build_params,
+    fixed_scale,
+    specs,
+)
+from app.maps.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_counts
+from app.maps.deck import build_count_deck
 from app.maps.folium_map import MAX_POINTS, POINT_STYLES
-from app.access.policy import can, export_rules
-from geo.places.boundaries import StudyArea
+from app.maps.layers import METHOD_LAYERS, build_explorer_map, hotspot_deck_layers
+from app.session import state
+from app.session.filters import DATE_COLUMNS, filter_kind
 from geo.errors import CsmapError
+from geo.places.boundaries import StudyArea
 from geo.store.gpkg import points as point_set
 from geo.vocab import LOCATION_TYPES, POINT_RECORD_KINDS
 

@@ -9,12 +9,12 @@ from streamlit_folium import st_folium
 
 from app.access import auth
 from app.maps import map_data
-from app.session import state
 from app.maps.cells import DEFAULT_CELL, MAX_CELLS, fit_cells
 from app.maps.deck import build_count_deck
-from app.session.filters import apply_filters
-from app.maps.folium_view import show_map
 from app.maps.folium_map import MAX_POINTS, POINT_STYLES, build_count_map, build_record_map
+from app.maps.folium_view import show_map
+from app.session import state
+from app.session.filters import apply_filters
 from app.session.timing import span
 from geo.store.gpkg import points
 from geo.vocab import POINT_RECORD_KINDS

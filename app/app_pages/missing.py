@@ -7,10 +7,10 @@ import streamlit as st
 
 from analysis.views.missing import found_hotspots
 from app.access import auth
-from app.session import state
-from app.session.filters import apply_filters
 from app.access.policy import DISCLOSURE_ROLES, apply_export_policy, can
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
+from app.session import state
+from app.session.filters import apply_filters
 from geo.store.gpkg import points
 
 config = state.config_from_env()

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from app.access import auth
+from app.access.policy import can, export_rules
 from app.session import state
 from app.session.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
-from app.access.policy import can, export_rules
 from app.views.summaries import (
     controlled_kind_counts,
     controlled_missing_shares,

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from app.access import auth
+from app.reports.strategic import build_report
 from app.session import state
 from app.session.filters import apply_filters
-from app.reports.strategic import build_report
 from geo.locate.geocode import Lookups, load_lookups
 
 config = state.config_from_env()

@@ -40,8 +40,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--role",
         default="analyst",
-        help="role the output is for (app.access.policy). Default analyst: whoever runs the CLI can "
-        "read the store file itself. Use --role practitioner for an output to hand to a "
+        help="role the output is for (app.access.policy). Default analyst: whoever runs the CLI "
+        "can read the store file itself. Use --role practitioner for an output to hand to a "
         "children's home: every count then goes through disclosure control",
     )
     add_audit_options(p, reason=True)
@@ -73,17 +73,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from analysis.views.assessment import assess_location, parse_location
-    from app.views.assessment import controlled_assessment
     from app.access.policy import export_rules, require
     from app.reports.assessment_report import (
         assessment_html,
         write_assessment_json,
         write_assessment_pdf,
     )
-    from geo.locate.geocode import load_lookups
-    from geo.ingest.pipeline import resolve_area
-    from geo.store.meta import is_demo_store
+    from app.views.assessment import controlled_assessment
     from geo.formats.venue_registers import all_venues
+    from geo.ingest.pipeline import resolve_area
+    from geo.locate.geocode import load_lookups
+    from geo.store.meta import is_demo_store
 
     require(args.role, "location_assessments")  # PermissionDenied (a CsmapError): exit 2
     out = Path(args.out)

@@ -1,7 +1,8 @@
 """``csmap audit verify|show``: check a store's audit log, or list its entries.
 
 ``csmap audit verify [--store PATH] [--log PATH]`` checks the hash chain, the head file and the
-head anchored in the store (:meth:`app.access.audit.AuditLog.verify`); it prints what it found and exits
+head anchored in the store (:meth:`app.access.audit.AuditLog.verify`); it prints what it found and
+exits
 0 when all agree, 1 when the log is broken, truncated, wiped or rolled back (the message names the
 first bad entry), 2 when the log cannot be read or there is nothing to check.
 ``csmap audit show [--store PATH] [--log PATH] [--user U] [--role R] [--action A] [--since DATE]

@@ -3,7 +3,8 @@
 Each command that adds to the store (``ingest``, ``venues import``, ``ssda903 import``,
 ``police-uk import``), writes records or results to a file (``hotspots``, ``spacetime emerging``,
 ``evaluate``, ``disruption``, ``assess``, ``report``) or deletes (``retention apply``) appends one
-entry to the store's audit log (:meth:`app.access.audit.AuditLog.for_store`; ``--audit-log`` overrides)
+entry to the store's audit log (:meth:`app.access.audit.AuditLog.for_store`; ``--audit-log``
+overrides)
 through :func:`record`, and then anchors the log's head in the store
 (:meth:`app.access.audit.AuditLog.anchor`). The entry holds the operating-system user
 (:func:`getpass.getuser`), a role, the store, ``what``, ``rows``, the ``reason`` given with

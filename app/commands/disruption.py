@@ -90,10 +90,10 @@ def _run(args: argparse.Namespace) -> int:
         build_briefing,
         write_briefing_pdf,
     )
-    from geo.store.export import write_csv
-    from geo.ingest.pipeline import resolve_area
-    from geo.store.meta import is_demo_store
     from geo.formats.venue_registers import all_venues
+    from geo.ingest.pipeline import resolve_area
+    from geo.store.export import write_csv
+    from geo.store.meta import is_demo_store
 
     out = Path(args.out)
     if out.suffix.lower() not in SUFFIXES:

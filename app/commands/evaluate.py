@@ -4,7 +4,8 @@ INPUT is a canonical concerns CSV/.xlsx (validated as ``csmap ingest`` does; qua
 reported on stderr, nothing is stored), or police.uk street CSVs, folders or zips (detected by
 their ``Crime ID``/``Month`` header), or ``--store PATH --kind concerns|police_uk``. Methods are
 trained on ``--train-months`` calendar months, tested on the next ``--test-months``, and the
-window slides one month at a time (:func:`analysis.evaluation.accuracy.backtest`). Every fold is written
+window slides one month at a time (:func:`analysis.evaluation.accuracy.backtest`). Every fold is
+written
 to ``--out`` (CSV) and the mean per method and coverage is printed as JSON.
 
 Study area: the bundled ``--area`` for concerns; for police.uk (no force boundary is bundled) the

@@ -1,6 +1,7 @@
 """``csmap report placements|missing|agencies``: a strategic report from the store, as CSV or HTML.
 
-The role decides what the report holds (:mod:`app.access.policy`): ``board`` (default) gets aggregates
+The role decides what the report holds (:mod:`app.access.policy`): ``board`` (default) gets
+aggregates
 with disclosure control (counts 1-4 shown as ``c``, secondary suppression); ``analyst`` also gets
 the per-child and per-placement sections, which makes it a record-level export: ``--reason`` is
 then required. Every run, failed ones too, is logged in the store's audit log
@@ -42,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from app.access.policy import can  # noqa: PLC0415
     from app.reports.strategic import build_report, to_frame, write_report  # noqa: PLC0415
     from geo.errors import CsmapError, ParameterError  # noqa: PLC0415
-    from geo.locate.geocode import load_lookups  # noqa: PLC0415
     from geo.ingest.pipeline import resolve_area  # noqa: PLC0415
+    from geo.locate.geocode import load_lookups  # noqa: PLC0415
     from geo.store.gpkg import Store, default_store_path  # noqa: PLC0415
     from geo.store.meta import is_demo_store  # noqa: PLC0415
 

@@ -52,8 +52,8 @@ def register(subparsers: Any) -> None:
 def run_apply(args: argparse.Namespace) -> int:
     """Run ``csmap retention apply``; return the exit status."""
     from app.access.audit import AuditLog  # noqa: PLC0415
-    from geo.store.retention import apply_retention, retention_years  # noqa: PLC0415
     from geo.store.gpkg import default_store_path  # noqa: PLC0415
+    from geo.store.retention import apply_retention, retention_years  # noqa: PLC0415
 
     store = default_store_path(args.store)
     log = AuditLog.for_store(store, log=args.audit_log)

@@ -2,7 +2,8 @@
 
 Formats (:data:`geo.formats.ssda903.FORMATS`): ``ssda903-episodes`` and ``ssd-placements`` become
 placements, ``ssda903-missing`` and ``ssd-missing`` become missing episodes. The table is renamed
-into the canonical columns and goes through the ordinary ingest (:func:`geo.formats.ssda903.import_table`),
+into the canonical columns and goes through the ordinary ingest
+(:func:`geo.formats.ssda903.import_table`),
 so quarantine, duplicates and the reconciliation are exactly those of ``csmap ingest``.
 
 Prints the same JSON summary as ``csmap ingest`` (plus ``format``) on stdout. With ``--dry-run``
@@ -72,8 +73,8 @@ def register(subparsers: Any) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Run ``csmap ssda903 import``; return the exit status."""
-    from geo.locate.geocode import Lookups, PostcodeLookup  # noqa: PLC0415  (keep --help fast)
     from geo.formats.ssda903 import import_table  # noqa: PLC0415
+    from geo.locate.geocode import Lookups, PostcodeLookup  # noqa: PLC0415  (keep --help fast)
     from geo.store.gpkg import default_store_path  # noqa: PLC0415
 
     store = None if args.dry_run else default_store_path(args.store)

@@ -42,8 +42,8 @@ def register(subparsers: Any) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Run ``csmap venues import``."""
-    from geo.store.gpkg import default_store_path  # noqa: PLC0415
     from geo.formats.venue_registers import import_venues  # noqa: PLC0415
+    from geo.store.gpkg import default_store_path  # noqa: PLC0415
 
     store = default_store_path(args.store)
     what = f"venues ({args.register_type})"

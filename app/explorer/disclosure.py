@@ -1,7 +1,9 @@
 """What the hotspot explorer shows a role without record-level access (pure; no streamlit).
 
-Every function goes through the one mechanism, :mod:`app.access.policy` (``apply_export_policy`` and the
-role's :class:`~analysis.disclosure.control.DisclosurePolicy`); ``policy=None`` means a record-level role
+Every function goes through the one mechanism, :mod:`app.access.policy` (``apply_export_policy`` and
+the
+role's :class:`~analysis.disclosure.control.DisclosurePolicy`); ``policy=None`` means a record-level
+role
 (analyst, admin) and returns the input unchanged.
 """
 
@@ -13,8 +15,8 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis.disclosure.control import DisclosurePolicy
-from app.explorer.detail import breakdown
 from app.access.policy import apply_export_policy, is_count_column
+from app.explorer.detail import breakdown
 
 __all__ = [
     "GRID_METHODS",

@@ -1,10 +1,13 @@
 """Exports of the hotspot explorer: hotspot files, a standalone map, chart PNGs (no Streamlit).
 
 - :func:`hotspot_export`: a result as GeoPackage, GeoJSON (both through
-  :func:`analysis.hotspots.result.write_hotspots`, parameters inside the file) or CSV. The CSV is written
-  with :func:`geo.store.export.write_csv` (formula-safe) with the geometry as WKT in ``geometry_wkt``;
+  :func:`analysis.hotspots.result.write_hotspots`, parameters inside the file) or CSV. The CSV is
+  written
+  with :func:`geo.store.export.write_csv` (formula-safe) with the geometry as WKT in
+  ``geometry_wkt``;
   because a CSV cannot hold the parameters, the CSV download is a zip of ``NAME.csv`` and its
-  ``NAME.csv.params.json`` sidecar (exactly what :func:`analysis.hotspots.result.read_hotspots` reads).
+  ``NAME.csv.params.json`` sidecar (exactly what :func:`analysis.hotspots.result.read_hotspots`
+  reads).
 - :func:`standalone_map_html`: the current folium map as one HTML file that works with no
   internet and no server: the vendored Leaflet/jQuery/Bootstrap files are inlined (scripts and
   stylesheets, small images in stylesheets as data URIs).
@@ -34,8 +37,8 @@ import pandas as pd
 
 from analysis.hotspots.result import WKT_COLUMN, file_params, params_path, write_hotspots
 from app.maps.vendor import LOCAL_PREFIX, VENDOR_DIR
-from geo.places.datasets import ATTRIBUTION_LINES
 from geo.errors import ParameterError
+from geo.places.datasets import ATTRIBUTION_LINES
 from geo.store.export import safe_filename, write_csv
 
 #: Formats of :func:`hotspot_export` and their MIME types.

@@ -2,7 +2,8 @@
 
 :data:`PARAM_SPECS` lists, per method of :func:`analysis.hotspots.registry.run`, the parameters the
 explorer shows, with their defaults. Parameters with ``auto=True`` are chosen automatically by the
-engine unless the user overrides them (Gi*: cell size and band by :mod:`analysis.lattice.scale`; KDE:
+engine unless the user overrides them (Gi*: cell size and band by :mod:`analysis.lattice.scale`;
+KDE:
 bandwidth by ArcGIS's rule and cell size); the explorer runs the automatic choice too, so the
 automatic value is always shown next to the override.
 """

@@ -1,8 +1,10 @@
 """The folium layer of aggregated records: one GeoJSON layer of occupied grid cells, by count.
 
-Above :data:`app.maps.folium_map.MAX_POINTS` points no record travels to the browser. The server counts the
+Above :data:`app.maps.folium_map.MAX_POINTS` points no record travels to the browser. The server
+counts the
 points per British National Grid cell (:mod:`app.maps.cells`), coarsens the cells until at most
-:data:`app.maps.cells.MAX_CELLS` are occupied (:func:`app.maps.cells.fit_cells`), and this module draws the
+:data:`app.maps.cells.MAX_CELLS` are occupied (:func:`app.maps.cells.fit_cells`), and this module
+draws the
 occupied cells as squares (corners converted with OSTN15) in one GeoJSON layer
 (:class:`app.maps.map_elements.TextGeoJson`) on the map's canvas renderer: coloured by the number of
 records in the cell (six classes in geometric steps up to the largest count, applied in the
@@ -23,8 +25,8 @@ import pandas as pd
 
 from app.maps.cells import check_cell
 from app.maps.map_elements import TextGeoJson
-from geo.locate.coords import bng_to_wgs84
 from geo.errors import ParameterError
+from geo.locate.coords import bng_to_wgs84
 
 #: Fill colours of the count classes, fewest records first (ColorBrewer YlOrRd, 6 classes).
 COUNT_COLOURS: Final[tuple[str, ...]] = (

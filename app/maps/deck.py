@@ -24,8 +24,8 @@ import pydeck as pdk
 
 from app.maps.cells import DEFAULT_CELL, check_cell
 from app.maps.folium_map import POINT_STYLES, to_wgs84
-from geo.places.boundaries import StudyArea
 from geo.locate.coords import bng_to_wgs84
+from geo.places.boundaries import StudyArea
 
 
 def cell_centres_wgs84(table: pd.DataFrame, *, cell: float) -> pd.DataFrame:
@@ -133,7 +133,8 @@ def build_count_deck(
     boundaries : bool
         Draw the LA outline and ward boundaries.
     extra_layers : sequence of pydeck.Layer
-        Drawn above the counts (e.g. :func:`app.maps.layers.hotspot_deck_layers`); a pickable layer's
+        Drawn above the counts (e.g. :func:`app.maps.layers.hotspot_deck_layers`); a pickable
+        layer's
         objects need ``t`` (text) and ``n`` (number) properties for the tooltip.
 
     Returns

@@ -6,9 +6,11 @@ kind) with escaped popups; beyond that no point is sent: the points are counted 
 the server and drawn as one layer of cells (:mod:`app.maps.cell_map`, at most
 :data:`app.maps.cells.MAX_CELLS` cells), so a million records never become a million markers.
 :func:`build_count_map` draws that layer straight from precomputed cell counts (the Map page's
-cached point index), in a feature group (``RecordMap.overlay``) that :mod:`app.maps.folium_view` swaps
+cached point index), in a feature group (``RecordMap.overlay``) that :mod:`app.maps.folium_view`
+swaps
 in the browser on a filter change while the base map stays. Boundaries are serialised once per
-study area (:class:`app.maps.map_elements.TextGeoJson`). :func:`app.maps.vendor.assert_offline` is run on
+study area (:class:`app.maps.map_elements.TextGeoJson`). :func:`app.maps.vendor.assert_offline` is
+run on
 every map built here.
 """
 
@@ -30,8 +32,8 @@ from app.maps.cell_map import cell_layer, cell_legend_html
 from app.maps.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_counts
 from app.maps.map_elements import LayerLegend, TextGeoJson, geojson_bounds, geojson_text
 from app.maps.vendor import assert_offline, use_local_assets
-from geo.places.boundaries import StudyArea
 from geo.locate.coords import bng_to_wgs84
+from geo.places.boundaries import StudyArea
 
 #: Default number of points above which layers are aggregated instead of drawn one by one.
 MAX_POINTS = 10_000
@@ -368,7 +370,8 @@ def build_count_map(
     Parameters
     ----------
     cells : mapping of str to DataFrame
-        Point kind -> cell-count table (:func:`app.maps.cells.cell_counts`) counted with edge ``cell``.
+        Point kind -> cell-count table (:func:`app.maps.cells.cell_counts`) counted with edge
+        ``cell``.
     area : StudyArea
         Boundaries drawn as the base map.
     cell : float

@@ -3,7 +3,8 @@
 streamlit-folium keys its component on a hash of the map's script: when any layer changes, the
 component iframe is thrown away and a new one loads Leaflet and its plugins, parses the whole
 map (boundaries included) and draws it again, about a second per filter change at a million
-records. A :class:`app.maps.folium_map.RecordMap` with an ``overlay`` (the aggregated cell layer and its
+records. A :class:`app.maps.folium_map.RecordMap` with an ``overlay`` (the aggregated cell layer and
+its
 legend) is therefore sent in two parts: the base map (boundaries; the same on every rerun, so
 the iframe and the map in it stay) and the overlay as streamlit-folium's ``feature_group_to_add``
 with the layer control, which the iframe swaps in place. Maps without an overlay are sent whole.

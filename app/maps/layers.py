@@ -1,18 +1,21 @@
 """Map layers of the hotspot explorer: hotspot polygons, emerging categories, venues, WebGL view.
 
 Pure map building (folium, pydeck; no Streamlit). The explorer map is the record map of
-:func:`app.maps.folium_map.build_record_map` (LA/ward/LSOA boundaries as the base map, records as points up to
+:func:`app.maps.folium_map.build_record_map` (LA/ward/LSOA boundaries as the base map, records as
+points up to
 :data:`app.maps.folium_map.MAX_POINTS`, else server-side counts per grid cell) plus:
 
 * one polygon layer per hotspot result (Gi* cells, KDE contours, clusters, repeat locations...),
   coloured by label; on grid methods only significant cells are drawn (the others are the
   background), so a 10,000-cell grid never becomes 10,000 polygons in the browser;
-* the emerging hot spot categories (:data:`analysis.spacetime.emerging.CATEGORY_STYLES`), when computed;
+* the emerging hot spot categories (:data:`analysis.spacetime.emerging.CATEGORY_STYLES`), when
+computed;
 * venues (circle markers);
 * a legend naming each layer and whether it counts events or is population-adjusted.
 
 Every tooltip value is HTML-escaped. :func:`hotspot_deck_layers` adds the hotspot polygons to the
-opt-in WebGL view of :func:`app.maps.deck.build_count_deck` (cell counts from :mod:`app.maps.cells`).
+opt-in WebGL view of :func:`app.maps.deck.build_count_deck` (cell counts from
+:mod:`app.maps.cells`).
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ import geopandas as gpd
 import pandas as pd
 import pydeck as pdk
 
-from analysis.spacetime.emerging import CATEGORY_STYLES, NO_PATTERN
 from analysis.inference import CLUSTER, COLD, HOT, NOT_SIGNIFICANT
+from analysis.spacetime.emerging import CATEGORY_STYLES, NO_PATTERN
 from app.maps.folium_map import MAX_POINTS, RecordMap, build_record_map, to_wgs84
 from app.maps.vendor import assert_offline
 from geo.places.boundaries import StudyArea
@@ -253,7 +256,8 @@ def layer_control_last(fmap: folium.Map) -> None:
     it. Its script then refers to layer variables that are declared later (still ``undefined``)
     and Leaflet throws ``Cannot read properties of undefined (reading 'setZIndex')``: the rest of
     the map script never runs, so the later layers are not drawn and streamlit-folium never sets
-    the iframe's height (the map is invisible). :func:`app.maps.folium_map.build_record_map` adds its
+    the iframe's height (the map is invisible). :func:`app.maps.folium_map.build_record_map` adds
+    its
     control before the explorer adds the hotspot layers, hence this step.
 
     Parameters
@@ -291,7 +295,8 @@ def build_explorer_map(
     Parameters
     ----------
     points : mapping of str to GeoDataFrame
-        Record point sets by point kind (see :func:`app.maps.folium_map.build_record_map`); pass an empty
+        Record point sets by point kind (see :func:`app.maps.folium_map.build_record_map`); pass an
+        empty
         mapping to draw no records (e.g. for roles without record-level access).
     area : StudyArea
         Boundaries (LA, wards, LSOAs) drawn as the base map.
@@ -343,7 +348,8 @@ def build_explorer_map(
 
 
 def hotspot_deck_layers(results: Sequence[tuple[str, gpd.GeoDataFrame]]) -> list[pdk.Layer]:
-    """Hotspot polygons as pydeck layers for the WebGL view (:func:`app.maps.deck.build_count_deck`).
+    """Hotspot polygons as pydeck layers for the WebGL view
+    (:func:`app.maps.deck.build_count_deck`).
 
     Only drawn hotspots (:func:`drawn_hotspots`); each feature has the tooltip properties ``t``
     (escaped label) and ``n`` (events).

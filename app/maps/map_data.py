@@ -14,15 +14,15 @@ from pathlib import Path
 import geopandas as gpd
 import streamlit as st
 
-from app.session import state
 from app.maps.cells import merge_counts
-from app.session.filters import Filters
 from app.maps.point_index import (
     CellSummary,
     PointIndex,
     build_point_index,
     filtered_cell_counts,
 )
+from app.session import state
+from app.session.filters import Filters
 from geo.vocab import POINT_RECORD_KINDS, PointKind
 
 

@@ -1,6 +1,7 @@
 """A compact, precomputed index of one point kind for fast filtering of large stores.
 
-Filtering a million-row GeoDataFrame with :func:`app.session.filters.filter_kind` takes most of a second
+Filtering a million-row GeoDataFrame with :func:`app.session.filters.filter_kind` takes most of a
+second
 (string comparisons on every rerun). A :class:`PointIndex` is built once per store version: the
 point coordinates as float arrays, the date as ``datetime64[ns]``, each filterable text column
 factorised to integer codes, age as float and looked-after as two boolean arrays. :meth:`mask`

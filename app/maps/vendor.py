@@ -8,7 +8,8 @@ serves at ``/app/static/vendor/...`` (``server.enableStaticServing``). At run ti
 :func:`use_local_assets` points folium's asset lists at those files, and :func:`external_urls` /
 :func:`assert_offline` check that a built map references nothing off the machine.
 
-Run ``python -m app.maps.vendor fetch`` (``make vendor``) once; ``python -m app.maps.vendor check`` reports
+Run ``python -m app.maps.vendor fetch`` (``make vendor``) once; ``python -m app.maps.vendor check``
+reports
 missing files.
 """
 

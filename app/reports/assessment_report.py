@@ -1,4 +1,5 @@
-"""HTML, PDF and JSON output of a Regulation 46 location assessment (:mod:`analysis.views.assessment`).
+"""HTML, PDF and JSON output of a Regulation 46 location assessment
+(:mod:`analysis.views.assessment`).
 
 The map shows the circle, hotspot areas and venues, never individual records.
 """

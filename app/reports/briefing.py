@@ -33,8 +33,8 @@ from analysis.views.proximity import (
 from app.access.policy import DISCLOSURE_ROLES, apply_export_policy, export_rules
 from app.reports import figures
 from app.reports.templates import render
-from geo.places.boundaries import StudyArea
 from geo.errors import ParameterError
+from geo.places.boundaries import StudyArea
 from geo.store.gpkg import points
 
 #: Columns never put in a report or watchlist export.
@@ -191,7 +191,8 @@ def briefing_for_role(
     """The briefing as ``role`` may see it (the page tables and every export are built from it).
 
     For disclosure roles (partner, ...) everything goes through
-    :func:`app.access.policy.apply_export_policy`: hotspots with fewer than ``min_children`` distinct
+    :func:`app.access.policy.apply_export_policy`: hotspots with fewer than ``min_children``
+    distinct
     children (counted from ``events``, the concern points with ``child_ref``) are dropped, with
     the venues near them; every count column (``n_*``, ``prev_*``, ``cat_*``) of the hotspot,
     nearby-venue and watchlist tables is small-count suppressed, and a ``change_*`` column is

@@ -18,8 +18,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 
 from app.explorer.exports import notice_lines  # noqa: E402
-from geo.places.boundaries import StudyArea  # noqa: E402
 from geo.demo.records import SYNTHETIC_NOTICE  # noqa: E402
+from geo.places.boundaries import StudyArea  # noqa: E402
 
 #: A4 portrait in inches.
 A4: tuple[float, float] = (8.27, 11.69)

@@ -1,8 +1,10 @@
 """Strategic reports (placements, missing, who reports): assembled once, for the page, the CLI and
 the HTML/CSV files.
 
-:func:`build_report` asks :mod:`app.access.policy` what the role may see: the role needs ``aggregates``;
-roles in :data:`app.access.policy.DISCLOSURE_ROLES` (board, partner, practitioner) get every count through
+:func:`build_report` asks :mod:`app.access.policy` what the role may see: the role needs
+``aggregates``;
+roles in :data:`app.access.policy.DISCLOSURE_ROLES` (board, partner, practitioner) get every count
+through
 their :class:`~analysis.disclosure.control.DisclosurePolicy` (counts 1-4 shown as ``c``, secondary
 suppression), and record-level sections (per child, per placement) are included only for roles
 with ``child_references``. HTML is rendered with Jinja2 with autoescaping on, so no field from a
@@ -21,19 +23,19 @@ import geopandas as gpd
 import jinja2
 import pandas as pd
 
+from analysis.disclosure.control import DisclosurePolicy
+from analysis.disclosure.tables import cell_keys_for, coarsened, controlled, distinct_children
+from analysis.hotspots.registry import run as run_hotspots
 from analysis.views import agencies as ag
 from analysis.views import missing as ms
 from analysis.views import placements as pl
-from analysis.disclosure.control import DisclosurePolicy
-from analysis.hotspots.registry import run as run_hotspots
-from analysis.disclosure.tables import cell_keys_for, coarsened, controlled, distinct_children
 from app.access.policy import can, export_rules, require
+from geo.demo.records import SYNTHETIC_NOTICE
+from geo.locate.geocode import Lookups
 from geo.places.boundaries import StudyArea
 from geo.places.datasets import ATTRIBUTION_LINES
-from geo.demo.records import SYNTHETIC_NOTICE
 from geo.places.dfe import homes_per_10k, netgain
 from geo.store.export import write_csv
-from geo.locate.geocode import Lookups
 from geo.store.gpkg import points
 
 __all__ = ["VIEWS", "Report", "Section", "build_report", "present", "write_report"]

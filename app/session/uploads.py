@@ -3,7 +3,8 @@
 The Data page (:mod:`app.app_pages.data`) hands the uploaded bytes to :func:`validate_upload`,
 which writes them to a private temporary folder (``mkdtemp``: mode 0700, removed straight after),
 runs :func:`geo.ingest.pipeline.validate_file` on that file, and returns its
-:class:`~geo.ingest.pipeline.IngestReport`. Nothing is written to the store. The valid records are merged
+:class:`~geo.ingest.pipeline.IngestReport`. Nothing is written to the store. The valid records are
+merged
 into the session's uploads with :func:`merge_upload`; the app keeps that dictionary in
 ``st.session_state`` only (see :mod:`app.session.state`), never in a shared cache or module global.
 
@@ -24,13 +25,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.places.boundaries import StudyArea
-from geo.ingest.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import CsmapError
-from geo.store.export import safe_filename
-from geo.locate.geocode import Lookups
+from geo.ingest.dedupe import against_store, repeats_in_file, stored_keys
 from geo.ingest.pipeline import IngestReport, validate_file
 from geo.ingest.schema import ID_COLUMN
+from geo.locate.geocode import Lookups
+from geo.places.boundaries import StudyArea
+from geo.store.export import safe_filename
 from geo.vocab import BNG_EPSG, KINDS, Kind
 
 #: Environment variable that sets the upload size limit in megabytes.
@@ -167,7 +168,8 @@ def merge_new_records(
 ) -> UploadMerge:
     """Append the records whose id is new to the session (and to ``store``, if given).
 
-    The rule of :mod:`geo.ingest.dedupe`: a record whose id is already held in the session, or stored,
+    The rule of :mod:`geo.ingest.dedupe`: a record whose id is already held in the session, or
+    stored,
     with the same ``row_hash`` is a duplicate (not added, counted); with different content it is
     a conflict (not added, counted, with the reason). Uploading the same file twice adds nothing.
 

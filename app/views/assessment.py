@@ -1,6 +1,7 @@
 """A location assessment as a disclosure role (practitioner) may see it, and its audit text.
 
-Practitioners are a disclosure role (:data:`app.access.policy.DISCLOSURE_ROLES`): the counts around a
+Practitioners are a disclosure role (:data:`app.access.policy.DISCLOSURE_ROLES`): the counts around
+a
 home are small-area counts, so :func:`controlled_assessment` passes every count through the
 role's :class:`~analysis.disclosure.control.DisclosurePolicy` (the one mechanism, via
 :func:`app.access.policy.export_rules`) before the page, the JSON and the HTML/PDF report show it.
@@ -15,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.views.assessment import Assessment
 from analysis.disclosure.control import DisclosurePolicy
+from analysis.views.assessment import Assessment
 from app.access.policy import apply_export_policy
 from geo.locate.coords import format_grid_ref
 

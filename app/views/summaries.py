@@ -4,7 +4,8 @@ Every function takes already-filtered records and returns a small DataFrame read
 For disclosure roles (board, partner) the Overview builds its count tables with
 :func:`controlled_kind_counts`, :func:`controlled_monthly`, :func:`controlled_top_wards`,
 :func:`controlled_missing_shares` and :func:`controlled_precision_mix`, which go through the
-role's :class:`~analysis.disclosure.control.DisclosurePolicy`: counts cell-key perturbed (the same records
+role's :class:`~analysis.disclosure.control.DisclosurePolicy`: counts cell-key perturbed (the same
+records
 always give the same value; ``docs/disclosure.md``), small counts and cells with fewer than
 ``min_children`` distinct ``child_ref`` suppressed, breakdowns suppressed together with the kind
 total they add up to, shares computed from shown counts. The ingest log and quarantine reasons
@@ -287,7 +288,8 @@ def controlled_top_wards(
 
     Counts and distinct children are taken over all wards (with the total, so secondary
     suppression protects the shown ones) before the top ``n`` are kept. Counts are cell-key
-    perturbed (:mod:`analysis.disclosure.cell_key`), so filters that differ by a few records give ward
+    perturbed (:mod:`analysis.disclosure.cell_key`), so filters that differ by a few records give
+    ward
     counts whose differences are noisy; wards are ranked, and shares computed, from the shown
     counts.
 

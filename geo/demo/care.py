@@ -1,4 +1,5 @@
-"""Synthetic placements and missing episodes for :mod:`geo.demo.records` (all records are synthetic).
+"""Synthetic placements and missing episodes for :mod:`geo.demo.records` (all records are
+synthetic).
 
 Placements into the area by other councils (real LA codes, synthetic children and places) and
 missing episodes, many repeating from those placements.

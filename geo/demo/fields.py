@@ -1,4 +1,5 @@
-"""Field helpers for the synthetic demo records of :mod:`geo.demo.records` (all output is synthetic).
+"""Field helpers for the synthetic demo records of :mod:`geo.demo.records` (all output is
+synthetic).
 
 Value draws with explicit generators, seasonal event times over the demo period, pseudonymous child
 references and the mix of location forms (lat/lon, easting/northing, grid reference).

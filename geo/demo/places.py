@@ -1,6 +1,7 @@
 """Where synthetic demo events happen: real geography, synthetic points.
 
-Helpers for :mod:`geo.demo.records`. Every point they produce is synthetic; only the geography they are
+Helpers for :mod:`geo.demo.records`. Every point they produce is synthetic; only the geography they
+are
 drawn on (LSOA polygons, Census population, IMD, bundled venues, town centres) is real.
 All functions take an explicit :class:`numpy.random.Generator` and are vectorised.
 """
@@ -14,8 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.places.boundaries import StudyArea
 from geo.locate.coords import wgs84_to_bng
+from geo.places.boundaries import StudyArea
 from geo.places.venues import load_bundled_venues
 
 #: Town centres (name, longitude, latitude) per area: concerns and found locations gather there.

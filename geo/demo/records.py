@@ -44,7 +44,6 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from geo.places.boundaries import load_area
 from geo.demo.care import missing_episodes, placements
 from geo.demo.fields import (
     PERIOD_END,
@@ -67,6 +66,7 @@ from geo.demo.places import (
     venue_weights,
 )
 from geo.errors import ParameterError
+from geo.places.boundaries import load_area
 from geo.vocab import AGENCIES, CATEGORIES, RISK_LEVELS
 
 __all__ = [
@@ -262,7 +262,8 @@ def generate(
     -------
     dict of str to pandas.DataFrame
         ``concerns``, ``missing_episodes`` and ``placements`` in the canonical columns of
-        :mod:`geo.ingest.schema` (values from :mod:`geo.vocab`; placement and provider types as SSDA903
+        :mod:`geo.ingest.schema` (values from :mod:`geo.vocab`; placement and provider types as
+        SSDA903
         codes), each with a RangeIndex and ``attrs["synthetic_notice"]``.
 
     Raises

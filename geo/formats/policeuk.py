@@ -14,7 +14,8 @@ anonymised to snap points and time is the month only, so every record keeps
 * projects longitude/latitude to EPSG:27700 with :func:`geo.locate.coords.wgs84_to_bng` (OSTN15);
 * asserts ``rows_read == rows_loaded + rows_quarantined + rows_duplicate``.
 
-:func:`store_police_uk` appends the records to the ``police_uk`` layer of a :class:`geo.store.gpkg.Store`
+:func:`store_police_uk` appends the records to the ``police_uk`` layer of a
+:class:`geo.store.gpkg.Store`
 (rows already stored, by ``row_hash``, are skipped) and :func:`read_police_uk_layer` reads it.
 """
 
@@ -33,8 +34,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo.locate.coords import wgs84_to_bng
 from geo.errors import UnreadableFileError
+from geo.locate.coords import wgs84_to_bng
 from geo.store.export import write_csv
 from geo.store.gpkg import Store
 from geo.store.meta import clear_demo_marker
@@ -161,7 +162,8 @@ def _read_one(name: str, data: bytes) -> pd.DataFrame:
 
 
 def _hashes(frame: pd.DataFrame) -> list[str]:
-    """sha256 of each row's stripped cells joined by U+001F (the convention of geo.ingest.pipeline)."""
+    """sha256 of each row's stripped cells joined by U+001F (the convention of
+    geo.ingest.pipeline)."""
     cols = [frame[c].to_numpy(dtype=object) for c in POLICE_UK_COLUMNS]
     return [
         hashlib.sha256("\x1f".join(str(v).strip() for v in row).encode("utf-8")).hexdigest()
@@ -280,7 +282,8 @@ def store_police_uk(report: PoliceUkReport, *, store: Store) -> int:
 
     Rows whose ``row_hash`` is already in the layer are skipped, so importing a file twice
     adds nothing. Quarantined rows are always written to a formula-safe CSV beside the store
-    (``<first file stem>_<UTC timestamp>_quarantine.csv``, as :mod:`geo.ingest.pipeline` does), set as
+    (``<first file stem>_<UTC timestamp>_quarantine.csv``, as :mod:`geo.ingest.pipeline` does), set
+    as
     ``report.quarantine_file`` and recorded in the ingest-log entry (one entry per call that
     adds or quarantines rows).
 

@@ -3,7 +3,8 @@ Standard Safeguarding Dataset (SSD), into the csmap schema of :mod:`geo.ingest.s
 
 There is no second validator here. Each national table is *renamed* into the canonical columns of
 its kind (one output row per input row, in the same order, so quarantine row numbers are the input
-file's row numbers), written as a CSV, and passed through :func:`geo.ingest.pipeline.ingest_file` (or
+file's row numbers), written as a CSV, and passed through :func:`geo.ingest.pipeline.ingest_file`
+(or
 :func:`geo.ingest.pipeline.validate_file` without a store). Dates, codes (``PLACE`` K2/H5/U1-U6,
 ``PLACE_PROVIDER`` PR0-PR5, ``MISSING`` M/A), postcodes (resolved through the configured lookup;
 without one the row is quarantined with the reason ``postcode given but no postcode lookup is
@@ -53,11 +54,11 @@ from typing import Final, Literal
 
 import pandas as pd
 
-from geo.places.boundaries import StudyArea
 from geo.errors import UnreadableFileError
-from geo.locate.geocode import Lookups
 from geo.ingest.pipeline import IngestReport, ingest_file, validate_file
 from geo.ingest.readers import read_table
+from geo.locate.geocode import Lookups
+from geo.places.boundaries import StudyArea
 from geo.store.gpkg import Store
 from geo.vocab import Kind
 

@@ -4,7 +4,8 @@ A register is a CSV or ``.xlsx`` file with one venue per row: a name, an address
 coordinates (any form :func:`geo.locate.coords.resolve_locations` reads: latitude/longitude,
 easting/northing, grid reference, UPRN, postcode via the configured offline lookup), a licence
 number and optionally an operator. The whole file has one register type (``--type``; the types,
-their venue types and which are restricted are listed in :mod:`geo.places.venue_schema`, whose public
+their venue types and which are restricted are listed in :mod:`geo.places.venue_schema`, whose
+public
 names are re-exported here).
 
 The bundled venue types (:data:`geo.places.venues.VENUE_TYPES`) have no hotel, private-hire or
@@ -12,12 +13,15 @@ children's-home type, so registers add :data:`REGISTER_VENUE_TYPES`; :data:`ALL_
 the union. A premises-licence row may carry a ``venue_type`` column with one of
 :data:`geo.places.venues.VENUE_TYPES` (e.g. ``takeaway/food`` for a late-night refreshment licence).
 
-The same rules as record ingest (:mod:`geo.ingest.pipeline`) hold: every row is loaded, quarantined (with
+The same rules as record ingest (:mod:`geo.ingest.pipeline`) hold: every row is loaded, quarantined
+(with
 ``;``-separated reasons naming the field, written to a formula-safe CSV beside the store) or a
 duplicate (the same licence number already stored from any file with the same content, or repeated
-in the file with identical content; the rule of :mod:`geo.ingest.dedupe`, shared with record ingest),
+in the file with identical content; the rule of :mod:`geo.ingest.dedupe`, shared with record
+ingest),
 and ``rows_read == rows_loaded + rows_quarantined + rows_duplicate`` is asserted.
-Children's homes are stored with ``restricted = True``: :mod:`app.access.policy` shows their addresses
+Children's homes are stored with ``restricted = True``: :mod:`app.access.policy` shows their
+addresses
 to the analyst and admin roles only, and :func:`read_venues` leaves them out unless asked.
 """
 
@@ -31,18 +35,15 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo.places.boundaries import StudyArea, assign_areas
 from geo.ingest.content_hash import content_hashes
-from geo.locate.coords import resolve_locations
 from geo.ingest.dedupe import against_store, repeats_in_file, stored_keys
-from geo.store.export import write_csv
-from geo.locate.geocode import Lookups, load_lookups
 from geo.ingest.pipeline import IngestReport, resolve_area
 from geo.ingest.quarantine import quarantine_frame
 from geo.ingest.readers import read_table
 from geo.ingest.schema import normalise_name
-from geo.store.gpkg import Store
-from geo.store.meta import clear_demo_marker
+from geo.locate.coords import resolve_locations
+from geo.locate.geocode import Lookups, load_lookups
+from geo.places.boundaries import StudyArea, assign_areas
 from geo.places.venue_schema import ALL_VENUE_TYPES as ALL_VENUE_TYPES
 from geo.places.venue_schema import COLUMN_SYNONYMS as COLUMN_SYNONYMS
 from geo.places.venue_schema import REGISTER_TYPES as REGISTER_TYPES
@@ -53,6 +54,9 @@ from geo.places.venue_schema import VENUES_LAYER as VENUES_LAYER
 from geo.places.venue_schema import match_columns
 from geo.places.venue_schema import register_type as register_type
 from geo.places.venues import VENUE_TYPES
+from geo.store.export import write_csv
+from geo.store.gpkg import Store
+from geo.store.meta import clear_demo_marker
 from geo.vocab import BNG_EPSG
 
 

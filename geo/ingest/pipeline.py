@@ -40,19 +40,26 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.places.boundaries import StudyArea, assign_areas, load_area
-from geo.ingest.content_hash import content_hashes
-from geo.locate.coords import resolve_locations
-from geo.ingest.dedupe import against_store, repeats_in_file, stored_keys
 from geo.errors import UnreadableFileError
-from geo.locate.geocode import Lookups, load_lookups
+from geo.ingest.content_hash import content_hashes
+from geo.ingest.dedupe import against_store, repeats_in_file, stored_keys
 from geo.ingest.ids import normalise_ids
 from geo.ingest.quarantine import IngestReport, quarantine_frame, write_quarantine
 from geo.ingest.readers import read_table
 from geo.ingest.records import build_records, reason_column
-from geo.ingest.schema import ID_COLUMN, LOCATION_INPUTS, REQUIRED, Mapping, load_mapping, match_columns
-from geo.store.gpkg import Store
+from geo.ingest.schema import (
+    ID_COLUMN,
+    LOCATION_INPUTS,
+    REQUIRED,
+    Mapping,
+    load_mapping,
+    match_columns,
+)
+from geo.locate.coords import resolve_locations
+from geo.locate.geocode import Lookups, load_lookups
+from geo.places.boundaries import StudyArea, assign_areas, load_area
 from geo.store.files import store_errors
+from geo.store.gpkg import Store
 from geo.store.meta import clear_demo_marker
 from geo.store.writer import LayerWriter
 from geo.vocab import BNG_EPSG, KINDS, MISSING_LOCATION_PREFIXES, Kind

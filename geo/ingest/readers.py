@@ -7,7 +7,8 @@ decoded per line by the majority, and the rows against it get a reason in :attr:
 (:mod:`geo.ingest.decoding`). NUL bytes inside a text file are replaced by U+FFFD (the replacement
 character) so they can be stored; a file that looks binary is refused, and so are a header of
 more than 500 columns (before parsing) and a stray quote that folds rows into one cell
-(:mod:`geo.ingest.csv_checks`). ``.xlsx`` files are read with openpyxl (:mod:`geo.ingest.xlsx`: ``read_only``,
+(:mod:`geo.ingest.csv_checks`). ``.xlsx`` files are read with openpyxl (:mod:`geo.ingest.xlsx`:
+``read_only``,
 every row in the sheet whatever its stored dimension says, XML with a DOCTYPE refused; formulas
 are read as their *text*, never evaluated). A workbook with more than one non-empty worksheet is
 refused with an error naming the sheets (rows on a second sheet would otherwise be silently
@@ -38,9 +39,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from geo.errors import UnreadableFileError
 from geo.ingest.csv_checks import MAX_COLUMNS, check_folded_rows, check_header_width
 from geo.ingest.decoding import decode
-from geo.errors import UnreadableFileError
 from geo.ingest.xlsx import read_sheet_rows
 
 _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
@@ -432,7 +433,8 @@ def check_upload_size(data: bytes | bytearray | memoryview, *, name: str) -> Non
     >>> check_upload_size(b"x" * (51 * 1024 * 1024), name="big.csv")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    geo.ingest.readers.UploadTooLargeError: big.csv: the file is 51.0 MB; uploads are limited to 50.0 MB...
+    geo.ingest.readers.UploadTooLargeError: big.csv: the file is 51.0 MB; uploads are limited to
+    50.0 MB...
     """
     limit = max_upload_bytes()
     size = len(data) if not isinstance(data, memoryview) else data.nbytes

@@ -1,6 +1,7 @@
 """Turn canonical text columns into typed record columns, with a reason per bad value.
 
-Used by :mod:`geo.ingest.pipeline`; the parsers live in :mod:`geo.ingest.values` and the column types in
+Used by :mod:`geo.ingest.pipeline`; the parsers live in :mod:`geo.ingest.values` and the column
+types in
 :data:`geo.ingest.schema.COLUMNS`. Locations are resolved separately
 (:func:`geo.locate.coords.resolve_locations`).
 """

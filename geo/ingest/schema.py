@@ -105,7 +105,8 @@ DATE_ORDER: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "placements": (("start_date", "end_date"),),
 }
 
-#: Location input columns (without prefix), as :func:`geo.locate.coords.resolve_locations` reads them.
+#: Location input columns (without prefix), as :func:`geo.locate.coords.resolve_locations` reads
+#: them.
 LOCATION_INPUTS: Final[tuple[str, ...]] = (
     "latitude",
     "longitude",

@@ -1,8 +1,10 @@
 """Synonym tables: input spellings of column names and of controlled values.
 
 Values are written ``"a|b|c"`` (alternatives separated by ``|``) to keep the tables short; value
-spellings are matched after :func:`geo.ingest.values.value_key` (lower case, single spaces), column names
-after :func:`geo.ingest.schema.normalise_name` (lower case, ``_`` between words). Edit here to accept a
+spellings are matched after :func:`geo.ingest.values.value_key` (lower case, single spaces), column
+names
+after :func:`geo.ingest.schema.normalise_name` (lower case, ``_`` between words). Edit here to
+accept a
 new spelling; users can also map values in their mapping file (see :mod:`geo.ingest.schema`).
 """
 

@@ -2,7 +2,8 @@
 
 Conversions use the Ordnance Survey's OSTN15 transformation through ``convertbng`` (never pyproj's
 offline Helmert fallback, which is about 2 m off); they and the grid-reference functions live in
-:mod:`geo.locate.gridref` and are re-exported here. :func:`resolve_locations` turns whatever location
+:mod:`geo.locate.gridref` and are re-exported here. :func:`resolve_locations` turns whatever
+location
 columns a row carries (``latitude``/``longitude``, ``easting``/``northing``, ``grid_ref``, ``uprn``,
 ``postcode``) into one point, with its precision, any repairs made (``location_flags``) and, for an
 unusable location, the reason (``location_error``).

@@ -22,11 +22,11 @@ from typing import Any
 import yaml
 
 from geo.errors import LookupFileError
-from geo.store.export import PathEscapeError, resolve_inside
 from geo.locate.lookup_files import PostcodeLookup as PostcodeLookup
 from geo.locate.lookup_files import UprnLookup as UprnLookup
 from geo.locate.lookup_files import normalise_postcode as normalise_postcode
 from geo.locate.lookup_files import normalise_postcodes as normalise_postcodes
+from geo.store.export import PathEscapeError, resolve_inside
 from geo.yaml_files import load_yaml
 
 __all__ = [

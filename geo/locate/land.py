@@ -1,6 +1,7 @@
 """Is a national-grid point on (or near) the land of Great Britain?
 
-A 1 km land mask (``geo/locate/_land_mask_data.py``, built by ``scripts/build_land_mask.py`` from the
+A 1 km land mask (``geo/locate/_land_mask_data.py``, built by ``scripts/build_land_mask.py`` from
+the
 public-domain GLOBE dataset) dilated by a few km, so that coastal points, piers, estuaries and
 small islands count as land while points far out at sea, in Ireland or on the Continent do not.
 """

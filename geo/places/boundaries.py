@@ -54,9 +54,14 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from geo.places.boundaries_user import BoundaryLevel, load_user_boundaries, load_user_population, to_bng
-from geo.places.datasets import get_path
 from geo.errors import ParameterError, SchemaError
+from geo.places.boundaries_user import (
+    BoundaryLevel,
+    load_user_boundaries,
+    load_user_population,
+    to_bng,
+)
+from geo.places.datasets import get_path
 from geo.vocab import BNG_EPSG
 
 __all__ = [

@@ -3,7 +3,8 @@
 :func:`to_bng` puts any layer into British National Grid (EPSG:27700), converting WGS84 with OSTN15
 through :func:`geo.locate.coords.wgs84_to_bng` (never pyproj's Helmert fallback).
 :func:`load_user_boundaries` and :func:`load_user_population` let a council use its own boundary and
-population files instead of the bundled ones. All three are re-exported by :mod:`geo.places.boundaries`.
+population files instead of the bundled ones. All three are re-exported by
+:mod:`geo.places.boundaries`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.locate.coords import wgs84_to_bng
 from geo.errors import ParameterError, SchemaError, UnreadableFileError
+from geo.locate.coords import wgs84_to_bng
 from geo.vocab import BNG_EPSG, WGS84_EPSG
 
 BoundaryLevel = Literal["lad", "ward", "lsoa", "other"]

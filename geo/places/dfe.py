@@ -187,7 +187,8 @@ def homes_per_10k(*, year: int = 2023) -> pd.DataFrame:
     homes, secure children's homes, residential special schools registered as children's homes);
     the denominator is the DfE under-18 population estimate (``population_estimate`` of the
     children looked after table) for ``year``. LA names are matched to ONS codes through the DfE
-    names (:func:`geo.ingest.values.parse_authority`); unmatched Ofsted names are dropped and listed in
+    names (:func:`geo.ingest.values.parse_authority`); unmatched Ofsted names are dropped and listed
+    in
     ``attrs["unmatched"]``.
 
     Parameters

@@ -34,9 +34,9 @@ from typing import Final
 import geopandas as gpd
 import pandas as pd
 
+from geo.errors import ParameterError
 from geo.places.boundaries import AREAS, load_area, to_bng
 from geo.places.datasets import get_path
-from geo.errors import ParameterError
 from geo.vocab import BNG_EPSG
 
 #: The venue types csmap uses (bundled venues and imported registers).

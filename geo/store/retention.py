@@ -23,7 +23,8 @@ counts, no record content) is kept.
 
 Quarantine CSVs beside the store hold original input rows, so those written before the cut-off
 are deleted too. A quarantine file's date is the UTC time stamp in its name
-(``<file stem>_<YYYYmmddTHHMMSSffffff>_quarantine.csv``, as :mod:`geo.ingest.pipeline` writes it), else its
+(``<file stem>_<YYYYmmddTHHMMSSffffff>_quarantine.csv``, as :mod:`geo.ingest.pipeline` writes it),
+else its
 modification time. Only files inside the store's folder are ever deleted.
 
 Backups taken before a retention run still hold the deleted records: expire them on the same

@@ -10,8 +10,8 @@ from scipy import stats
 
 from analysis.hotspots.adjust import PoissonExcessRisk, apportion_population
 from analysis.hotspots.gi import gi_hotspots
-from analysis.lattice.grid import fishnet
 from analysis.inference import p_from_z
+from analysis.lattice.grid import fishnet
 from geo.errors import ParameterError
 
 

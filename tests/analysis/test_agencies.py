@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.views import agencies as ag
 from analysis.disclosure.control import DisclosurePolicy
 from analysis.inference import fdr_bh
+from analysis.views import agencies as ag
 
 
 def _concerns(n: int, seed: int) -> pd.DataFrame:

@@ -9,8 +9,8 @@ import pytest
 from shapely.geometry import Point
 
 from analysis.views.assessment import assess, parse_location, period_bounds
-from geo.places.boundaries import load_area
 from geo.errors import LocationError, ParameterError
+from geo.places.boundaries import load_area
 
 CENTRE = (414400.0, 416400.0)
 
@@ -101,10 +101,9 @@ def test_bad_parameters(area) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("radius", [250, 1000])
 def test_demo_counts_equal_brute_force(area, radius: int) -> None:  # type: ignore[no-untyped-def]
-    from tests._demo_store import demo_store
-
-    from geo.store.gpkg import Store
     from geo.places.venues import load_bundled_venues
+    from geo.store.gpkg import Store
+    from tests._demo_store import demo_store
 
     store = Store(demo_store())
     concerns, missing = store.read("concerns"), store.read("missing_episodes")

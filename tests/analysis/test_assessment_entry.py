@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-from tests._demo_store import demo_store
 
 from analysis.views import assessment
 from analysis.views.assessment import (
@@ -16,6 +15,7 @@ from analysis.views.assessment import (
 from analysis.views.locations import ResolvedLocation
 from geo.places.boundaries import load_area
 from geo.store.gpkg import Store
+from tests._demo_store import demo_store
 
 
 def test_reexports_are_the_same_objects() -> None:

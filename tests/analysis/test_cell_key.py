@@ -1,4 +1,5 @@
-"""The cell key method (analysis/disclosure/cell_key.py) and its use in suppress_counts (issue #12, item 8)."""
+"""The cell key method (analysis/disclosure/cell_key.py) and its use in suppress_counts (issue #12,
+item 8)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.disclosure.cell_key import CellKeyError, PTable, cell_keys, record_keys, record_keys_of
+from analysis.disclosure.cell_key import (
+    CellKeyError,
+    PTable,
+    cell_keys,
+    record_keys,
+    record_keys_of,
+)
 from analysis.disclosure.control import DisclosurePolicy, suppress_counts
 from geo.errors import ParameterError
 

@@ -11,6 +11,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.hotspots.gi import band_weights
+from analysis.lattice.grid import fishnet
 from analysis.spacetime.cube import (
     build_cube,
     partial_final_period,
@@ -19,8 +21,6 @@ from analysis.spacetime.cube import (
     time_steps,
     time_window,
 )
-from analysis.hotspots.gi import band_weights
-from analysis.lattice.grid import fishnet
 from geo.errors import ParameterError
 
 

@@ -1,4 +1,5 @@
-"""Tests for analysis.disclosure.control: suppression, secondary suppression, rounding, geomasking."""
+"""Tests for analysis.disclosure.control: suppression, secondary suppression, rounding,
+geomasking."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from hypothesis.extra.numpy import arrays
 from shapely.geometry import Point, box
 
 import analysis.disclosure.control as disclosure
-import analysis.disclosure.spatial as disclosure_geo
 import analysis.disclosure.secondary as disclosure_secondary
+import analysis.disclosure.spatial as disclosure_geo
 from analysis.disclosure.control import (
     DisclosurePolicy,
     count_children,

@@ -1,4 +1,5 @@
-"""One location-column pattern (``analysis.disclosure.control.LOCATION_COLUMNS``) for every remover."""
+"""One location-column pattern (``analysis.disclosure.control.LOCATION_COLUMNS``) for every
+remover."""
 
 from __future__ import annotations
 

@@ -11,13 +11,13 @@ from functools import lru_cache
 
 import pandas as pd
 import pytest
-from tests._demo_store import demo_store
 
 from analysis.disclosure.control import DisclosurePolicy
 from analysis.disclosure.tables import coarsened, controlled
 from app.reports.strategic import Report, build_report
 from geo.places.boundaries import load_area
 from geo.store.gpkg import Store
+from tests._demo_store import demo_store
 
 RHI = ("rhi_area", "rhi_month", "rhi_month_other")
 

@@ -14,6 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from analysis.hotspots.gi import GetisOrdGiStar, band_weights
+from analysis.hotspots.registry import run
+from analysis.hotspots.result import STANDARD_COLUMNS, read_hotspots, write_hotspots
+from analysis.inference import fdr_bh
+from analysis.lattice.grid import fishnet
 from analysis.spacetime.cube import SpaceTimeCube, spacetime_weights
 from analysis.spacetime.emerging import (
     CATEGORIES,
@@ -27,11 +32,6 @@ from analysis.spacetime.emerging import (
     classify_locations,
     emerging_hotspots,
 )
-from analysis.hotspots.gi import GetisOrdGiStar, band_weights
-from analysis.lattice.grid import fishnet
-from analysis.hotspots.registry import run
-from analysis.inference import fdr_bh
-from analysis.hotspots.result import STANDARD_COLUMNS, read_hotspots, write_hotspots
 from geo.errors import ParameterError
 
 # --- Mann-Kendall -----------------------------------------------------------------------------
@@ -397,9 +397,9 @@ def test_parameter_errors() -> None:
 
 
 def test_demo_concerns_run_with_sane_categories() -> None:
-    from geo.places.boundaries import load_area
-    from geo.locate.coords import resolve_locations
     from geo.demo.records import generate
+    from geo.locate.coords import resolve_locations
+    from geo.places.boundaries import load_area
 
     concerns = generate(scale=1.0)["concerns"]
     loc = resolve_locations(concerns)

@@ -17,8 +17,8 @@ from analysis.evaluation.accuracy import (
     kde_scorer,
 )
 from analysis.hotspots.gi import GetisOrdGiStar
-from analysis.lattice.grid import fishnet
 from analysis.hotspots.registry import run
+from analysis.lattice.grid import fishnet
 from geo.errors import ParameterError
 
 

@@ -1,4 +1,5 @@
-"""analysis.hotspots.gi: Getis-Ord Gi* against esda and hand-computed values; gi_hotspots properties."""
+"""analysis.hotspots.gi: Getis-Ord Gi* against esda and hand-computed values; gi_hotspots
+properties."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from analysis.views import missing as ms
 from analysis.disclosure.control import DisclosurePolicy
+from analysis.views import missing as ms
 
 
 def _brute_repeat(starts: list[pd.Timestamp], k: int = 3, days: int = 90) -> bool:

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from analysis.views import placements as pl
 from analysis.disclosure.control import DisclosurePolicy
-from geo.places.boundaries import StudyArea, load_area
+from analysis.views import placements as pl
 from geo.locate.geocode import Lookups, PostcodeLookup
+from geo.places.boundaries import StudyArea, load_area
 
 
 @pytest.fixture(scope="module")

@@ -147,8 +147,7 @@ def test_links_on_demo_data_equal_brute_force(demo_store: dict[str, gpd.GeoDataF
 
 @pytest.fixture(scope="module")
 def demo_store() -> dict[str, gpd.GeoDataFrame]:
-    from tests._demo_store import demo_store as build
-
     from geo.store.gpkg import Store
+    from tests._demo_store import demo_store as build
 
     return {"concerns": Store(build()).read("concerns")}

@@ -1,4 +1,5 @@
-"""analysis.hotspots.result files: formula-safe CSV (issue #7), attribution and synthetic flag (issue #4)."""
+"""analysis.hotspots.result files: formula-safe CSV (issue #7), attribution and synthetic flag
+(issue #4)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ def test_hotspots_csv_neutralises_formula_text(tmp_path: Path) -> None:
 
 
 def test_every_hotspot_file_carries_attribution_and_synthetic_flag(tmp_path: Path) -> None:
-    from geo.places.datasets import ATTRIBUTION_LINES
     from geo.demo.records import SYNTHETIC_NOTICE
+    from geo.places.datasets import ATTRIBUTION_LINES
 
     res = _hostile_result()
     for suffix in (".geojson", ".gpkg", ".csv"):

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import shapely
 
-from analysis.lattice import scale
 from analysis.hotspots.gi import band_weights, gi_hotspots
+from analysis.lattice import scale
 from analysis.lattice.grid import make_grid
 from analysis.lattice.scale import (
     MIN_EVENTS,

@@ -1,13 +1,14 @@
-"""Minimum distinct children in the strategic tables (``children=`` of ``analysis.disclosure.tables``)."""
+"""Minimum distinct children in the strategic tables (``children=`` of
+``analysis.disclosure.tables``)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from analysis.disclosure.control import DisclosurePolicy
+from analysis.disclosure.tables import controlled, distinct_children
 from analysis.views.missing import rhi_by_ward
 from analysis.views.placements import by_placing_authority, by_region
-from analysis.disclosure.tables import controlled, distinct_children
 
 BOARD = DisclosurePolicy()  # threshold 5, min_children 5
 

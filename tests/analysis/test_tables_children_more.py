@@ -9,8 +9,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, box
 
-from analysis.views.agencies import risk_moves_summary
 from analysis.disclosure.control import DisclosurePolicy
+from analysis.views.agencies import risk_moves_summary
 from analysis.views.placements import distance_summary, hotspot_relation
 from geo.locate.geocode import Lookups, PostcodeLookup
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.views.assessment import Assessment
 from analysis.disclosure.control import DisclosurePolicy
+from analysis.views.assessment import Assessment
 from analysis.views.locations import ResolvedLocation
 from app.views.assessment import controlled_assessment
 

@@ -12,12 +12,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests._app_store import write_csvs
 
 from app.access.audit import AuditLog, entry_hash
 from app.access.audit_anchor import ANCHOR_KEY
 from app.cli import main
 from geo.store.meta import read_meta
+from tests._app_store import write_csvs
 
 
 @pytest.fixture
@@ -155,8 +155,9 @@ def test_audit_show_reads_the_stores_log(
 def test_audit_page_shows_only_its_stores_entries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests._app_store import build_store
     from streamlit.testing.v1 import AppTest
+
+    from tests._app_store import build_store
 
     store = build_store(tmp_path / "mine")
     other = tmp_path / "other.gpkg"

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests._app_store import build_store, write_csvs
 
 from app.access.audit import AuditLog, default_audit_path
 from app.cli import main
+from tests._app_store import build_store, write_csvs
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "ssda903"
 POLICE = Path(__file__).resolve().parents[2] / "data" / "police_uk"

@@ -1,4 +1,5 @@
-"""Big-data map layers: cell counts, the point index (vs app.session.filters), the pydeck Map page."""
+"""Big-data map layers: cell counts, the point index (vs app.session.filters), the pydeck Map
+page."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from tests._app_store import N_CONCERNS, N_CSE, N_MISSING, N_MISSING_FOUND, N_PLACEMENTS, build_store
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -26,12 +26,20 @@ from app.maps.cells import (
     points_cell_counts,
 )
 from app.maps.deck import build_count_deck, cell_centres_wgs84, deck_payload_bytes
-from app.session.filters import Filters, filter_kind
 from app.maps.point_index import build_point_index, filtered_cell_counts
 from app.maps.vendor import missing_assets
-from geo.places.boundaries import load_area
+from app.session.filters import Filters, filter_kind
 from geo.errors import ParameterError
+from geo.places.boundaries import load_area
 from geo.store.gpkg import points
+from tests._app_store import (
+    N_CONCERNS,
+    N_CSE,
+    N_MISSING,
+    N_MISSING_FOUND,
+    N_PLACEMENTS,
+    build_store,
+)
 
 APP = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 
@@ -102,7 +110,8 @@ def test_cell_centres_round_trip_to_the_cell() -> None:
     assert np.allclose(north, (table["iy"] + 0.5) * 200, atol=1.5)
 
 
-# --- point index vs app.session.filters -------------------------------------------------------------
+# --- point index vs app.session.filters
+# -------------------------------------------------------------
 
 CATS = ["CSE", "CCE", "county lines", None]
 RISKS = ["low", "medium", "high", None]

@@ -13,8 +13,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests._app_store import build_store
-from tests._demo_store import demo_store
 from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -26,6 +24,8 @@ from app.cli import main
 from app.maps.vendor import missing_assets
 from geo.demo.records import SYNTHETIC_NOTICE
 from geo.store.meta import set_meta
+from tests._app_store import build_store
+from tests._demo_store import demo_store
 
 APP = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 

@@ -17,8 +17,8 @@ from analysis.hotspots.result import finalise
 from app.explorer.exports import hotspot_export, standalone_map_html, trend_png
 from app.reports.strategic import Report, Section, render_html, to_frame
 from app.reports.templates import render
-from geo.places.datasets import ATTRIBUTION_LINES
 from geo.demo.records import SYNTHETIC_NOTICE
+from geo.places.datasets import ATTRIBUTION_LINES
 
 
 def _html_lines(text: str) -> list[str]:

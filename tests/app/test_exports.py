@@ -1,4 +1,5 @@
-"""Explorer exports (app.explorer.exports), layers (app.maps.layers), hotspot details and parameters."""
+"""Explorer exports (app.explorer.exports), layers (app.maps.layers), hotspot details and
+parameters."""
 
 from __future__ import annotations
 
@@ -19,19 +20,19 @@ from hypothesis import strategies as st
 from analysis.hotspots import registry as hotspots
 from analysis.hotspots.result import finalise, read_hotspots
 from app.access.audit import AuditLog, ReasonRequired
-from app.maps.cells import points_cell_counts
-from app.explorer.params import automatic_params, build_params, fixed_scale
+from app.explorer.detail import cell_changes, hotspot_at, points_key
 from app.explorer.exports import (
     hotspot_export,
     inline_assets,
     standalone_map_html,
     trend_png,
 )
-from app.explorer.detail import cell_changes, hotspot_at, points_key
+from app.explorer.params import automatic_params, build_params, fixed_scale
+from app.maps.cells import points_cell_counts
 from app.maps.layers import build_explorer_map, drawn_hotspots, hotspot_layer
 from app.maps.vendor import missing_assets
-from geo.places.boundaries import load_area
 from geo.locate.coords import bng_to_wgs84
+from geo.places.boundaries import load_area
 
 CDN = re.compile(r"cdn\.jsdelivr|code\.jquery|cdnjs\.|unpkg\.com|netdna\.|bootstrapcdn", re.I)
 PERIOD = ("2024-01-01", "2024-06-30")
@@ -135,7 +136,8 @@ def test_trend_png() -> None:
 
 def test_one_audit_api_for_exports(tmp_path: Path) -> None:
     """exports.log_export (which skipped silently without ``CSMAP_AUDIT_LOG``) is gone; the one
-    path is app.access.audit (through auth.export_download in the app, app.commands.audited in the CLI),
+    path is app.access.audit (through auth.export_download in the app, app.commands.audited in the
+    CLI),
     and nothing else in the package picks the log's path."""
     import app.explorer.exports as exports
 

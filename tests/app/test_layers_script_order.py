@@ -17,8 +17,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from app.maps.layers import LABEL_COLOURS, build_explorer_map, layer_control_last
 from app.maps.folium_map import build_record_map
+from app.maps.layers import LABEL_COLOURS, build_explorer_map, layer_control_last
 from geo.places.boundaries import StudyArea, load_area
 
 CONTROL = re.compile(r"L\.control\.layers\(")

@@ -17,23 +17,28 @@ import folium
 import numpy as np
 import pandas as pd
 import pytest
-from tests._app_store import N_CONCERNS, N_CSE, N_MISSING, N_MISSING_FOUND, N_PLACEMENTS, build_store
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from app.maps import cell_map
-from app.maps import folium_view
-from app.maps import map_elements
-from app.session import timing
+from app.maps import cell_map, folium_view, map_elements
 from app.maps.cell_map import cell_geojson_text, cell_layer, combine_cells
+from app.maps.folium_map import build_count_map
 from app.maps.folium_view import split_overlay
 from app.maps.map_elements import LayerLegend, TextGeoJson, geojson_bounds, geojson_text
-from app.maps.folium_map import build_count_map
 from app.maps.vendor import missing_assets
-from geo.places.boundaries import load_area
-from geo.locate.coords import bng_to_wgs84
+from app.session import timing
 from geo.errors import ParameterError
+from geo.locate.coords import bng_to_wgs84
+from geo.places.boundaries import load_area
+from tests._app_store import (
+    N_CONCERNS,
+    N_CSE,
+    N_MISSING,
+    N_MISSING_FOUND,
+    N_PLACEMENTS,
+    build_store,
+)
 
 APP = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from tests._demo_store import demo_store
 
 from app.cli import main
-from geo.places.datasets import ATTRIBUTION_LINES
 from geo.demo.records import SYNTHETIC_NOTICE
+from geo.places.datasets import ATTRIBUTION_LINES
 from geo.store.meta import clear_demo_marker, is_demo_store
+from tests._demo_store import demo_store
 
 # the footer wraps the notice; its first words stay on one line
 NOTICE_START = SYNTHETIC_NOTICE[:60]

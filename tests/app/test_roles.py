@@ -1,6 +1,7 @@
 """Roles wired through the whole app (issue #7): role matrix, sign-in, audit, export gate.
 
-Every page of :data:`app.access.policy.PAGES` is walked with AppTest for every role (demo mode, where
+Every page of :data:`app.access.policy.PAGES` is walked with AppTest for every role (demo mode,
+where
 the role picker sets the role): allowed pages render without exception; forbidden pages are not
 in the menu and refuse when opened anyway (through the entry point, and as a page script on
 its own); partner and board never get a child reference, a record id, a record's text or a
@@ -17,8 +18,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests._app_store import build_store
-from tests._demo_store import demo_store
 from google.protobuf.json_format import MessageToJson
 from streamlit.testing.v1 import AppTest
 
@@ -27,6 +26,8 @@ from app.access.audit import AuditLog
 from app.access.users import add_user
 from app.maps.vendor import missing_assets
 from geo.store.gpkg import Store
+from tests._app_store import build_store
+from tests._demo_store import demo_store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app" / "streamlit_app.py")

@@ -7,11 +7,11 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import streamlit as st
-from tests._app_store import build_store
 from shapely.geometry import Point
 
 from app.session import state
 from geo.store.meta import set_meta
+from tests._app_store import build_store
 
 
 @pytest.fixture(scope="module")

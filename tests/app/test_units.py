@@ -15,10 +15,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.maps import vendor
 from app.commands import serve
-from app.session.filters import Filters, apply_filters, date_bounds, filter_kind
+from app.maps import vendor
 from app.maps.folium_map import build_record_map, popup_html
+from app.session.filters import Filters, apply_filters, date_bounds, filter_kind
 from app.views.summaries import missing_shares, monthly_by_category, precision_mix, top_wards
 from geo.store.meta import is_demo_store, read_meta, set_meta
 from geo.vocab import CATEGORIES

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.session.uploads import merge_new_records, merge_upload, validate_upload
-from geo.locate.geocode import Lookups
 from geo.ingest.pipeline import ingest_file
+from geo.locate.geocode import Lookups
 
 CSV = "id,date,lat,lon,category\n1,2024-03-05,53.65,-1.78,CSE\n2,2024-03-06,53.66,-1.79,CCE\n"
 

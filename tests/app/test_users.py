@@ -12,8 +12,8 @@ import yaml
 
 import app.access.users as users
 from app.access.audit import AuditLog
-from app.cli import main
 from app.access.users import UsersFileError, add_user, list_users, remove_user, verify
+from app.cli import main
 
 PASSWORD = "a long enough passphrase"
 

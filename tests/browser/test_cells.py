@@ -1,7 +1,8 @@
 """Real-browser test of the Map page above ``MAX_POINTS``: the cell layer is swapped in place.
 
 ``csmap app`` on a demo store of about 48,000 concerns (CSE alone more than
-:data:`app.maps.folium_map.MAX_POINTS`, so the page draws server-side cell counts before and after the
+:data:`app.maps.folium_map.MAX_POINTS`, so the page draws server-side cell counts before and after
+the
 filter), offline headless Chromium. A filter change must redraw
 the cells *inside the same map*: the component iframe keeps its document (a marker set on its
 ``window`` survives), exactly one legend and one layer control remain, and the legend and the
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from app.maps.vendor import missing_assets
 from tests._browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -24,8 +27,6 @@ from tests._browser import (
     launch,
     offline_context,
 )
-
-from app.maps.vendor import missing_assets
 
 pytestmark = [
     pytest.mark.browser,

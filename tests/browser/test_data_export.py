@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests._app_store import build_store
-from tests._browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context
 
 from app.commands import serve
 from app.maps.vendor import missing_assets
+from tests._app_store import build_store
+from tests._browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context
 
 pytestmark = [
     pytest.mark.browser,

@@ -19,10 +19,17 @@ import re
 from pathlib import Path
 
 import pytest
-from tests._browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context, poll_folium_frames
-from tests._demo_store import demo_store
 
 from app.maps.vendor import missing_assets
+from tests._browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    app_server,
+    launch,
+    offline_context,
+    poll_folium_frames,
+)
+from tests._demo_store import demo_store
 
 HOT_COLOUR = "#d7191c"
 

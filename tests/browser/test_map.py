@@ -7,7 +7,16 @@ render if the vendored Leaflet assets are served by the app itself.
 from __future__ import annotations
 
 import pytest
-from tests._app_store import N_CONCERNS, N_CSE, N_MISSING, N_MISSING_FOUND, N_PLACEMENTS, build_store
+
+from app.maps.vendor import missing_assets
+from tests._app_store import (
+    N_CONCERNS,
+    N_CSE,
+    N_MISSING,
+    N_MISSING_FOUND,
+    N_PLACEMENTS,
+    build_store,
+)
 from tests._browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -18,8 +27,6 @@ from tests._browser import (
     offline_context,
     poll_folium_frames,
 )
-
-from app.maps.vendor import missing_assets
 
 pytestmark = [
     pytest.mark.browser,

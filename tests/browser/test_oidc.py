@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests._app_store import build_store
-from tests._browser import CHROMIUM, app_server, free_port, launch, offline_context, stop
 
 from app.access.audit import AuditLog
 from app.maps.vendor import missing_assets
+from tests._app_store import build_store
+from tests._browser import CHROMIUM, app_server, free_port, launch, offline_context, stop
 
 pytestmark = [
     pytest.mark.browser,

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests._browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context
 
 from app.maps.vendor import missing_assets
 from geo.ingest.pipeline import ingest_file
 from geo.store.meta import set_meta
+from tests._browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context
 
 pytestmark = [
     pytest.mark.browser,

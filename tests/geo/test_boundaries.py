@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+from geo.errors import ParameterError, SchemaError, UnreadableFileError
 from geo.places.boundaries import (
     NEW_LSOA21_IMD_SOURCE,
     StudyArea,
@@ -23,7 +24,6 @@ from geo.places.boundaries import (
     to_bng,
 )
 from geo.places.datasets import ATTRIBUTION_LINES, available, get_path
-from geo.errors import ParameterError, SchemaError, UnreadableFileError
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from geo.errors import LocationError
 from geo.locate.coords import (
     bng_to_wgs84,
     format_grid_ref,
@@ -18,7 +19,6 @@ from geo.locate.coords import (
     resolve_locations,
     wgs84_to_bng,
 )
-from geo.errors import LocationError
 from geo.locate.geocode import Lookups, PostcodeLookup, UprnLookup
 from geo.locate.land import on_land
 from geo.vocab import PRECISIONS

@@ -14,14 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.cli import main
-from geo.places.boundaries import assign_areas, load_area
-from geo.locate.coords import parse_grid_ref, wgs84_to_bng
-from geo.places.datasets import get_path
-from geo.demo.records import BASE_COUNTS, PERIOD_END, PERIOD_START, SYNTHETIC_NOTICE, generate
 from geo.demo.places import TOWN_CENTRES
+from geo.demo.records import BASE_COUNTS, PERIOD_END, PERIOD_START, SYNTHETIC_NOTICE, generate
 from geo.errors import ParameterError
 from geo.ingest.schema import COLUMNS
 from geo.ingest.values import PLACEMENT
+from geo.locate.coords import parse_grid_ref, wgs84_to_bng
+from geo.places.boundaries import assign_areas, load_area
+from geo.places.datasets import get_path
 from geo.places.venues import load_bundled_venues
 from geo.vocab import (
     AGE_MAX,

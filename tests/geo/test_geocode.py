@@ -1,4 +1,5 @@
-"""Tests for geo.locate.geocode: postcode normalisation and offline lookup files (made-up fixtures)."""
+"""Tests for geo.locate.geocode: postcode normalisation and offline lookup files (made-up
+fixtures)."""
 
 from __future__ import annotations
 

@@ -11,9 +11,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geo.places.boundaries import load_area
-from geo.locate.geocode import Lookups
 from geo.ingest.pipeline import ingest_file, validate_file
+from geo.locate.geocode import Lookups
+from geo.places.boundaries import load_area
 from geo.store.gpkg import Store, points
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,10 +16,10 @@ import pytest
 from shapely.geometry import Point
 
 import geo.ingest.pipeline
-from geo.places.boundaries import load_area
 from geo.errors import StoreError
-from geo.locate.geocode import Lookups
 from geo.ingest.pipeline import ingest_file
+from geo.locate.geocode import Lookups
+from geo.places.boundaries import load_area
 from geo.store.gpkg import Store
 from geo.store.writer import LayerWriter
 

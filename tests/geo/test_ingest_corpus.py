@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.places.boundaries import load_area
 from geo.errors import UnreadableFileError
-from geo.locate.geocode import Lookups
 from geo.ingest.pipeline import IngestReport, ingest_file
+from geo.locate.geocode import Lookups
+from geo.places.boundaries import load_area
 from geo.store.gpkg import Store
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "bad_inputs"

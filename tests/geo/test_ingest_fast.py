@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from geo.ingest.content_hash import content_hashes, content_hashes_python
-from geo.locate.coords import _arrow_floats, _numeric
 from geo.ingest.pipeline import _shared_objects
 from geo.ingest.readers import _parse_csv, read_table
+from geo.locate.coords import _arrow_floats, _numeric
 from geo.store.gpkg import Store
 
 AWKWARD = [

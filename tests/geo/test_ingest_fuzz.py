@@ -23,14 +23,14 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from geo.places.boundaries import StudyArea, load_area
 from geo.errors import UnreadableFileError
-from geo.locate.geocode import Lookups
 from geo.ingest.pipeline import IngestReport, ingest_file, validate_file
 from geo.ingest.readers import _unique_names
 from geo.ingest.schema import ID_COLUMN, REQUIRED, SYNONYMS, canonical_columns, match_columns
-from geo.store.gpkg import Store
 from geo.ingest.synonyms import LOCATION_SYNONYMS
+from geo.locate.geocode import Lookups
+from geo.places.boundaries import StudyArea, load_area
+from geo.store.gpkg import Store
 from geo.vocab import KINDS
 
 FUZZ = settings(

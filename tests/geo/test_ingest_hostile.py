@@ -214,8 +214,8 @@ def area():
 def test_invisible_characters_do_not_bypass_dedup_in_a_file(
     tmp_path: Path, area, variant: str
 ) -> None:
-    from geo.locate.geocode import Lookups
     from geo.ingest.pipeline import ingest_file
+    from geo.locate.geocode import Lookups
     from geo.store.gpkg import Store
 
     plain = "R 1" if "\u00a0" in variant[1:-1] else "R1"
@@ -229,8 +229,8 @@ def test_invisible_characters_do_not_bypass_dedup_in_a_file(
 def test_invisible_characters_do_not_bypass_dedup_against_the_store(
     tmp_path: Path, area, variant: str
 ) -> None:
-    from geo.locate.geocode import Lookups
     from geo.ingest.pipeline import ingest_file
+    from geo.locate.geocode import Lookups
     from geo.store.gpkg import Store
 
     plain = "R 1" if "\u00a0" in variant[1:-1] else "R1"
@@ -335,8 +335,8 @@ def _mixed(path: Path, *, majority: str, n: int = 20, odd_at: tuple[int, ...] = 
 
 
 def test_utf8_file_with_one_invalid_row_quarantines_only_that_row(tmp_path: Path, area) -> None:
-    from geo.locate.geocode import Lookups
     from geo.ingest.pipeline import ingest_file
+    from geo.locate.geocode import Lookups
     from geo.store.gpkg import Store
 
     src = _mixed(tmp_path / "mixed.csv", majority="utf-8")

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo.places.boundaries import load_area
+from geo.formats.venue_registers import import_venues
 from geo.ingest.content_hash import content_hashes, content_hashes_python
 from geo.ingest.dedupe import against_store, repeats_in_file
-from geo.locate.geocode import Lookups
 from geo.ingest.pipeline import ingest_file
+from geo.locate.geocode import Lookups
+from geo.places.boundaries import load_area
 from geo.store.gpkg import Store
-from geo.formats.venue_registers import import_venues
 
 HEADER = "ID,Date,Category,Lat,Lon,Risk\n"
 JAN = HEADER + "C1,2024-01-02,CSE,53.65,-1.78,high\nC2,2024-01-03,CCE,53.66,-1.79,low\n"

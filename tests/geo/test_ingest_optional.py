@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.places.boundaries import load_area
-from geo.locate.geocode import Lookups
 from geo.ingest.pipeline import ingest_file
 from geo.ingest.schema import COLUMNS, ID_COLUMN, REQUIRED
+from geo.locate.geocode import Lookups
+from geo.places.boundaries import load_area
 from geo.store.gpkg import Store
 from geo.vocab import Kind
 

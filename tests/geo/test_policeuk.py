@@ -11,9 +11,14 @@ import pandas as pd
 import pytest
 
 from app.cli import main
-from geo.locate.coords import wgs84_to_bng
 from geo.errors import UnreadableFileError
-from geo.formats.policeuk import POLICE_UK_COLUMNS, read_police_uk, read_police_uk_layer, store_police_uk
+from geo.formats.policeuk import (
+    POLICE_UK_COLUMNS,
+    read_police_uk,
+    read_police_uk_layer,
+    store_police_uk,
+)
+from geo.locate.coords import wgs84_to_bng
 from geo.store.gpkg import Store
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "police_uk"

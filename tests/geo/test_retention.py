@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests._demo_store import demo_store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.access.audit import AuditLog
 from app.cli import main
-from geo.store import retention
 from geo.errors import ParameterError, StoreError
 from geo.ingest.pipeline import ingest_file
+from geo.store import retention
+from geo.store.gpkg import Store
 from geo.store.retention import (
     apply_retention,
     cutoff_date,
@@ -25,7 +25,7 @@ from geo.store.retention import (
     retention_dates,
     retention_years,
 )
-from geo.store.gpkg import Store
+from tests._demo_store import demo_store
 
 NOW = pd.Timestamp("2026-11-21 14:00")  # cut-off for 6 years: 2020-11-21
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from geo.errors import UnreadableFileError
-from geo.locate.geocode import Lookups, PostcodeLookup
 from geo.formats.ssda903 import import_table, ssda903_episodes, ssda903_missing
+from geo.locate.geocode import Lookups, PostcodeLookup
 from geo.store.gpkg import Store
 
 FIX = Path(__file__).parents[1] / "fixtures" / "ssda903"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.store.gpkg import Store
 from geo.store.files import lock_file, writing_copy
+from geo.store.gpkg import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = "record_id,reported_date,latitude,longitude\nS1,2024-03-05,53.65,-1.78\n"

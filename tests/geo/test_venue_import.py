@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from geo.errors import ParameterError, UnreadableFileError
-from geo.formats.venue_registers import ALL_VENUE_TYPES, all_venues, import_venues, read_venues, register_type
+from geo.formats.venue_registers import (
+    ALL_VENUE_TYPES,
+    all_venues,
+    import_venues,
+    read_venues,
+    register_type,
+)
 
 REGISTER = (
     "Premises Name,Licence No,Licence Holder,Postcode,Latitude,Longitude,venue_type\n"

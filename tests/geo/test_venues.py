@@ -6,9 +6,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from geo.errors import ParameterError
 from geo.places.boundaries import load_area
 from geo.places.datasets import get_path
-from geo.errors import ParameterError
 from geo.places.venues import OSM_CATEGORY_TYPES, VENUE_TYPES, load_bundled_venues
 
 

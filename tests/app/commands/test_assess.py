@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests._demo_store import demo_store
-from tests._report_checks import pdf_page_ink
 
 from app.cli import main
 from geo.store.gpkg import Store
+from tests._demo_store import demo_store
+from tests._report_checks import pdf_page_ink
 
 
 @pytest.fixture(scope="module")

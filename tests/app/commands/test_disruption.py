@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests._demo_store import demo_store
-from tests._report_checks import pdf_page_ink
 
 from app.cli import main
-from geo.store.meta import set_meta
 from geo.formats.venue_registers import import_venues
+from geo.store.meta import set_meta
+from tests._demo_store import demo_store
+from tests._report_checks import pdf_page_ink
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.spacetime.emerging import CATEGORIES
 from analysis.hotspots.result import read_hotspots
+from analysis.spacetime.emerging import CATEGORIES
 from app.cli import main
 
 

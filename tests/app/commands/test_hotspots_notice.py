@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tests._demo_store import demo_store
 
 from app.cli import main
 from geo.places.datasets import ATTRIBUTION_LINES
+from tests._demo_store import demo_store
 
 
 def test_store_demo_marker_reaches_the_written_file(

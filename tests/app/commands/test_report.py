@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests._app_store import N_CONCERNS, build_store
 
 from app.cli import main
+from tests._app_store import N_CONCERNS, build_store
 
 
 @pytest.fixture(scope="module")

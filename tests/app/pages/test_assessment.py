@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests._pages import app_env_fixture, new_app, store_fixture
 from streamlit.testing.v1 import AppTest
+
+from tests._pages import app_env_fixture, new_app, store_fixture
 
 store = store_fixture("ra_app")
 env = app_env_fixture()

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from tests._app_store import N_CONCERNS, build_store
 from streamlit.testing.v1 import AppTest
 
-from app.session.uploads import UploadError, max_upload_mb, validate_upload
 from app.maps.vendor import missing_assets
+from app.session.uploads import UploadError, max_upload_mb, validate_upload
 from geo.errors import UnreadableFileError
+from tests._app_store import N_CONCERNS, build_store
 
 APP = str(Path(__file__).resolve().parents[3] / "app" / "streamlit_app.py")
 

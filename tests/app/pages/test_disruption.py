@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests._pages import app_env_fixture, new_app, open_page, store_fixture
 from streamlit.testing.v1 import AppTest
+
+from tests._pages import app_env_fixture, new_app, open_page, store_fixture
 
 PAGE = "app_pages/disruption.py"
 

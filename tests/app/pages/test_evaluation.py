@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests._app_store import N_CONCERNS
-from tests._pages import ROLE_KEY, app_env_fixture, open_page, store_fixture
 from streamlit.testing.v1 import AppTest
 
 from analysis.evaluation.accuracy import backtest, summarise
 from app.maps.vendor import missing_assets
-from geo.places.boundaries import load_area
 from geo.formats.policeuk import read_police_uk, store_police_uk
+from geo.places.boundaries import load_area
 from geo.store.gpkg import Store, points
 from geo.store.meta import set_meta
+from tests._app_store import N_CONCERNS
+from tests._pages import ROLE_KEY, app_env_fixture, open_page, store_fixture
 
 PAGE = "app_pages/evaluation.py"
 POLICE = Path(__file__).resolve().parents[3] / "data" / "police_uk"

@@ -8,15 +8,15 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from tests._demo_store import demo_store
 from streamlit.testing.v1 import AppTest
 
 from analysis.hotspots import registry as hotspots
-from app.explorer.params import automatic_params
 from app.explorer.detail import events_in, ranked_hotspots
+from app.explorer.params import automatic_params
 from app.maps.vendor import missing_assets
 from geo.places.boundaries import load_area
 from geo.store.gpkg import Store, points
+from tests._demo_store import demo_store
 
 APP = str(Path(__file__).resolve().parents[3] / "app" / "streamlit_app.py")
 PAGE = "app_pages/explorer.py"

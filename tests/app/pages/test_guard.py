@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests._demo_store import demo_store
 from streamlit.testing.v1 import AppTest
 
 from app.access import policy
+from tests._demo_store import demo_store
 
 PAGES_DIR = Path(__file__).resolve().parents[3] / "app" / "app_pages"
 PAGES = [p for p in policy.PAGES if (PAGES_DIR / f"{p}.py").exists()]

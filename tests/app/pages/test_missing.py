@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests._app_store import N_MISSING
-from tests._pages import ROLE_KEY, app_env_fixture, open_page, store_fixture, subheaders, tables
 from streamlit.testing.v1 import AppTest
 
 from app.maps.vendor import missing_assets
+from tests._app_store import N_MISSING
+from tests._pages import ROLE_KEY, app_env_fixture, open_page, store_fixture, subheaders, tables
 
 PAGE = "app_pages/missing.py"
 
@@ -49,12 +49,11 @@ def test_missing_page_board_has_no_hotspot_map_or_detail(app_env: Path) -> None:
 
 def test_found_hot_cells_for_partners_need_min_children(monkeypatch: pytest.MonkeyPatch) -> None:
     """On the demo store: 10 found-location hot cells, 2 of them with >= 5 distinct children."""
-    from tests._demo_store import demo_store
-
     from analysis.disclosure.control import count_children
     from analysis.views.missing import found_hotspots
     from geo.places.boundaries import load_area
     from geo.store.gpkg import Store, points
+    from tests._demo_store import demo_store
 
     store = demo_store()
     monkeypatch.setenv("CSMAP_STORE", str(store))

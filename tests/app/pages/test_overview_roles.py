@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
+
 from tests._app_store import N_CONCERNS, N_MISSING, N_PLACEMENTS
 from tests._pages import app_env_fixture, open_page, store_fixture
-from streamlit.testing.v1 import AppTest
 
 SMALL = {"1", "2", "3", "4"}
 

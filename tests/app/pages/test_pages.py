@@ -7,10 +7,17 @@ import re
 from pathlib import Path
 
 import pytest
-from tests._app_store import N_CONCERNS, N_CSE, N_MISSING, N_MISSING_FOUND, N_PLACEMENTS, build_store
 from streamlit.testing.v1 import AppTest
 
 from app.maps.vendor import missing_assets
+from tests._app_store import (
+    N_CONCERNS,
+    N_CSE,
+    N_MISSING,
+    N_MISSING_FOUND,
+    N_PLACEMENTS,
+    build_store,
+)
 
 APP = str(Path(__file__).resolve().parents[3] / "app" / "streamlit_app.py")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests._app_store import N_PLACEMENTS
-from tests._pages import ROLE_KEY, app_env_fixture, open_page, store_fixture, subheaders, tables
 from streamlit.testing.v1 import AppTest
 
 from app.maps.vendor import missing_assets
+from tests._app_store import N_PLACEMENTS
+from tests._pages import ROLE_KEY, app_env_fixture, open_page, store_fixture, subheaders, tables
 
 PAGE = "app_pages/placements.py"
 
