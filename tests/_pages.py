@@ -1,9 +1,9 @@
-"""Shared AppTest setup for the page tests (tests/test_app_page_*.py).
+"""Shared AppTest setup for the page tests (tests/app/pages/).
 
-A page test module binds two fixtures and opens pages through :func:`open_page`::
+A page test module binds its ``store`` fixture (``app_env`` comes from tests/app/pages/conftest.py)
+and opens pages through :func:`open_page`::
 
     store = store_fixture("appstore_agencies")
-    app_env = app_env_fixture()
 
     def test_x(app_env: Path) -> None:
         at = open_page("app_pages/agencies.py", role="analyst")
@@ -11,7 +11,6 @@ A page test module binds two fixtures and opens pages through :func:`open_page`:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +34,6 @@ def store_fixture(prefix: str) -> Any:
         return build_store(tmp_path_factory.mktemp(prefix))
 
     return store
-
-
-def app_env_fixture() -> Any:
-    """A fixture pointing the app at the module's ``store`` (Kirklees, demo sign-in, no role)."""
-
-    @pytest.fixture
-    def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-        monkeypatch.setenv("CSMAP_STORE", str(store))
-        monkeypatch.setenv("CSMAP_AREA", "kirklees")
-        monkeypatch.setenv("CSMAP_DEMO", "1")
-        monkeypatch.delenv("CSMAP_ROLE", raising=False)
-        yield store
-
-    return app_env
 
 
 def new_app(

@@ -221,3 +221,24 @@ def test_streamlit_only_in_app() -> None:
         and imp.importer.split(".")[0] != "app"
     ]
     assert wrong == []
+
+
+def _subpackages() -> list[str]:
+    return sorted(m for m in SOURCES if _is_package(m) and m.count(".") == 1)
+
+
+def test_subpackages_name_their_stage_and_re_export() -> None:
+    """Each sub-package has a docstring, and every name of its ``__all__`` resolves."""
+    import importlib
+
+    packages = [p for p in _subpackages() if p not in ("app.app_pages",)]
+    assert {"geo.ingest", "analysis.hotspots", "app.access"} <= set(packages)
+    for name in packages:
+        package = importlib.import_module(name)
+        assert (package.__doc__ or "").strip(), name
+        if name in ("app.commands", "app.reports"):
+            continue
+        exported = list(package.__all__)
+        assert exported, name
+        for attr in exported:
+            getattr(package, attr)  # imported from its module on first use

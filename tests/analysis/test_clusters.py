@@ -12,6 +12,7 @@ from sklearn.cluster import DBSCAN
 from analysis.hotspots.clusters import dbscan_hotspots, hdbscan_hotspots, unique_locations
 from analysis.hotspots.result import STANDARD_COLUMNS
 from geo.errors import ParameterError
+from tests.analysis._events import stacked_events
 
 
 def _pts(xy, **cols):
@@ -164,18 +165,6 @@ def test_translation_invariance():
     assert np.allclose(sorted(a["area_m2"]), sorted(b["area_m2"]), rtol=1e-6)
 
 
-def _stacked_events(seed: int = 12, n: int = 20_000) -> np.ndarray:
-    """Events drawn (Zipf-like) from 2 500 snap points, 1 500 of them around 15 centres."""
-    rng = np.random.default_rng(seed)
-    centres = rng.uniform(0, 20_000, (15, 2))
-    sites = np.r_[
-        (centres[rng.integers(0, 15, 1500)] + rng.normal(0, 150, (1500, 2))).round(),
-        rng.uniform(0, 20_000, (1000, 2)).round(),
-    ]
-    w = 1.0 / np.arange(1, len(sites) + 1) ** 0.8
-    return sites[rng.choice(len(sites), n, p=w / w.sum())]  # type: ignore[no-any-return]
-
-
 def _site_labels(out: gpd.GeoDataFrame, sites: np.ndarray) -> np.ndarray:
     """Cluster of each site (first polygon containing it), -1 for none."""
     lab = np.full(len(sites), -1)
@@ -192,7 +181,7 @@ def test_hdbscan_keeps_stacked_sites_and_agrees_with_hdbscan_in_event_order():
     import hdbscan
     from sklearn.metrics import adjusted_rand_score
 
-    xy = _stacked_events()
+    xy = stacked_events()
     out = hdbscan_hotspots(_pts(xy), min_cluster_size=30, min_samples=5)
     loc, counts, inv = unique_locations(xy)
     lab = _site_labels(out, loc)

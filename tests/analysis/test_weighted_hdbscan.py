@@ -21,24 +21,12 @@ from analysis.hotspots.weighted_hdbscan import (
     numba_cache_dir,
     weighted_hdbscan,
 )
+from tests.analysis._events import stacked_events
 
 hdbscan = pytest.importorskip("hdbscan")
 fast_hdbscan = pytest.importorskip("fast_hdbscan")
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _stacked_events(seed: int = 12, n: int = 20_000) -> np.ndarray:
-    """Events drawn (Zipf-like) from 2 500 snap points, 1 500 of them around 15 centres (as in
-    test_analysis_clusters)."""
-    rng = np.random.default_rng(seed)
-    centres = rng.uniform(0, 20_000, (15, 2))
-    sites = np.r_[
-        (centres[rng.integers(0, 15, 1500)] + rng.normal(0, 150, (1500, 2))).round(),
-        rng.uniform(0, 20_000, (1000, 2)).round(),
-    ]
-    w = 1.0 / np.arange(1, len(sites) + 1) ** 0.8
-    return sites[rng.choice(len(sites), n, p=w / w.sum())]  # type: ignore[no-any-return]
 
 
 def _pts(xy: np.ndarray) -> gpd.GeoDataFrame:
@@ -131,7 +119,7 @@ def test_same_spanning_tree_and_clusters_as_every_event(seed, mcs, ms):
     """The event tree built from the locations has exactly the weights of hdbscan's and
     fast_hdbscan's minimum spanning trees of every event; the clusters differ only where
     distances tie (as hdbscan and fast_hdbscan differ from each other)."""
-    xy = _stacked_events(seed)
+    xy = stacked_events(seed)
     loc, counts, inv = unique_locations(xy)
     edges, core = location_mst(loc, counts, min_samples=ms)
     weights = np.sort(event_mst(edges, core, counts)[:, 2])
@@ -153,7 +141,7 @@ def test_same_spanning_tree_and_clusters_as_every_event(seed, mcs, ms):
 
 
 def test_reproducible_mode_is_repeatable():
-    xy = _stacked_events(3, 5000)
+    xy = stacked_events(3, 5000)
     loc, counts, _ = unique_locations(xy)
     runs = [
         weighted_hdbscan(loc, counts, min_cluster_size=20, min_samples=5, reproducible=True)

@@ -185,6 +185,7 @@ def test_store_batched_write_equals_one_frame_write(
 ) -> None:
     import pyogrio
 
+    import geo.store.frames
     import geo.store.gpkg
 
     n = 25
@@ -199,11 +200,11 @@ def test_store_batched_write_equals_one_frame_write(
         geometry=[Point(414400 + i, 416400) if i % 5 else None for i in range(n)],
         crs=27700,
     )
-    monkeypatch.setattr(geo.store.gpkg, "_BATCH_ROWS", 4)  # first batches all-null in two columns
+    monkeypatch.setattr(geo.store.frames, "_BATCH_ROWS", 4)  # first batches all-null in two columns
     batched = Store(tmp_path / "a.gpkg")
     with batched.transaction() as tx:
         tx.append("concerns", records)
-    monkeypatch.setattr(geo.store.gpkg, "_arrow_stream", lambda data: None)
+    monkeypatch.setattr(geo.store.gpkg, "arrow_stream", lambda data: None)
     whole = Store(tmp_path / "b.gpkg")
     with whole.transaction() as tx:
         tx.append("concerns", records)

@@ -6,10 +6,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests._pages import app_env_fixture, new_app, store_fixture
+from tests._pages import new_app, store_fixture
 
 store = store_fixture("ra_app")
-env = app_env_fixture()
 
 
 def _app(role: str = "practitioner") -> AppTest:
@@ -17,7 +16,7 @@ def _app(role: str = "practitioner") -> AppTest:
     return new_app(role=role, timeout=90)
 
 
-def test_assessment_counts(env: Path) -> None:
+def test_assessment_counts(app_env: Path) -> None:
     import datetime as dt
 
     at = _app("analyst").run()
@@ -35,7 +34,7 @@ def test_assessment_counts(env: Path) -> None:
     assert any("exactly on the radius" in c.value for c in at.caption)
 
 
-def test_bad_location_and_role(env: Path) -> None:
+def test_bad_location_and_role(app_env: Path) -> None:
     at = _app().run()
     at.switch_page("app_pages/assessment.py").run()
     at.text_input(key="ra_location").input("nowhere at all").run()
@@ -46,7 +45,7 @@ def test_bad_location_and_role(env: Path) -> None:
     assert any("partner role cannot open this page" in e.value for e in at2.error)
 
 
-def test_practitioner_counts_are_suppressed_and_the_location_is_audited(env: Path) -> None:
+def test_practitioner_counts_are_suppressed_and_the_location_is_audited(app_env: Path) -> None:
     import datetime as dt
     import json
 

@@ -6,16 +6,15 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests._pages import app_env_fixture, new_app, open_page, store_fixture
+from tests._pages import new_app, open_page, store_fixture
 
 PAGE = "app_pages/disruption.py"
 
 
 store = store_fixture("dis_app")
-env = app_env_fixture()
 
 
-def test_page_renders_tables_without_identifiers(env: Path) -> None:
+def test_page_renders_tables_without_identifiers(app_env: Path) -> None:
     at = open_page(PAGE, timeout=90)
     assert at.title[0].value == "Disruption planner"
     metrics = {m.label: m.value for m in at.main.metric}
@@ -27,7 +26,7 @@ def test_page_renders_tables_without_identifiers(env: Path) -> None:
     assert any("n_3m" in f.value.columns and "change_12m" in f.value.columns for f in at.dataframe)
 
 
-def test_page_refused_for_board(env: Path) -> None:
+def test_page_refused_for_board(app_env: Path) -> None:
     at = new_app(role="board", timeout=90)
     at.run()
     at.switch_page(PAGE).run()
@@ -46,7 +45,7 @@ def _count_cells(at: AppTest) -> list[tuple[str, str]]:
     return cells
 
 
-def test_partner_tables_are_disclosure_controlled(env: Path) -> None:
+def test_partner_tables_are_disclosure_controlled(app_env: Path) -> None:
     at = new_app(role="analyst", timeout=90)
     at.run()
     at.switch_page(PAGE).run()

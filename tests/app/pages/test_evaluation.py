@@ -15,7 +15,7 @@ from geo.places.boundaries import load_area
 from geo.store.gpkg import Store, points
 from geo.store.meta import set_meta
 from tests._app_store import N_CONCERNS
-from tests._pages import ROLE_KEY, app_env_fixture, open_page, store_fixture
+from tests._pages import ROLE_KEY, open_page, store_fixture
 
 PAGE = "app_pages/evaluation.py"
 POLICE = Path(__file__).resolve().parents[3] / "data" / "police_uk"
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.skipif(
 
 
 store = store_fixture("appstore_evaluation")
-app_env = app_env_fixture()
 
 
 def _open(role: str) -> AppTest:

@@ -36,15 +36,6 @@ def concerns(store: Path) -> gpd.GeoDataFrame:
     return points(Store(store).read("concerns"), "concerns")
 
 
-@pytest.fixture
-def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CSMAP_STORE", str(store))
-    monkeypatch.setenv("CSMAP_AREA", "kirklees")
-    monkeypatch.setenv("CSMAP_DEMO", "1")
-    monkeypatch.delenv("CSMAP_ROLE", raising=False)
-    return store
-
-
 def _open(role: str = "analyst") -> AppTest:
     """The explorer, signed in through the demo sign-in as ``role``."""
     at = AppTest.from_file(APP, default_timeout=120)

@@ -12,13 +12,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests._app_store import N_CONCERNS, N_MISSING, N_PLACEMENTS
-from tests._pages import app_env_fixture, open_page, store_fixture
+from tests._pages import open_page, store_fixture
 
 SMALL = {"1", "2", "3", "4"}
 
 
 store = store_fixture("overview_roles")
-app_env = app_env_fixture()
 
 
 def _overview(role: str) -> AppTest:

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.maps.vendor import missing_assets
 from tests._app_store import N_PLACEMENTS
-from tests._pages import ROLE_KEY, app_env_fixture, open_page, store_fixture, subheaders, tables
+from tests._pages import ROLE_KEY, open_page, store_fixture, subheaders, tables
 
 PAGE = "app_pages/placements.py"
 
@@ -19,7 +19,6 @@ pytestmark = pytest.mark.skipif(
 
 
 store = store_fixture("appstore_placements")
-app_env = app_env_fixture()
 
 
 def _open(role: str) -> AppTest:
