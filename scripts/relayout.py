@@ -301,7 +301,12 @@ def rewrite(text: str, tests: dict[str, str]) -> str:
         old_mod = Path(old_path).stem
         new_mod = new_path.removesuffix(".py").replace("/", ".")
         text = re.sub(rf"(?m)^(\s*)from {old_mod} import", rf"\1from {new_mod} import", text)
+    for old_path, new_path in tests.items():  # "module:function" strings (CSMAP_DEMO_GENERATORS)
+        old_mod = Path(old_path).stem
+        new_mod = new_path.removesuffix(".py").replace("/", ".")
+        text = re.sub(rf"(?<![\w.]){old_mod}(?=:\w)", new_mod, text)
     for helper in TEST_HELPERS:
+        text = re.sub(rf"(?<![\w.]){helper}(?=:\w)", f"tests.{helper}", text)
         text = re.sub(rf"(?m)^(\s*)from {helper} import", rf"\1from tests.{helper} import", text)
         text = re.sub(
             rf"(?m)^(\s*)import {helper}\b", rf"\1import tests.{helper} as {helper}", text

@@ -232,7 +232,7 @@ def test_subpackages_name_their_stage_and_re_export() -> None:
     import importlib
 
     packages = [p for p in _subpackages() if p not in ("app.app_pages",)]
-    assert {"geo.ingest", "analysis.hotspots", "app.access"} <= set(packages)
+    assert {"geo.locate", "analysis.lattice", "app.access"} <= set(packages)
     for name in packages:
         package = importlib.import_module(name)
         assert (package.__doc__ or "").strip(), name
