@@ -35,6 +35,7 @@ import streamlit as st
 
 from app import policy
 from app.audit import AuditLog, default_audit_path
+from app.escape import md_escape
 from app.state import AppConfig
 from geo.errors import CsmapError
 
@@ -134,7 +135,7 @@ def _audit(action: str, *, user: str, role: str, details: Mapping[str, Any]) -> 
     try:
         audit_log().append(user=user, role=role, action=action, details=details)
     except (CsmapError, OSError) as exc:
-        st.warning(f"Audit log not written ({default_audit_path()}): {exc}")
+        st.warning(f"Audit log not written ({md_escape(default_audit_path())}): {md_escape(exc)}")
         return False
     return True
 
@@ -203,7 +204,7 @@ def _oidc() -> Identity | None:
     try:
         role = policy.RoleMapping.from_yaml(path).role_for(email, groups)
     except CsmapError as exc:
-        st.error(f"Sign-in is configured but the role mapping is not usable: {exc}")
+        st.error(f"Sign-in is configured but the role mapping is not usable: {md_escape(exc)}")
         role = None
     if role is None:
         if st.session_state.get("csmap_denied_logged") != email:
@@ -214,7 +215,9 @@ def _oidc() -> Identity | None:
                 details={"method": "oidc", "why": "no role for this account"},
             )
             st.session_state["csmap_denied_logged"] = email
-        st.error(f"{email or 'This account'} has no role in csmap. Ask the administrator.")
+        st.error(
+            f"{md_escape(email or 'This account')} has no role in csmap. Ask the administrator."
+        )
         if st.button("Log out", key="csmap_logout_denied"):
             st.logout()
         return None
@@ -231,7 +234,7 @@ def _local() -> Identity | None:
     try:
         have_users = bool(users.list_users(users_file=path))
     except users.UsersFileError as exc:
-        st.error(str(exc))
+        st.error(md_escape(exc))
         return None
     if not have_users:
         st.error(
@@ -263,7 +266,9 @@ def _local() -> Identity | None:
                 "to unlock it (`csmap users unlock USERNAME`)."
             )
         elif result.refused == "backoff":
-            st.error(f"Too many failed sign-ins: wait {math.ceil(result.wait_s)} s and try again.")
+            st.error(
+                f"Too many failed sign-ins: wait {math.ceil(result.wait_s):d} s and try again."
+            )
         else:
             st.error("Wrong username or password.")
         return None
@@ -293,7 +298,7 @@ def sign_in(config: AppConfig) -> Identity | None:
         st.rerun()  # redraw without the sign-in form
     if mode != "demo":
         with st.sidebar:
-            st.caption(f"Signed in as **{identity.user}** ({identity.role})")
+            st.caption(f"Signed in as **{md_escape(identity.user)}** ({md_escape(identity.role)})")
             if st.button("Sign out", key="csmap_sign_out"):
                 _audit("sign_out", user=identity.user, role=identity.role, details={"method": mode})
                 _clear_identity()
@@ -315,7 +320,7 @@ def page_role(page: str) -> str:
         st.error("Not signed in.")
         st.stop()
     if page not in policy.allowed_pages(role):
-        st.error(f"The {role} role cannot open this page ({page}).")
+        st.error(f"The {md_escape(role)} role cannot open this page ({md_escape(page)}).")
         st.stop()
     return role
 
@@ -391,22 +396,22 @@ def export_download(
     if record_level is None:
         record_level = what in policy.RECORD_KINDS
     if what not in rules.kinds or (record_level and not rules.record_level):
-        st.caption(f"The {identity.role} role may not export this ({what}).")
+        st.caption(f"The {md_escape(identity.role)} role may not export this ({md_escape(what)}).")
         return False
     if record_level and reason is None:
         reason = st.text_input(
-            f"Reason for exporting records ({label}); recorded in the audit log",
+            f"Reason for exporting records ({md_escape(label)}); recorded in the audit log",
             key=f"{key}__reason",
         )
     if record_level and not (reason or "").strip():
-        st.caption(f"{label}: state a reason to export record-level data.")
+        st.caption(f"{md_escape(label)}: state a reason to export record-level data.")
         return False
     payload = data.encode("utf-8") if isinstance(data, str) else data
     digest = hashlib.sha256(payload).hexdigest()
     ready_key = _READY_PREFIX + key
     ss = st.session_state
     if ss.get(ready_key) != [digest, reason or ""]:
-        if not confirmed and not st.button(f"Prepare: {label}", key=f"{key}__prepare"):
+        if not confirmed and not st.button(f"Prepare: {md_escape(label)}", key=f"{key}__prepare"):
             return False
         try:
             audit_log().export(
@@ -420,8 +425,13 @@ def export_download(
                 file_name=file_name,
             )
         except (CsmapError, OSError) as exc:
-            st.error(f"{file_name}: not exported, the audit log could not record it: {exc}")
+            st.error(
+                f"{md_escape(file_name)}: not exported, the audit log could not record it: "
+                f"{md_escape(exc)}"
+            )
             return False
         ss[ready_key] = [digest, reason or ""]
-    st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore")
+    st.download_button(
+        md_escape(label), data, file_name=file_name, mime=mime, key=key, on_click="ignore"
+    )
     return True

@@ -8,20 +8,23 @@ import streamlit as st
 
 from app import auth
 from app.audit import ACTIONS
+from app.escape import md_escape
 from app.policy import ROLES
 
 role = auth.page_role("audit")
 
 st.title("Audit log")
 log = auth.audit_log()
-st.caption(f"Log file: `{log.path}` (append-only; each entry carries the previous entry's hash).")
+st.caption(
+    f"Log file: {md_escape(log.path)} (append-only; each entry carries the previous entry's hash)."
+)
 
 result = log.verify()
 if result.ok:
-    st.success(f"Chain verified: {result.message}")
+    st.success(f"Chain verified: {md_escape(result.message)}")
 else:
     st.error(
-        f"Chain BROKEN at entry {result.first_bad_seq}: {result.message}. "
+        f"Chain BROKEN at entry {md_escape(result.first_bad_seq)}: {md_escape(result.message)}. "
         "The log has been edited, truncated or reordered; keep a copy and investigate."
     )
 

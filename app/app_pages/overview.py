@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app import auth, state
+from app.escape import md_escape
 from app.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
 from app.policy import can, export_rules
 from app.summaries import (
@@ -33,13 +34,14 @@ records = apply_filters(state.current_records(config), filters=filters)
 st.title("Overview")
 st.caption(
     "Counts for the period and filters chosen in the sidebar. "
-    f"Dates: {', '.join(f'{KIND_LABELS[k]} by {c}' for k, c in DATE_COLUMNS.items())}."
+    f"Dates: {md_escape(', '.join(f'{KIND_LABELS[k]} by {c}' for k, c in DATE_COLUMNS.items()))}."
 )
 
 if policy is not None:
     st.caption(
-        f"Disclosure control: counts below {policy.threshold}, and cells with fewer than "
-        f"{policy.min_children} distinct children, are shown as '{policy.primary_marker}'."
+        f"Disclosure control: counts below {policy.threshold:d}, and cells with fewer than "
+        f"{policy.min_children:d} distinct children, are shown as "
+        f"'{md_escape(policy.primary_marker)}'."
     )
 shown = (
     controlled_kind_counts(records, policy=policy)
