@@ -19,7 +19,9 @@ __all__ = ["md_escape"]
 #: Characters with a meaning anywhere in a line: backslash, code, emphasis, links and images
 #: (``[``/``]``; ``!`` and ``(`` only matter next to them), HTML and autolinks, tables,
 #: strikethrough, maths (``$``) and Streamlit's ``:colour[...]`` directives (``[``).
-_SPECIAL: Final[re.Pattern[str]] = re.compile(r"([\\`*_\[\]<>|~$])")
+_SPECIAL: Final[re.Pattern[str]] = re.compile(r"([\\`*\[\]<>|~$])")
+#: ``_`` makes emphasis only at a word's edge (``my_file_name`` stays as it is).
+_UNDERSCORES: Final[re.Pattern[str]] = re.compile(r"_+")
 #: Meaningful at the start of a line (headings, block quotes, lists).
 _LEADING: Final[re.Pattern[str]] = re.compile(r"^(\s*)(?:([#+\-=])|(\d+)([.)]))")
 #: GFM turns bare web addresses into links: break ``://`` and ``www.``.
@@ -49,6 +51,8 @@ def md_escape(value: object) -> str:
     !\\[x\\](http:\\//127.0.0.1:9/x.png).csv
     >>> print(md_escape("St Mary's *Park*\\n# Top | see www.x.org"))
     St Mary's \\*Park\\* # Top \\| see www\\.x.org
+    >>> print(md_escape("my_file_name.csv _x_"))
+    my_file_name.csv \\_x\\_
     >>> print(md_escape("1. first"))
     1\\. first
     >>> md_escape(12)
@@ -56,6 +60,7 @@ def md_escape(value: object) -> str:
     """
     text = _LINE_BREAKS.sub(" ", str(value))
     text = _SPECIAL.sub(r"\\\1", text)
+    text = _UNDERSCORES.sub(_escape_underscores, text)
     text = _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
     return _LEADING.sub(_escape_leading, text)
 
@@ -63,3 +68,9 @@ def md_escape(value: object) -> str:
 def _escape_leading(match: re.Match[str]) -> str:
     space, mark, number, delimiter = match.groups()
     return f"{space}\\{mark}" if mark else f"{space}{number}\\{delimiter}"
+
+
+def _escape_underscores(match: re.Match[str]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    inside = start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
+    return match.group(0) if inside else "\\_" * (end - start)

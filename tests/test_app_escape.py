@@ -58,7 +58,10 @@ def test_escaped_text_has_no_markdown_syntax_left(text: str) -> None:
 def test_any_text_is_escaped(text: str) -> None:
     out = md_escape(text)
     left = _unescaped(out)
-    assert not set(left) & set("\\`*_[]<>|~$\r\n"), (text, out)
+    assert not set(left) & set("\\`*[]<>|~$\r\n"), (text, out)
+    for run in re.finditer(r"(?<!\\)_+", out):  # unescaped "_" only inside a word
+        before, after = out[run.start() - 1 : run.start()], out[run.end() : run.end() + 1]
+        assert before.isalnum() and after.isalnum(), (text, out)
     assert "://" not in left and not re.match(r"\s*([#+\-=]|\d+[.)])", out), (text, out)
     # nothing but backslashes is added, and line breaks become spaces
     assert out.replace("\\", "").replace(" ", "") == re.sub(
