@@ -2,8 +2,8 @@
 
 Three ways in, chosen by :func:`sign_in_mode`:
 
-- ``demo``: ``CSMAP_DEMO=1`` against a store carrying the demo marker
-  (:func:`geo.store_meta.is_demo_store`; anything else is refused). No password; a clearly
+- ``demo``: ``CSMAP_DEMO=1`` against a store whose every row was made by the demo generator
+  (:func:`geo.demo_check.check_demo_store`; anything else is refused). No password; a clearly
   labelled role picker in the sidebar lets a visitor see each role's view.
 - ``oidc``: an ``[auth]`` section in Streamlit's ``secrets.toml`` (never committed; see
   ``docs/deployment.md``). Streamlit's built-in ``st.login``/``st.user``; the role comes from the
@@ -165,12 +165,16 @@ def _clear_identity() -> None:
 
 
 def _demo(config: AppConfig) -> Identity | None:
-    from geo.store_meta import is_demo_store  # noqa: PLC0415
+    from geo.demo_check import NotDemoStoreError, check_demo_store  # noqa: PLC0415
 
-    if config.store_path is None or not is_demo_store(config.store_path):
+    try:
+        if config.store_path is None:
+            raise NotDemoStoreError("no store")
+        check_demo_store(config.store_path)  # every row made by the demo generator (#12 item 15)
+    except NotDemoStoreError as exc:
         st.error(
-            "Demo mode refused: the store has no demo marker. Demo mode is only for the "
-            "synthetic store built by `csmap demo-data` / `make demo`."
+            f"Demo mode refused: {md_escape(str(exc).splitlines()[0])}. Demo mode is only for "
+            "the synthetic store built by `csmap demo-data` / `make demo`."
         )
         return None
     ss = st.session_state
