@@ -5,8 +5,8 @@ marker alone labels outputs as synthetic (:func:`is_demo_store`); opening a stor
 (``csmap app --demo``) needs more: :func:`geo.demo_check.check_demo_store` checks that every row
 was made by the demo generator, since anyone who can write the file can set a key. The table is
 a plain SQLite table, which the GeoPackage format allows beside its feature layers (QGIS ignores
-it). Writes go to a copy in the
-same folder that then replaces the store (atomic, like :mod:`geo.store`).
+it). Writes go to a copy in the same folder that then replaces the store (atomic, like
+:mod:`geo.store`).
 
 Command line: ``python -m geo.store_meta set STORE KEY VALUE`` or
 ``python -m geo.store_meta get STORE``.
