@@ -14,6 +14,7 @@ childrens_home_addresses              x      x
 hotspot_polygons                      x      x        x
 venue_watchlists                      x      x        x
 aggregates (counts by area/time)      x      x        x        x
+strategic_views                       x      x                 x
 location_assessments                  x      x                        x
 audit (read the audit log)            x
 users (manage users)                  x
@@ -25,8 +26,15 @@ that may see children's home addresses, so it is given the analyst's record-leve
 (an admin who runs retention must see what it deletes). ``analyst`` has record-level points and
 child references and every analytical view, but not audit, users or retention. ``partner``
 (police/licensing) gets hotspot polygons, venue watchlists and aggregated counts, never record
-points or child references. ``board`` gets aggregates only. ``practitioner`` gets location
-assessments only.
+points or child references. ``board`` gets aggregates and the strategic views.
+``practitioner`` gets location assessments only.
+
+``strategic_views`` (the Placements, Missing and Who reports pages) is for boards and MACE
+panels, and analysts/admins: out-of-area placement density, missing-episode patterns and the
+source-agency breakdown are strategic features (the partnership's requirements tag them
+*strategic*), not disruption planning, so police and licensing officers (``partner``) do not
+get them (issue #12, item 18; the README's page table says the same and
+``tests/test_app_policy.py`` compares the two).
 
 Disclosure control (:mod:`analysis.disclosure`) is applied to every output of the ``partner``,
 ``board`` and ``practitioner`` roles (:data:`DISCLOSURE_ROLES`; practitioners see only counts
@@ -83,6 +91,7 @@ CAPABILITIES: Final[tuple[str, ...]] = (
     "hotspot_polygons",
     "venue_watchlists",
     "aggregates",
+    "strategic_views",
     "location_assessments",
     "audit",
     "users",
@@ -93,7 +102,7 @@ MATRIX: Final[dict[str, frozenset[str]]] = {
     "admin": frozenset(CAPABILITIES),
     "analyst": frozenset(CAPABILITIES) - {"audit", "users", "retention"},
     "partner": frozenset({"hotspot_polygons", "venue_watchlists", "aggregates"}),
-    "board": frozenset({"aggregates"}),
+    "board": frozenset({"aggregates", "strategic_views"}),
     "practitioner": frozenset({"location_assessments"}),
 }
 
@@ -109,9 +118,9 @@ PAGES: Final[dict[str, str]] = {
     "data": "record_points",
     "disruption": "venue_watchlists",
     "assessment": "location_assessments",
-    "placements": "aggregates",
-    "missing": "aggregates",
-    "agencies": "aggregates",
+    "placements": "strategic_views",
+    "missing": "strategic_views",
+    "agencies": "strategic_views",
     "evaluation": "hotspot_polygons",
     "audit": "audit",
 }

@@ -1,9 +1,12 @@
 """Small key/value metadata inside a csmap store (a ``csmap_meta`` table in the GeoPackage).
 
-Used to mark the synthetic demo store (``demo=true``) so that ``csmap app --demo`` can refuse to
-label a store of real case data as synthetic. The table is a plain SQLite table, which the
-GeoPackage format allows beside its feature layers (QGIS ignores it). Writes go to a copy in the
-same folder that then replaces the store (atomic, like :mod:`geo.store`).
+Used to mark the synthetic demo store (``demo=true``, and the generator's ``demo_params``). The
+marker alone labels outputs as synthetic (:func:`is_demo_store`); opening a store without sign-in
+(``csmap app --demo``) needs more: :func:`geo.demo_check.check_demo_store` checks that every row
+was made by the demo generator, since anyone who can write the file can set a key. The table is
+a plain SQLite table, which the GeoPackage format allows beside its feature layers (QGIS ignores
+it). Writes go to a copy in the same folder that then replaces the store (atomic, like
+:mod:`geo.store`).
 
 Command line: ``python -m geo.store_meta set STORE KEY VALUE`` or
 ``python -m geo.store_meta get STORE``.

@@ -12,6 +12,12 @@ DATA = ROOT / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Demo generators besides geo.demo (geo.demo_check): the fixture stores of tests/_app_store.py
+# and the browser XSS test's records; tests/ on the path of the app servers the tests start.
+os.environ["CSMAP_DEMO_GENERATORS"] = "_app_store:fixture_csvs,test_browser_xss:xss_csvs"
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH", "")) if p
+)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import auth, state
+from app.escape import md_escape
 from app.filters import apply_filters
 from app.reports.strategic import build_report
 
@@ -20,11 +21,11 @@ level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="agc_level")
 demo = state.synthetic_data(config)
 report = build_report("agencies", records, area=area, role=role, level=level, synthetic=demo)
 for note in report.notes:
-    st.caption(note)
+    st.caption(md_escape(note))
 for section in report.sections:
-    st.subheader(section.title)
+    st.subheader(md_escape(section.title))
     if section.note:
-        st.caption(section.note)
+        st.caption(md_escape(section.note))
     if section.table.empty:
         st.write("None.")
     else:

@@ -12,6 +12,7 @@ import streamlit as st
 from analysis.assessment import RADII, assess_location, parse_location
 from app import auth, state
 from app.assessment_view import assessed_location, controlled_assessment, json_safe
+from app.escape import md_escape
 from app.policy import export_rules
 from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
 from app.reports.briefing import strip_identifiers
@@ -37,7 +38,7 @@ if not text.strip():
 try:
     location = parse_location(text, lookups=load_lookups())
 except CsmapError as exc:
-    st.error(str(exc))
+    st.error(md_escape(exc))
     st.stop()
 
 records = state.current_records(config)
@@ -99,7 +100,7 @@ st.subheader("Venues within the radius")
 st.dataframe(strip_identifiers(result.venues), hide_index=True, width="stretch")
 st.subheader("Data caveats")
 for line in result.caveats:
-    st.caption(line)
+    st.caption(md_escape(line))
 
 auth.export_download(
     "Assessment (JSON)",

@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import auth
 from app.audit import ACTIONS
+from app.escape import md_escape
 from app.policy import ROLES
 from geo.errors import CsmapError
 
@@ -18,9 +19,9 @@ role = auth.page_role("audit")
 
 st.title("Audit log")
 log = auth.audit_log()
-scope = f" Entries of the store `{log.store}` only." if log.store is not None else ""
+scope = f" Entries of the store {md_escape(log.store)} only." if log.store is not None else ""
 st.caption(
-    f"Log file: `{log.path}` (append-only; each entry carries the previous entry's hash).{scope}"
+    f"Log file: {md_escape(log.path)} (append-only; each entry carries the previous entry's hash).{scope}"
 )
 
 try:
@@ -29,10 +30,10 @@ except CsmapError as exc:
     st.error(f"The audit log cannot be checked: {exc}")
     st.stop()
 if result.ok:
-    st.success(f"Chain verified: {result.message}")
+    st.success(f"Chain verified: {md_escape(result.message)}")
 else:
     st.error(
-        f"Chain BROKEN at entry {result.first_bad_seq}: {result.message}. "
+        f"Chain BROKEN at entry {md_escape(result.first_bad_seq)}: {md_escape(result.message)}. "
         "The log has been edited, truncated or reordered; keep a copy and investigate."
     )
 

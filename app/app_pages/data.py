@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from app import auth, state
+from app.escape import md_escape
 from app.filters import KIND_LABELS
 from app.uploads import (
     UPLOAD_TYPES,
@@ -39,7 +40,7 @@ st.title("Data")
 try:
     limit_mb = max_upload_mb()
 except CsmapError as exc:
-    st.error(str(exc))
+    st.error(md_escape(exc))
     st.stop()
 
 st.caption(
@@ -64,7 +65,7 @@ last: dict[str, Any] | None = st.session_state.get(REPORT_KEY)
 if uploaded is not None:
     file_key = f"{uploaded.file_id}:{kind}"
     if last is None or last.get("file_key") != file_key:
-        with st.status(f"Checking {uploaded.name} ...", expanded=False) as status:
+        with st.status(f"Checking {md_escape(uploaded.name)} ...", expanded=False) as status:
             try:
                 report = validate_upload(
                     kind=kind,
@@ -75,18 +76,18 @@ if uploaded is not None:
                 )
             except CsmapError as exc:
                 status.update(label="Refused", state="error")
-                st.error(str(exc))
+                st.error(md_escape(exc))
                 st.session_state.pop(REPORT_KEY, None)
                 last = None
             else:
-                status.update(label=f"Checked {report.file}", state="complete")
+                status.update(label=f"Checked {md_escape(report.file)}", state="complete")
                 last = {"file_key": file_key, "kind": kind, "report": report, "added": False}
                 st.session_state[REPORT_KEY] = last
 
 if last is not None:
     report = last["report"]
     label = KIND_LABELS.get(last["kind"], last["kind"])
-    st.subheader(f"{report.file} ({label})")
+    st.subheader(f"{md_escape(report.file)} ({md_escape(label)})")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Rows read", f"{report.rows_read:,}")
     c2.metric("Accepted", f"{report.rows_loaded:,}")
@@ -110,7 +111,9 @@ if last is not None:
     else:
         st.success("No row was quarantined.")
     if last["added"]:
-        st.info(f"{report.rows_loaded:,} records from {report.file} are in this session.")
+        st.info(
+            f"{report.rows_loaded:,} records from {md_escape(report.file)} are in this session."
+        )
     elif report.rows_loaded and st.button(
         f"Add {report.rows_loaded:,} accepted records to my session",
         type="primary",

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import auth, state
+from app.escape import md_escape
 from app.reports.briefing import (
     briefing_for_role,
     briefing_html,
@@ -58,7 +59,7 @@ briefing = build_briefing(
 briefing = briefing_for_role(briefing, role=role, events=concerns)
 for line in briefing.caveats[:1]:
     if line.startswith("Disclosure control"):
-        st.caption(line)
+        st.caption(md_escape(line))
 
 m1, m2, m3 = st.columns(3)
 m1.metric("Hotspots", f"{len(briefing.hotspots):,}")
@@ -72,7 +73,7 @@ st.subheader("Hotspots, in priority order")
 st.dataframe(briefing.hotspot_table(), hide_index=True, width="stretch")
 st.subheader("Venues near each hotspot")
 st.dataframe(briefing.nearby, hide_index=True, width="stretch")
-st.subheader(f"Venue watchlist (to {briefing.as_of})")
+st.subheader(f"Venue watchlist (to {md_escape(briefing.as_of)})")
 st.dataframe(briefing.watchlist, hide_index=True, width="stretch")
 
 st.subheader("Exports")

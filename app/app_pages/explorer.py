@@ -29,6 +29,7 @@ from analysis.disclosure import DisclosurePolicy
 from app import auth, state
 from app.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_counts
 from app.deck import build_count_deck
+from app.escape import md_escape
 from app.explorer_cache import result_key, run_hotspots
 from app.explorer_disclosure import (
     GRID_METHODS,
@@ -87,7 +88,7 @@ def run_method(
             res if record_access else controlled_result(res, role=role, events=pts, policy=policy)
         )
     except (CsmapError, ValueError) as exc:  # fails closed: nothing shown
-        st.warning(f"{METHOD_LAYERS.get(method, method)}: {exc}")
+        st.warning(f"{md_escape(METHOD_LAYERS.get(method, method))}: {md_escape(exc)}")
         return None
 
 
@@ -149,10 +150,12 @@ auto_slots: dict[str, Any] = {}
 for col, spec in zip(param_cols, specs(method), strict=True):
     wkey = f"exp_{method}_{spec.name}"
     if spec.auto:
-        overridden[spec.name] = col.checkbox(f"Override {spec.label.lower()}", key=wkey + "_ovr")
+        overridden[spec.name] = col.checkbox(
+            f"Override {md_escape(spec.label.lower())}", key=wkey + "_ovr"
+        )
         auto_slots[spec.name] = col.empty()
         values[spec.name] = col.number_input(
-            spec.label,
+            md_escape(spec.label),
             min_value=spec.minimum,
             max_value=spec.maximum,
             value=float(spec.default),
@@ -161,12 +164,14 @@ for col, spec in zip(param_cols, specs(method), strict=True):
             key=wkey,
         )
     elif spec.kind == "choice":
-        values[spec.name] = col.selectbox(spec.label, spec.choices, key=wkey, help=spec.help)
+        values[spec.name] = col.selectbox(
+            md_escape(spec.label), spec.choices, key=wkey, help=spec.help
+        )
     elif spec.kind == "bool":
-        values[spec.name] = col.checkbox(spec.label, value=bool(spec.default), key=wkey)
+        values[spec.name] = col.checkbox(md_escape(spec.label), value=bool(spec.default), key=wkey)
     elif spec.kind == "int":
         values[spec.name] = col.number_input(
-            spec.label,
+            md_escape(spec.label),
             min_value=int(spec.minimum or 1),
             value=int(spec.default),
             step=1,
@@ -174,7 +179,7 @@ for col, spec in zip(param_cols, specs(method), strict=True):
         )
     else:
         values[spec.name] = col.number_input(
-            spec.label,
+            md_escape(spec.label),
             min_value=spec.minimum,
             max_value=spec.maximum,
             value=float(spec.default),
@@ -202,17 +207,18 @@ chosen_layers = st.multiselect(
 key = result_key(pts, date_column=date_col)
 n_points = len(pts)
 st.caption(
-    f"{shown_count(n_points, policy=shown_policy)} {POINT_STYLES[point_kind][0].lower()} "
+    f"{shown_count(n_points, policy=shown_policy)} "
+    f"{md_escape(POINT_STYLES[point_kind][0].lower())} "
     "with a location after filters"
-    + (f" in {month}" if month_hot and month != ALL_MONTHS else "")
+    + (f" in {md_escape(month)}" if month_hot and month != ALL_MONTHS else "")
     + f" ({shown_count(len(frame) - len(all_pts), policy=shown_policy)} filtered records "
     "have no usable location)."
     + (
         ""
         if record_access
-        else f" Disclosure control: hotspots with fewer than {policy.min_children} distinct "
-        f"children are not shown; counts below {policy.threshold} are shown as "
-        f"'{policy.primary_marker}'."
+        else f" Disclosure control: hotspots with fewer than {policy.min_children:d} distinct "
+        f"children are not shown; counts below {policy.threshold:d} are shown as "
+        f"'{md_escape(policy.primary_marker)}'."
     )
 )
 result: gpd.GeoDataFrame | None = None
@@ -380,7 +386,7 @@ if result is not None:
         trend = controlled_trend(monthly_counts(events, date_column=date_col), policy=shown_policy)
         t1, t2, t3 = st.columns([3, 2, 2])
         if not record_access:
-            t1.caption(f"Months with 1-{policy.threshold - 1} events are not shown.")
+            t1.caption(f"Months with 1-{policy.threshold - 1:d} events are not shown.")
         if len(trend):
             t1.altair_chart(
                 alt.Chart(trend)

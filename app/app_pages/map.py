@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from app import auth, map_data, state
 from app.cells import DEFAULT_CELL, MAX_CELLS, fit_cells
 from app.deck import build_count_deck
+from app.escape import md_escape
 from app.filters import apply_filters
 from app.folium_view import show_map
 from app.maps import MAX_POINTS, POINT_STYLES, build_count_map, build_record_map
@@ -49,8 +50,10 @@ if sum(s.n_points for s in summaries.values()) > MAX_POINTS:
     missing_loc = {k: s.n_records - s.n_points for k, s in summaries.items()}
     if any(missing_loc.values()):
         st.caption(
-            "Without a usable location (not drawn): "
-            + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items() if v)
+            md_escape(
+                "Without a usable location (not drawn): "
+                + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items() if v)
+            )
         )
     c1, c2 = st.columns([3, 1])
     c1.select_slider(
@@ -98,8 +101,10 @@ else:
     missing_loc = {k: v for k, v in unplaced.items() if v > 0}
     if missing_loc:
         st.caption(
-            "Without a usable location (not drawn): "
-            + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items())
+            md_escape(
+                "Without a usable location (not drawn): "
+                + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items())
+            )
         )
 
     st_folium(

@@ -7,6 +7,7 @@ import streamlit as st
 
 from analysis.missing import found_hotspots
 from app import auth, state
+from app.escape import md_escape
 from app.filters import apply_filters
 from app.policy import DISCLOSURE_ROLES, apply_export_policy, can
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
@@ -24,7 +25,7 @@ level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="mis_level")
 demo = state.synthetic_data(config)
 report = build_report("missing", records, area=area, role=role, level=level, synthetic=demo)
 for note in report.notes:
-    st.caption(note)
+    st.caption(md_escape(note))
 
 episodes = records.get("missing_episodes")
 if can(role, "hotspot_polygons") and episodes is not None and len(episodes):
@@ -59,7 +60,7 @@ if can(role, "hotspot_polygons") and episodes is not None and len(episodes):
         st.altair_chart(layers.properties(height=420), width="stretch")
 
 for section in report.sections:
-    st.subheader(section.title)
+    st.subheader(md_escape(section.title))
     if section.note:
-        st.caption(section.note)
+        st.caption(md_escape(section.note))
     st.dataframe(section.table, hide_index=True, width="stretch")
