@@ -21,7 +21,8 @@ st.title("Audit log")
 log = auth.audit_log()
 scope = f" Entries of the store {md_escape(log.store)} only." if log.store is not None else ""
 st.caption(
-    f"Log file: {md_escape(log.path)} (append-only; each entry carries the previous entry's hash).{scope}"
+    f"Log file: {md_escape(log.path)} (append-only; each entry carries the previous "
+    f"entry's hash).{scope}"
 )
 
 try:
