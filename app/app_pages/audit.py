@@ -19,16 +19,16 @@ role = auth.page_role("audit")
 
 st.title("Audit log")
 log = auth.audit_log()
-scope = f" Entries of the store {md_escape(log.store)} only." if log.store is not None else ""
 st.caption(
-    f"Log file: {md_escape(log.path)} (append-only; each entry carries the previous "
-    f"entry's hash).{scope}"
+    f"Log file: {md_escape(log.path)} (append-only; each entry carries the previous entry's hash)."
 )
+if log.store is not None:
+    st.caption(f"Entries of the store {md_escape(log.store)} only.")
 
 try:
     result = log.verify()
 except CsmapError as exc:
-    st.error(f"The audit log cannot be checked: {exc}")
+    st.error(f"The audit log cannot be checked: {md_escape(exc)}")
     st.stop()
 if result.ok:
     st.success(f"Chain verified: {md_escape(result.message)}")
