@@ -70,12 +70,14 @@ ACTIONS: Final[tuple[str, ...]] = (
     "sign_in",
     "sign_out",
     "sign_in_failed",
+    "sign_in_locked",
     "page_view",
     "export",
     "ingest",
     "retention",
     "user_add",
     "user_remove",
+    "user_unlock",
     "settings",
 )
 GENESIS_HASH: Final[str] = "0" * 64

@@ -261,14 +261,16 @@ def _local() -> Identity | None:
     address = st.context.ip_address
     result = signin_guard.attempt_sign_in(name, password, address=address, users_file=path)
     if result.role is None:
-        # the audit log's existing actions only (app/audit.py is not changed here): a
-        # lock-out is the sign_in_failed entry of the failure that locked the name
+        # the failure that locks the name is its own action (sign_in_locked), so an
+        # administrator filtering the Audit page finds every lock-out
         details: dict[str, Any] = {"method": "local"}
+        action = "sign_in_failed"
         if result.locked_now:
+            action = "sign_in_locked"
             details |= {"why": "locked_out", "failures": result.failures, "address": address}
         elif result.refused != "wrong":
             details |= {"why": result.refused, "failures": result.failures}
-        _audit("sign_in_failed", user=name or "(empty)", role="none", details=details)
+        _audit(action, user=name or "(empty)", role="none", details=details)
         if result.refused == "locked":
             st.error(
                 "Too many failed sign-ins: this account is locked. Ask the administrator "

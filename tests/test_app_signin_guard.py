@@ -70,8 +70,8 @@ def test_thirty_wrong_then_right_is_refused_until_unlocked(
     assert main(["users", "unlock", "jo", *common]) == 0
     assert "unlocked" in capsys.readouterr().out
     entries = AuditLog(log).read()
-    assert entries["action"].tolist() == ["settings"]
-    assert json.loads(entries["details"].iloc[0]) == {"setting": "user_unlock", "username": "jo"}
+    assert entries["action"].tolist() == ["user_unlock"]
+    assert json.loads(entries["details"].iloc[0]) == {"username": "jo"}
     right = attempt_sign_in("jo", PASSWORD, users_file=users_file, clock=clock)
     assert right.role == "board" and right.refused is None
     assert main(["users", "unlock", "jo", *common]) == 0  # nothing left to clear
@@ -165,7 +165,7 @@ def test_app_sign_in_refused_while_locked_and_logged(
         assert any(message in e.value for e in at.error), [e.value for e in at.error]
         assert "csmap_role" not in at.session_state and not at.main.metric
     entries = AuditLog(log).read()
-    assert entries["action"].tolist() == ["sign_in_failed", "sign_in_failed"]
+    assert entries["action"].tolist() == ["sign_in_locked", "sign_in_failed"]
     assert set(entries["user"]) == {"jo"}
     details = [json.loads(d) for d in entries["details"]]
     assert [d.get("why") for d in details] == ["locked_out", "locked"]

@@ -136,6 +136,6 @@ def run_unlock(args: argparse.Namespace) -> int:
     if not cleared:
         print(f"user {args.username!r} has no failed sign-ins; nothing changed")
         return 0
-    _audit(args, "settings", {"setting": "user_unlock", "username": args.username})
+    _audit(args, "user_unlock", {"username": args.username})
     print(f"user {args.username!r} unlocked")
     return 0
