@@ -21,7 +21,7 @@ import streamlit as st
 
 from app.filters import Filters
 from geo.boundaries import StudyArea, load_area
-from geo.store_meta import is_demo_store
+from geo.demo_check import is_synthetic_store
 from geo.vocab import BNG_EPSG, KINDS
 
 #: session_state key holding records uploaded in this session: ``{kind: GeoDataFrame}``.
@@ -129,7 +129,7 @@ def synthetic_data(config: AppConfig) -> bool:
         return False
     if any(len(frame) for frame in uploaded_records().values()):
         return False
-    return is_demo_store(config.store_path)
+    return is_synthetic_store(config.store_path)
 
 
 def current_records(config: AppConfig) -> dict[str, gpd.GeoDataFrame]:

@@ -46,6 +46,7 @@ __all__ = [
     "NotDemoStoreError",
     "check_demo_store",
     "expected_row_hashes",
+    "is_synthetic_store",
     "mark_demo_store",
 ]
 
@@ -228,6 +229,36 @@ def check_demo_store(path: str | Path) -> DemoParams:
         raise
     except StoreError as exc:
         raise NotDemoStoreError(str(exc)) from exc
+
+
+def is_synthetic_store(path: str | Path) -> bool:
+    """True only when every record in the store was made by the demo generator.
+
+    This, not the ``demo`` marker alone, decides whether an output is labelled synthetic: a
+    "nothing here is real" notice on real records would invite them to be shared. A store
+    without the marker answers at once (one metadata read); a marked store is checked
+    (:func:`check_demo_store`, cached per file version in the process).
+
+    Parameters
+    ----------
+    path : str or Path
+        The store (GeoPackage).
+
+    Returns
+    -------
+    bool
+        Whether :func:`check_demo_store` passes.
+
+    Examples
+    --------
+    >>> is_synthetic_store("/tmp/does-not-exist.gpkg")
+    False
+    """
+    try:
+        check_demo_store(path)
+    except NotDemoStoreError:
+        return False
+    return True
 
 
 def mark_demo_store(

@@ -1,9 +1,10 @@
 """Small key/value metadata inside a csmap store (a ``csmap_meta`` table in the GeoPackage).
 
 Used to mark the synthetic demo store (``demo=true``, and the generator's ``demo_params``). The
-marker alone labels outputs as synthetic (:func:`is_demo_store`); opening a store without sign-in
-(``csmap app --demo``) needs more: :func:`geo.demo_check.check_demo_store` checks that every row
-was made by the demo generator, since anyone who can write the file can set a key. The table is
+marker alone proves nothing (:func:`is_demo_store` only reads it): anyone who can write the file
+can set a key, so opening a store without sign-in (``csmap app --demo``) and labelling an output
+synthetic both need :mod:`geo.demo_check`, which checks that every row was made by the demo
+generator. The table is
 a plain SQLite table, which the GeoPackage format allows beside its feature layers (QGIS ignores
 it). Writes go to a copy in the same folder that then replaces the store (atomic, like
 :mod:`geo.store`).
@@ -151,7 +152,9 @@ def clear_demo_marker(path: str | Path) -> None:
 
 
 def is_demo_store(path: str | Path) -> bool:
-    """True when the store carries the demo marker (``demo=true``).
+    """True when the store carries the demo marker (``demo=true``); not proof of anything.
+
+    Whether the records are synthetic is :func:`geo.demo_check.is_synthetic_store`.
 
     Examples
     --------

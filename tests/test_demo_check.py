@@ -19,7 +19,12 @@ import geo.demo_check
 from app.cli import main
 from app.vendor import missing_assets
 from geo.demo import as_csv_text, generate
-from geo.demo_check import NotDemoStoreError, check_demo_store, mark_demo_store
+from geo.demo_check import (
+    NotDemoStoreError,
+    check_demo_store,
+    is_synthetic_store,
+    mark_demo_store,
+)
 from geo.ingest import ingest_file
 from geo.store_meta import main as store_meta_main
 from geo.store_meta import read_meta
@@ -114,3 +119,23 @@ def test_app_demo_mode_refuses_a_flagged_real_store(
     assert not at.exception, at.exception
     assert any("Demo mode refused" in e.value for e in at.error)
     assert not at.main.metric and not at.dataframe and "csmap_role" not in at.session_state
+
+
+def test_flag_on_a_real_store_does_not_label_outputs_synthetic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A "nothing here is real" notice on real records would invite them to be shared: the
+    marker alone must not put it on an export (the records are checked)."""
+    monkeypatch.setenv("CSMAP_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    real = build_store(tmp_path / "real", demo=False)
+    assert store_meta_main(["set", str(real), "demo", "true"]) == 0
+    genuine = _copy(tmp_path)
+    assert is_synthetic_store(genuine) and not is_synthetic_store(real)
+    texts = {}
+    for name, store in (("real", real), ("genuine", genuine)):
+        out = tmp_path / f"{name}.html"
+        assert main(["disruption", "--store", str(store), "--out", str(out)]) == 0
+        texts[name] = out.read_text(encoding="utf-8")
+    banner = "Synthetic demo data."  # the HTML pack's banner (app/reports/templates.py)
+    assert banner in texts["genuine"]
+    assert banner not in texts["real"]

@@ -80,9 +80,9 @@ def _run(args: argparse.Namespace) -> int:
         write_assessment_json,
         write_assessment_pdf,
     )
+    from geo.demo_check import is_synthetic_store
     from geo.geocode import load_lookups
     from geo.ingest import resolve_area
-    from geo.store_meta import is_demo_store
     from geo.venue_import import all_venues
 
     require(args.role, "location_assessments")  # PermissionDenied (a CsmapError): exit 2
@@ -102,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
         radius=args.radius,
         months=args.months,
         as_of=args.as_of,
-        synthetic=is_demo_store(store.path),
+        synthetic=is_synthetic_store(store.path),
     )
     disclosure = export_rules(args.role).disclosure
     if disclosure is not None:  # practitioners (and other disclosure roles): counts suppressed

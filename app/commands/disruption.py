@@ -90,9 +90,9 @@ def _run(args: argparse.Namespace) -> int:
         build_briefing,
         write_briefing_pdf,
     )
+    from geo.demo_check import is_synthetic_store
     from geo.export import write_csv
     from geo.ingest import resolve_area
-    from geo.store_meta import is_demo_store
     from geo.venue_import import all_venues
 
     out = Path(args.out)
@@ -104,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     area = resolve_area(args.area)
     concerns = store.read("concerns")
     venues = all_venues(area=area.name, store=store, include_restricted=False)
-    synthetic = is_demo_store(store.path)
+    synthetic = is_synthetic_store(store.path)
     briefing = build_briefing(
         concerns,
         area=area,

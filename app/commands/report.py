@@ -41,11 +41,11 @@ def run(args: argparse.Namespace) -> int:
     """Build the report, write it, log the export; 2 on bad input."""
     from app.policy import can  # noqa: PLC0415
     from app.reports.strategic import build_report, to_frame, write_report  # noqa: PLC0415
+    from geo.demo_check import is_synthetic_store  # noqa: PLC0415
     from geo.errors import CsmapError, ParameterError  # noqa: PLC0415
     from geo.geocode import load_lookups  # noqa: PLC0415
     from geo.ingest import resolve_area  # noqa: PLC0415
     from geo.store import Store, default_store_path  # noqa: PLC0415
-    from geo.store_meta import is_demo_store  # noqa: PLC0415
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".html"):
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             role=args.role,
             level=args.level,
             lookups=lookups,
-            synthetic=is_demo_store(store_path),
+            synthetic=is_synthetic_store(store_path),
         )
         write_report(report, out)
     except (CsmapError, ValueError, OSError) as exc:
