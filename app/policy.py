@@ -61,6 +61,7 @@ from analysis.disclosure import (
     window_relations,
 )
 from geo.errors import CsmapError
+from geo.yaml_files import load_yaml
 
 __all__ = [
     "CAPABILITIES",
@@ -468,7 +469,7 @@ class RoleMapping:
     def from_yaml(cls, path: str | Path) -> RoleMapping:
         """Read the mapping file (errors name the file)."""
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            data = load_yaml(Path(path).read_text(encoding="utf-8"))
             return cls.from_mapping(data)
         except (OSError, yaml.YAMLError, CsmapError) as exc:
             raise CsmapError(f"{path}: cannot read the role mapping: {exc}") from exc
