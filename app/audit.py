@@ -473,7 +473,8 @@ class AuditLog:
         --------
         >>> import sqlite3, tempfile, pathlib
         >>> store = pathlib.Path(tempfile.mkdtemp()) / "s.gpkg"
-        >>> sqlite3.connect(store).close()
+        >>> con = sqlite3.connect(store)  # as in a GeoPackage
+        >>> _ = con.execute("CREATE TABLE gpkg_contents (table_name TEXT)"); con.close()
         >>> log = AuditLog.for_store(store, log=store.with_name("a.jsonl"))
         >>> _ = log.append(user="jo", role="admin", action="ingest")
         >>> log.anchor()["seq"], log.read_anchor()["seq"], log.verify().ok
