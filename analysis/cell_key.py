@@ -46,8 +46,9 @@ __all__ = [
 #: Id columns tried, in order, by :func:`record_keys_of` (the stored record id of each kind, then
 #: the content hash).
 ID_COLUMNS: tuple[str, ...] = ("record_id", "episode_id", "placement_id", "row_hash")
-#: Used when no secret is configured. It is public (this is open-source code), so a deployment
-#: sets its own ``disclosure.cell_key_secret``; see ``docs/disclosure.md`` for what it protects.
+#: The default of :class:`analysis.disclosure.DisclosurePolicy`, for library use, examples and
+#: tests only. It is public (this is open-source code): the app and CLI use each store's own random
+#: secret (:func:`app.store_policy.disclosure_for_store`); see ``docs/disclosure.md``.
 DEFAULT_SECRET = "csmap-cell-key-v1"  # noqa: S105 (public by design, see above)
 
 

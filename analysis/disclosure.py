@@ -378,7 +378,8 @@ class DisclosurePolicy:
         The p-table's noise lies in ``-max_noise .. max_noise`` (must be below ``threshold``, so
         a count at or above the threshold never shows as zero).
     cell_key_secret : str
-        Secret of the record keys (set your own in ``csmap.yaml``; the default is public).
+        Secret of the record keys. The default is public (library use and tests); the app and
+        CLI use the store's random secret (:func:`app.store_policy.disclosure_for_store`).
 
     Examples
     --------

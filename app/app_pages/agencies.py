@@ -7,6 +7,7 @@ import streamlit as st
 from app import auth, state
 from app.filters import apply_filters
 from app.reports.strategic import build_report
+from app.store_policy import disclosure_for_store
 
 config = state.config_from_env()
 filters = state.current_filters()
@@ -18,7 +19,15 @@ records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
 level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="agc_level")
 demo = state.synthetic_data(config)
-report = build_report("agencies", records, area=area, role=role, level=level, synthetic=demo)
+report = build_report(
+    "agencies",
+    records,
+    area=area,
+    role=role,
+    level=level,
+    synthetic=demo,
+    disclosure=disclosure_for_store(role, store=config.store_path),
+)
 for note in report.notes:
     st.caption(note)
 for section in report.sections:

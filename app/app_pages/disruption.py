@@ -14,6 +14,7 @@ from app.reports.briefing import (
     build_briefing,
     write_briefing_pdf,
 )
+from app.store_policy import disclosure_for_store
 from geo.export import to_csv_bytes
 from geo.venue_import import all_venues
 
@@ -55,7 +56,12 @@ briefing = build_briefing(
     synthetic=synthetic,
 )
 # partners: min distinct children per hotspot, counts suppressed (page tables and every export)
-briefing = briefing_for_role(briefing, role=role, events=concerns)
+briefing = briefing_for_role(
+    briefing,
+    role=role,
+    events=concerns,
+    disclosure=disclosure_for_store(role, store=config.store_path),
+)
 for line in briefing.caveats[:1]:
     if line.startswith("Disclosure control"):
         st.caption(line)

@@ -10,6 +10,7 @@ from app import auth, state
 from app.filters import apply_filters
 from app.policy import DISCLOSURE_ROLES, apply_export_policy, can
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
+from app.store_policy import disclosure_for_store
 from geo.store import points
 
 config = state.config_from_env()
@@ -22,7 +23,15 @@ records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
 level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="mis_level")
 demo = state.synthetic_data(config)
-report = build_report("missing", records, area=area, role=role, level=level, synthetic=demo)
+report = build_report(
+    "missing",
+    records,
+    area=area,
+    role=role,
+    level=level,
+    synthetic=demo,
+    disclosure=disclosure_for_store(role, store=config.store_path),
+)
 for note in report.notes:
     st.caption(note)
 

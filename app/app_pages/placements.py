@@ -9,6 +9,7 @@ import streamlit as st
 from app import auth, state
 from app.filters import apply_filters
 from app.reports.strategic import build_report
+from app.store_policy import disclosure_for_store
 from geo.geocode import Lookups, load_lookups
 
 config = state.config_from_env()
@@ -28,7 +29,14 @@ except ValueError as exc:
     lookups = None
 demo = state.synthetic_data(config)
 report = build_report(
-    "placements", records, area=area, role=role, level=level, lookups=lookups, synthetic=demo
+    "placements",
+    records,
+    area=area,
+    role=role,
+    level=level,
+    lookups=lookups,
+    synthetic=demo,
+    disclosure=disclosure_for_store(role, store=config.store_path),
 )
 for note in report.notes:
     st.caption(note)

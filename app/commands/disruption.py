@@ -116,7 +116,10 @@ def _run(args: argparse.Namespace) -> int:
         link_radius=args.link_radius,
         synthetic=synthetic,
     )
-    briefing = briefing_for_role(briefing, role=args.role, events=concerns)
+    from app.store_policy import disclosure_for_store  # noqa: PLC0415
+
+    disclosure = disclosure_for_store(args.role, store=store.path)
+    briefing = briefing_for_role(briefing, role=args.role, events=concerns, disclosure=disclosure)
     suffix = out.suffix.lower()
     if suffix == ".csv":
         write_csv(briefing.watchlist, out)
