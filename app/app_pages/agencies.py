@@ -7,7 +7,6 @@ import streamlit as st
 from app import auth, state
 from app.filters import apply_filters
 from app.reports.strategic import build_report
-from app.store_policy import disclosure_for_store
 
 config = state.config_from_env()
 filters = state.current_filters()
@@ -26,7 +25,7 @@ report = build_report(
     role=role,
     level=level,
     synthetic=demo,
-    disclosure=disclosure_for_store(role, store=config.store_path),
+    disclosure=state.disclosure_policy(role, config),
 )
 for note in report.notes:
     st.caption(note)

@@ -14,7 +14,6 @@ from app import auth, state
 from app.assessment_view import assessed_location, controlled_assessment, json_safe
 from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
 from app.reports.briefing import strip_identifiers
-from app.store_policy import disclosure_for_store
 from geo.errors import CsmapError
 from geo.geocode import load_lookups
 from geo.venue_import import all_venues
@@ -54,7 +53,7 @@ result, hot = assess_location(
     as_of=as_of,
     synthetic=state.synthetic_data(config),
 )
-disclosure = disclosure_for_store(role, store=config.store_path)
+disclosure = state.disclosure_policy(role, config)
 if disclosure is not None:  # practitioners: every count through the disclosure policy
     result = controlled_assessment(result, policy=disclosure)
 audited = {

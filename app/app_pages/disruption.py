@@ -14,7 +14,6 @@ from app.reports.briefing import (
     build_briefing,
     write_briefing_pdf,
 )
-from app.store_policy import disclosure_for_store
 from geo.export import to_csv_bytes
 from geo.venue_import import all_venues
 
@@ -60,7 +59,7 @@ briefing = briefing_for_role(
     briefing,
     role=role,
     events=concerns,
-    disclosure=disclosure_for_store(role, store=config.store_path),
+    disclosure=state.disclosure_policy(role, config),
 )
 for line in briefing.caveats[:1]:
     if line.startswith("Disclosure control"):

@@ -60,7 +60,6 @@ from app.hotspot_detail import (
 from app.layers import METHOD_LAYERS, build_explorer_map, hotspot_deck_layers
 from app.maps import MAX_POINTS, POINT_STYLES
 from app.policy import can, export_rules
-from app.store_policy import disclosure_for_store
 from geo.boundaries import StudyArea
 from geo.errors import CsmapError
 from geo.store import points as point_set
@@ -96,7 +95,7 @@ config = state.config_from_env()
 base_filters = state.current_filters()
 role = auth.page_role("explorer")  # the one guard: refuses and stops
 record_access = can(role, "record_points")
-policy: DisclosurePolicy = disclosure_for_store(role, store=config.store_path) or DisclosurePolicy()
+policy: DisclosurePolicy = state.disclosure_policy(role, config) or DisclosurePolicy()
 #: None for record-level roles (nothing suppressed), else the role's disclosure policy.
 shown_policy: DisclosurePolicy | None = None if record_access else policy
 

@@ -10,7 +10,6 @@ from app import auth, state
 from app.filters import apply_filters
 from app.policy import DISCLOSURE_ROLES, apply_export_policy, can
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
-from app.store_policy import disclosure_for_store
 from geo.store import points
 
 config = state.config_from_env()
@@ -30,7 +29,7 @@ report = build_report(
     role=role,
     level=level,
     synthetic=demo,
-    disclosure=disclosure_for_store(role, store=config.store_path),
+    disclosure=state.disclosure_policy(role, config),
 )
 for note in report.notes:
     st.caption(note)

@@ -11,7 +11,6 @@ import streamlit as st
 from app import auth, state
 from app.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
 from app.policy import can
-from app.store_policy import disclosure_for_store
 from app.summaries import (
     controlled_kind_counts,
     controlled_missing_shares,
@@ -28,7 +27,7 @@ from app.summaries import (
 role = auth.page_role("overview")  # refuses (and stops) for roles without this page
 #: The role's disclosure policy (board, partner), or None for record-level roles.
 config = state.config_from_env()
-policy = disclosure_for_store(role, store=config.store_path)  # the store's cell key secret
+policy = state.disclosure_policy(role, config)  # the store's cell key secret
 filters = state.current_filters()
 records = apply_filters(state.current_records(config), filters=filters)
 

@@ -9,7 +9,6 @@ import streamlit as st
 from app import auth, state
 from app.filters import apply_filters
 from app.reports.strategic import build_report
-from app.store_policy import disclosure_for_store
 from geo.geocode import Lookups, load_lookups
 
 config = state.config_from_env()
@@ -36,7 +35,7 @@ report = build_report(
     level=level,
     lookups=lookups,
     synthetic=demo,
-    disclosure=disclosure_for_store(role, store=config.store_path),
+    disclosure=state.disclosure_policy(role, config),
 )
 for note in report.notes:
     st.caption(note)
