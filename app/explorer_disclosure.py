@@ -60,8 +60,17 @@ def controlled_result(
     return out
 
 
-def controlled_trend(trend: pd.DataFrame, *, policy: DisclosurePolicy | None) -> pd.DataFrame:
+def controlled_trend(
+    trend: pd.DataFrame,
+    *,
+    policy: DisclosurePolicy | None,
+    events: pd.DataFrame | None = None,
+    date_column: str | None = None,
+) -> pd.DataFrame:
     """Monthly counts (``month``, ``events``) with suppressed months as missing values.
+
+    Given the ``events`` behind the trend (with their ``date_column``), each month's count is
+    cell-key perturbed first (its key: the sum of its events' record keys).
 
     Examples
     --------
@@ -72,12 +81,22 @@ def controlled_trend(trend: pd.DataFrame, *, policy: DisclosurePolicy | None) ->
     """
     if policy is None or len(trend) == 0:
         return trend
-    shown = policy.table(trend["events"].astype("int64"), totals="none")
+    counts = pd.Series(trend["events"].to_numpy(dtype="int64"), index=trend["month"])
+    keys = None
+    if events is not None and date_column is not None and date_column in events.columns:
+        dates = pd.to_datetime(events[date_column], errors="coerce")
+        month = pd.Series(dates.dt.to_period("M").dt.to_timestamp(), index=events.index)
+        keys = policy.keys(events, month, like=counts)  # NaT: in no month
+    shown = policy.table(counts, totals="none", keys=keys)
     return trend.assign(events=shown.values.to_numpy(dtype=float, na_value=float("nan")))
 
 
-def shown_count(n: int, *, policy: DisclosurePolicy | None) -> str:
+def shown_count(
+    n: int, *, policy: DisclosurePolicy | None, records: pd.DataFrame | None = None
+) -> str:
     """A count as the role may see it (the marker for 1-4 under disclosure control).
+
+    Given the ``records`` counted (``n == len(records)``), the count is cell-key perturbed.
 
     Examples
     --------
@@ -86,7 +105,13 @@ def shown_count(n: int, *, policy: DisclosurePolicy | None) -> str:
     """
     if policy is None:
         return f"{n:,}"
-    return str(policy.table(pd.Series([int(n)]), totals="none").display.iloc[0])
+    counts = pd.Series([int(n)], index=["all"])
+    keys = None
+    if records is not None:
+        if len(records) != n:
+            raise ValueError(f"shown_count: {n} is not the number of records ({len(records)})")
+        keys = policy.keys(records, pd.Series("all", index=records.index), like=counts)
+    return str(policy.table(counts, totals="none", keys=keys).display.iloc[0])
 
 
 def controlled_breakdown(
@@ -95,8 +120,9 @@ def controlled_breakdown(
     """:func:`app.hotspot_detail.breakdown`, suppressed per row for disclosure roles.
 
     Each row needs ``threshold`` events and ``min_children`` distinct children (``child_ref``;
-    without it no row qualifies); secondary suppression runs against the hotspot's total (which
-    the page shows), so one hidden row cannot be found by subtraction.
+    without it no row qualifies); counts are cell-key perturbed, and secondary suppression runs
+    against the hotspot's total (which the page shows), so one hidden row cannot be found by
+    subtraction.
 
     Examples
     --------
@@ -121,5 +147,6 @@ def controlled_breakdown(
         kids = pd.Series(0, index=table[column])
     counts = pd.Series(table["events"].to_numpy(dtype="int64"), index=table[column])
     children = pd.Series(kids.to_numpy(), index=counts.index)
-    shown = policy.table(counts, totals=True, children=children)
+    keys = policy.keys(events, values, like=counts)  # each row: the sum of its events' keys
+    shown = policy.table(counts, totals=True, children=children, keys=keys)
     return table.assign(events=shown.display.to_numpy()[:-1])
