@@ -64,7 +64,7 @@ def suppress_related_counts(
     relations : sequence of sequence of str
         Each ``(total, part, part, ...)``: the first column is the sum of the others in every row.
     keys : pandas.DataFrame, optional
-        Cell keys of the counts (same index and columns): each column is perturbed first
+        Cell keys of the counts (same index; any of the columns): those columns are perturbed first
         (:mod:`analysis.cell_key`), and the perturbed counts are shown and suppressed.
 
     Returns
@@ -85,7 +85,9 @@ def suppress_related_counts(
     values = counts.to_numpy(dtype=np.int64).copy()
     hidden = np.zeros(values.shape, dtype=bool)
     for j, column in enumerate(columns):
-        cell_keys = None if keys is None else keys[column].reindex(counts.index, fill_value=0)
+        cell_keys = None  # columns without keys are not perturbed
+        if keys is not None and column in keys.columns:
+            cell_keys = keys[column].reindex(counts.index, fill_value=0)
         table = policy.table(counts[column].astype("int64"), totals="none", keys=cell_keys)
         hidden[:, j] = table.suppressed.to_numpy()
         values[:, j] = table.values.fillna(0).to_numpy(dtype=np.int64)  # perturbed, rounded

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
+from analysis.cell_key import record_keys_of
 from analysis.disclosure import DisclosurePolicy
 from app.hotspot_detail import breakdown
 from app.policy import apply_export_policy, is_count_column
@@ -21,6 +23,7 @@ __all__ = [
     "controlled_breakdown",
     "controlled_result",
     "controlled_trend",
+    "hotspot_keys",
     "shown_count",
 ]
 
@@ -49,8 +52,9 @@ def controlled_result(
     >>> controlled_result(r, role="partner", events=ev, policy=DisclosurePolicy()).index.tolist()
     [0]
     """
+    keys = hotspot_keys(result, events=events, policy=policy)
     shown = apply_export_policy(
-        result, role=role, kind="hotspots", events=events, disclosure=policy
+        result, role=role, kind="hotspots", events=events, disclosure=policy, keys=keys
     )
     out = gpd.GeoDataFrame(shown, geometry=result.geometry.name, crs=result.crs)
     for column in out.columns:
@@ -58,6 +62,46 @@ def controlled_result(
             out[column] = pd.to_numeric(out[column], errors="coerce")  # "c" -> missing
     out.attrs = dict(result.attrs)
     return out
+
+
+def hotspot_keys(
+    result: gpd.GeoDataFrame, *, events: gpd.GeoDataFrame, policy: DisclosurePolicy
+) -> pd.DataFrame | None:
+    """Cell keys of each hotspot's ``n_events``: the sum of the keys of the events inside it.
+
+    ``None`` when there is nothing to key (no ``n_events``, no events, cell keys off). Events
+    on a shared edge of two cells count for both keys (the key only needs the same events to
+    give the same key, not to match the method's assignment exactly).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> r = gpd.GeoDataFrame({"n_events": [2]}, geometry=[box(0, 0, 10, 10)], crs=27700)
+    >>> ev = gpd.GeoDataFrame({"record_id": ["a", "b", "c"]},
+    ...     geometry=[Point(1, 1), Point(2, 2), Point(50, 50)], crs=27700)
+    >>> policy = DisclosurePolicy()
+    >>> k = record_keys_of(ev, secret=policy.cell_key_secret)
+    >>> cell = int(hotspot_keys(r, events=ev, policy=policy).loc[0, "n_events"])
+    >>> cell == int(k[0] + k[1]) % 256
+    True
+    """
+    if (
+        not policy.cell_key
+        or "n_events" not in result.columns
+        or not len(result)
+        or not len(events)
+    ):
+        return None
+    rkeys = record_keys_of(
+        events,
+        secret=policy.cell_key_secret,
+        key_range=policy.key_range,
+        table=policy.record_key_table,
+    ).to_numpy(dtype=np.int64)
+    event_pos, cell_pos = result.sindex.query(events.geometry.to_crs(result.crs), "intersects")
+    sums = np.bincount(cell_pos, weights=rkeys[event_pos], minlength=len(result))
+    keys = sums.astype(np.int64) % policy.key_range
+    return pd.DataFrame({"n_events": keys}, index=result.index)
 
 
 def controlled_trend(

@@ -286,8 +286,8 @@ def _suppress_count_columns(
 ) -> pd.DataFrame:
     """Suppress every count column; ``change_<w>`` is hidden when ``n_<w>`` or ``prev_<w>`` is.
 
-    With cell ``keys`` (like ``frame``'s count columns) counts are perturbed first and
-    ``change_<w>`` is the difference of the shown counts (never of the true ones).
+    Count columns that have cell ``keys`` (same index) are perturbed first, and
+    ``change_<w>`` is then the difference of the shown counts (never of the true ones).
 
     Window counts are suppressed together (:func:`analysis.disclosure.suppress_related_counts`):
     where ``n_3m`` is hidden, ``prev_3m`` or ``n_6m`` is too, as ``n_6m = n_3m + prev_3m``.
@@ -312,9 +312,7 @@ def _suppress_count_columns(
     if plain:  # together: n_6m = n_3m + prev_3m must not give a hidden n_3m back (issue #12)
         block = pd.DataFrame(plain, index=out.index)
         relations = window_relations(list(block.columns))
-        window_keys = None
-        if keys is not None:
-            window_keys = keys.reindex(index=out.index, columns=block.columns).fillna(0)
+        window_keys = None if keys is None else keys.reindex(index=out.index).fillna(0)
         shown, masks = suppress_related_counts(
             block, policy=policy, relations=relations, keys=window_keys
         )
@@ -323,7 +321,9 @@ def _suppress_count_columns(
             hidden[str(column)] = masks[column]
     if cats:
         block = out[cats].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64")
-        cat_keys = None if keys is None else keys.reindex(index=out.index, columns=cats).fillna(0)
+        cat_keys = None
+        if keys is not None and set(cats) <= set(keys.columns):
+            cat_keys = keys.reindex(index=out.index, columns=cats).fillna(0)
         table = policy.table(block, totals="per_row", keys=cat_keys)
         out[cats] = table.display[cats].to_numpy()
     for column in changes:
@@ -334,7 +334,7 @@ def _suppress_count_columns(
                 mask |= hidden[part]
         values = out[column].astype(object)
         parts = (f"n_{window}", f"prev_{window}")
-        if keys is not None and all(p in out.columns for p in parts):  # perturbed: shown - shown
+        if keys is not None and set(parts) <= set(keys.columns):  # perturbed: shown - shown
             shown_n, shown_prev = (pd.to_numeric(out[p], errors="coerce") for p in parts)
             values = (shown_n - shown_prev).astype("Int64").astype(object)
         values[mask.to_numpy()] = policy.primary_marker
@@ -380,8 +380,8 @@ def apply_export_policy(
         Area column for aggregating records for aggregate-only roles (counts cell-key
         perturbed, keyed from the records' ids).
     keys : DataFrame, optional
-        ``venues``: cell keys of the count columns (same index and names, e.g.
-        ``attrs["cell_keys"]`` of :func:`analysis.proximity.watchlist`); counts are perturbed.
+        ``venues``, ``hotspots``: cell keys of count columns (same index and names, e.g.
+        ``attrs["cell_keys"]`` of :func:`analysis.proximity.watchlist`); those are perturbed.
 
     Returns
     -------
@@ -435,7 +435,7 @@ def apply_export_policy(
     if kind == "hotspots":
         kept = policy.hotspots(gpd.GeoDataFrame(frame), events).index
         reduced = reduced.loc[kept]
-    return _suppress_count_columns(reduced, policy, keys if kind == "venues" else None)
+    return _suppress_count_columns(reduced, policy, keys)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,20 @@ a category) do not give the hidden difference.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry import Point, box
 
 from analysis.cell_key import PTable, record_keys_of
 from analysis.disclosure import DisclosurePolicy
-from app.explorer_disclosure import controlled_breakdown, controlled_trend, shown_count
+from app.explorer_disclosure import (
+    controlled_breakdown,
+    controlled_result,
+    controlled_trend,
+    hotspot_keys,
+    shown_count,
+)
 from app.hotspot_detail import monthly_counts
 
 POLICY = DisclosurePolicy(cell_key_secret="e" * 64)
@@ -77,3 +85,35 @@ def test_breakdown_rows_are_perturbed() -> None:
     }
     shown = dict(zip(table["category"], table["events"], strict=True))
     assert {c: int(v) for c, v in shown.items()} == expected
+
+
+def _grid(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A grid result: one 100 m cell per area, ``n_events`` = events inside (as the methods)."""
+    cells = [box(1000 * i, 0, 1000 * i + 100, 100) for i in range(N_AREAS)]
+    counts = [int(events.geometry.within(c).sum()) for c in cells]
+    return gpd.GeoDataFrame(
+        {"label": "hot", "n_events": counts, "z": 3.0}, geometry=cells, crs=27700
+    )
+
+
+def _points() -> gpd.GeoDataFrame:
+    frames = []
+    for i in range(N_AREAS):
+        e = _events(i)
+        xy = [Point(1000 * i + 10 + j, 50) for j in range(len(e))]
+        frames.append(gpd.GeoDataFrame(e, geometry=xy, crs=27700))
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=27700)
+
+
+def test_differencing_two_grid_results_does_not_recover_hidden_cell_counts() -> None:
+    every = _points()
+    cse = every[every["category"] == "CSE"]
+    a = controlled_result(_grid(every), role="partner", events=every, policy=POLICY)
+    b = controlled_result(_grid(cse), role="partner", events=cse, policy=POLICY)
+    diff = (a["n_events"] - b["n_events"]).to_numpy()
+    hidden = np.array([1 + i % 4 for i in range(N_AREAS)])
+    assert len(a) == len(b) == N_AREAS
+    assert (np.abs(a["n_events"].to_numpy() - _grid(every)["n_events"].to_numpy()) <= 2).all()
+    assert int((diff == hidden).sum()) <= N_AREAS // 2, diff
+    keys = hotspot_keys(_grid(every), events=every, policy=POLICY)
+    assert keys is not None and keys.index.equals(_grid(every).index)
