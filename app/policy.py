@@ -291,8 +291,13 @@ def _strip(frame: pd.DataFrame, rules: ExportRules) -> pd.DataFrame:
     return frame.drop(columns=list(dict.fromkeys(drop)))
 
 
-def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+def _suppress_count_columns(
+    frame: pd.DataFrame, policy: DisclosurePolicy, keys: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Suppress every count column; ``change_<w>`` is hidden when ``n_<w>`` or ``prev_<w>`` is.
+
+    Count columns that have cell ``keys`` (same index) are perturbed first, and
+    ``change_<w>`` is then the difference of the shown counts (never of the true ones).
 
     Window counts are suppressed together (:func:`analysis.disclosure.suppress_related_counts`):
     where ``n_3m`` is hidden, ``prev_3m`` or ``n_6m`` is too, as ``n_6m = n_3m + prev_3m``.
@@ -317,13 +322,19 @@ def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd
     if plain:  # together: n_6m = n_3m + prev_3m must not give a hidden n_3m back (issue #12)
         block = pd.DataFrame(plain, index=out.index)
         relations = window_relations(list(block.columns))
-        shown, masks = suppress_related_counts(block, policy=policy, relations=relations)
+        window_keys = None if keys is None else keys.reindex(index=out.index).fillna(0)
+        shown, masks = suppress_related_counts(
+            block, policy=policy, relations=relations, keys=window_keys
+        )
         for column in block.columns:
             out[column] = shown[column].to_numpy()
             hidden[str(column)] = masks[column]
     if cats:
         block = out[cats].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64")
-        table = policy.table(block, totals="per_row")
+        cat_keys = None
+        if keys is not None and set(cats) <= set(keys.columns):
+            cat_keys = keys.reindex(index=out.index, columns=cats).fillna(0)
+        table = policy.table(block, totals="per_row", keys=cat_keys)
         out[cats] = table.display[cats].to_numpy()
     for column in changes:
         window = str(column).removeprefix("change_")
@@ -332,6 +343,10 @@ def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd
             if part in hidden:
                 mask |= hidden[part]
         values = out[column].astype(object)
+        parts = (f"n_{window}", f"prev_{window}")
+        if keys is not None and set(parts) <= set(keys.columns):  # perturbed: shown - shown
+            shown_n, shown_prev = (pd.to_numeric(out[p], errors="coerce") for p in parts)
+            values = (shown_n - shown_prev).astype("Int64").astype(object)
         values[mask.to_numpy()] = policy.primary_marker
         out[column] = values.astype(str)
     return out
@@ -345,6 +360,7 @@ def apply_export_policy(
     disclosure: DisclosurePolicy | None = None,
     events: gpd.GeoDataFrame | None = None,
     group_by: str = "ward_nm",
+    keys: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Reduce ``frame`` to what ``role`` may export as ``kind``.
 
@@ -371,7 +387,11 @@ def apply_export_policy(
     events : GeoDataFrame, optional
         Event points with ``child_ref`` for counting children per hotspot.
     group_by : str, default "ward_nm"
-        Area column for aggregating records for aggregate-only roles.
+        Area column for aggregating records for aggregate-only roles (counts cell-key
+        perturbed, keyed from the records' ids).
+    keys : DataFrame, optional
+        ``venues``, ``hotspots``: cell keys of count columns (same index and names, e.g.
+        ``attrs["cell_keys"]`` of :func:`analysis.proximity.watchlist`); those are perturbed.
 
     Returns
     -------
@@ -388,8 +408,8 @@ def apply_export_policy(
     >>> import pandas as pd
     >>> recs = pd.DataFrame({"record_id": list("abcdefg"), "child_ref": list("ABCDEFG"),
     ...                      "ward_nm": ["Batley"] * 6 + ["Dewsbury"]})
-    >>> apply_export_policy(recs, role="board", kind="concerns").to_dict("list")
-    {'ward_nm': ['Batley', 'Dewsbury', 'Total'], 'records': ['c', 'c', '7']}
+    >>> apply_export_policy(recs, role="board", kind="concerns").to_dict("list")  # 7, perturbed
+    {'ward_nm': ['Batley', 'Dewsbury', 'Total'], 'records': ['c', 'c', '6']}
     >>> list(apply_export_policy(recs, role="analyst", kind="concerns").columns)
     ['record_id', 'child_ref', 'ward_nm']
     """
@@ -408,8 +428,11 @@ def apply_export_policy(
             raise PermissionDenied(
                 f"role {role!r} gets {kind} only as counts by {group_by!r}, which is missing"
             )
-        counts = frame[group_by].fillna("(outside the area)").value_counts().sort_index()
-        table = (policy or DisclosurePolicy()).table(counts.rename("records"), totals=True)
+        groups = frame[group_by].fillna("(outside the area)")
+        counts = groups.value_counts().sort_index()
+        policy = policy or DisclosurePolicy()
+        cell_keys = policy.keys(frame, groups, like=counts)  # from the records' ids
+        table = policy.table(counts.rename("records"), totals=True, keys=cell_keys)
         out = table.display.rename("records").rename_axis(group_by).reset_index()
         return out
     if kind == "table":
@@ -422,7 +445,7 @@ def apply_export_policy(
     if kind == "hotspots":
         kept = policy.hotspots(gpd.GeoDataFrame(frame), events).index
         reduced = reduced.loc[kept]
-    return _suppress_count_columns(reduced, policy)
+    return _suppress_count_columns(reduced, policy, keys)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ import shapely
 from geo.errors import StoreError
 from geo.schema import COLUMNS, ID_COLUMN
 from geo.store_files import lock_file, remove_stale_copies, store_errors, writing_copy
+from geo.store_meta import ensure_cell_key_secret
 from geo.store_writer import LayerWriter, conform_stream, layer_schema
 from geo.vocab import BNG_EPSG, KINDS, POINT_KINDS, PROVENANCE_COLUMNS, PointKind
 
@@ -395,6 +396,8 @@ class Transaction:
         self._done = True
         if not self._started:
             return
+        if self.tmp.exists():  # a new store gets its cell key secret with its first rows
+            ensure_cell_key_secret(self.tmp)
         with open(self.tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(self.tmp, self.store.path)

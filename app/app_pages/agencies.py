@@ -19,7 +19,15 @@ records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
 level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="agc_level")
 demo = state.synthetic_data(config)
-report = build_report("agencies", records, area=area, role=role, level=level, synthetic=demo)
+report = build_report(
+    "agencies",
+    records,
+    area=area,
+    role=role,
+    level=level,
+    synthetic=demo,
+    disclosure=state.disclosure_policy(role, config),
+)
 for note in report.notes:
     st.caption(md_escape(note))
 for section in report.sections:

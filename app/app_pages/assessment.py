@@ -13,7 +13,6 @@ from analysis.assessment import RADII, assess_location, parse_location
 from app import auth, state
 from app.assessment_view import assessed_location, controlled_assessment, json_safe
 from app.escape import md_escape
-from app.policy import export_rules
 from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
 from app.reports.briefing import strip_identifiers
 from geo.errors import CsmapError
@@ -55,7 +54,7 @@ result, hot = assess_location(
     as_of=as_of,
     synthetic=state.synthetic_data(config),
 )
-disclosure = export_rules(role).disclosure
+disclosure = state.disclosure_policy(role, config)
 if disclosure is not None:  # practitioners: every count through the disclosure policy
     result = controlled_assessment(result, policy=disclosure)
 audited = {

@@ -44,6 +44,7 @@ if concerns is None or len(concerns) == 0 or "reported_date" not in concerns.col
 store = config.store_path if config.store_path is not None and config.store_path.exists() else None
 venues = all_venues(area=config.area, store=store, include_restricted=False)
 synthetic = state.synthetic_data(config)
+policy = state.disclosure_policy(role, config)  # None for analysts
 briefing = build_briefing(
     concerns,
     area=area,
@@ -54,9 +55,15 @@ briefing = build_briefing(
     radius=float(radius),
     link_radius=float(link),
     synthetic=synthetic,
+    disclosure=policy,
 )
 # partners: min distinct children per hotspot, counts suppressed (page tables and every export)
-briefing = briefing_for_role(briefing, role=role, events=concerns)
+briefing = briefing_for_role(
+    briefing,
+    role=role,
+    events=concerns,
+    disclosure=policy,
+)
 for line in briefing.caveats[:1]:
     if line.startswith("Disclosure control"):
         st.caption(md_escape(line))

@@ -96,7 +96,7 @@ config = state.config_from_env()
 base_filters = state.current_filters()
 role = auth.page_role("explorer")  # the one guard: refuses and stops
 record_access = can(role, "record_points")
-policy: DisclosurePolicy = export_rules(role).disclosure or DisclosurePolicy()
+policy: DisclosurePolicy = state.disclosure_policy(role, config) or DisclosurePolicy()
 #: None for record-level roles (nothing suppressed), else the role's disclosure policy.
 shown_policy: DisclosurePolicy | None = None if record_access else policy
 
@@ -133,6 +133,7 @@ source = POINT_RECORD_KINDS[point_kind]
 date_col = DATE_COLUMNS[source]
 frame = filter_kind(records[source], kind=source, filters=filters)
 all_pts = point_set(frame, point_kind) if len(frame) else frame
+unlocated = frame.loc[~frame.index.isin(all_pts.index)]  # filtered records without a point
 
 # ---------------------------------------------------------------- method and parameters
 available = [
@@ -206,12 +207,12 @@ chosen_layers = st.multiselect(
 
 key = result_key(pts, date_column=date_col)
 n_points = len(pts)
+shown_points = shown_count(n_points, policy=shown_policy, records=pts)
 st.caption(
-    f"{shown_count(n_points, policy=shown_policy)} "
-    f"{md_escape(POINT_STYLES[point_kind][0].lower())} "
+    f"{shown_points} {md_escape(POINT_STYLES[point_kind][0].lower())} "
     "with a location after filters"
     + (f" in {md_escape(month)}" if month_hot and month != ALL_MONTHS else "")
-    + f" ({shown_count(len(frame) - len(all_pts), policy=shown_policy)} filtered records "
+    + f" ({shown_count(len(unlocated), policy=shown_policy, records=unlocated)} filtered records "
     "have no usable location)."
     + (
         ""
@@ -267,7 +268,7 @@ for name, slot in auto_slots.items():
 
 # ---------------------------------------------------------------- result summary
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Events analysed", shown_count(n_points, policy=shown_policy))
+c1.metric("Events analysed", shown_points)
 if result is not None:
     adjustment = str(used.get("adjustment", "count"))
     if adjustment == "population-adjusted" or method in ADJUSTED_METHODS:
@@ -377,13 +378,20 @@ if result is not None:
         )
         events = events_in(pts, result.geometry.loc[selected])
         d1, d2, d3 = st.columns(3)
-        d1.metric("Events in this hotspot", shown_count(len(events), policy=shown_policy))
+        d1.metric(
+            "Events in this hotspot", shown_count(len(events), policy=shown_policy, records=events)
+        )
         if "child_ref" in events.columns and can(role, "child_references"):
             d2.metric("Distinct children", f"{events['child_ref'].nunique():,}")
         if record_access and date_col in events.columns and len(events):
             dates = pd.to_datetime(events[date_col])  # exact dates: record-level roles only
             d3.metric("Date span", f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}")
-        trend = controlled_trend(monthly_counts(events, date_column=date_col), policy=shown_policy)
+        trend = controlled_trend(
+            monthly_counts(events, date_column=date_col),
+            policy=shown_policy,
+            events=events,
+            date_column=date_col,
+        )
         t1, t2, t3 = st.columns([3, 2, 2])
         if not record_access:
             t1.caption(f"Months with 1-{policy.threshold - 1:d} events are not shown.")
@@ -444,7 +452,10 @@ with st.expander("Compare two periods (before / after an intervention)"):
                 compared.append(res)
                 with col:
                     if res is not None:
-                        st.metric("Events", shown_count(len(sub_pts), policy=shown_policy))
+                        st.metric(
+                            "Events",
+                            shown_count(len(sub_pts), policy=shown_policy, records=sub_pts),
+                        )
                         n_hot = int(res["label"].isin(["hot", "cluster"]).sum())
                         st.metric("Hotspots (hot cells or clusters)", f"{n_hot:,}")
                         small = build_explorer_map({}, area=area, results=[(method, res)])
@@ -483,7 +494,10 @@ else:
                 standalone_map_html(built.fmap, method=method, period=export_period, synthetic=demo)
             )
             trend_all = controlled_trend(
-                monthly_counts(pts, date_column=date_col), policy=shown_policy
+                monthly_counts(pts, date_column=date_col),
+                policy=shown_policy,
+                events=pts,
+                date_column=date_col,
             )
             files.append(
                 trend_png(

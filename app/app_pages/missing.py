@@ -8,6 +8,7 @@ import streamlit as st
 from analysis.missing import found_hotspots
 from app import auth, state
 from app.escape import md_escape
+from app.explorer_disclosure import hotspot_keys
 from app.filters import apply_filters
 from app.policy import DISCLOSURE_ROLES, apply_export_policy, can
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
@@ -23,7 +24,16 @@ records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
 level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="mis_level")
 demo = state.synthetic_data(config)
-report = build_report("missing", records, area=area, role=role, level=level, synthetic=demo)
+policy = state.disclosure_policy(role, config)  # None for record-level roles
+report = build_report(
+    "missing",
+    records,
+    area=area,
+    role=role,
+    level=level,
+    synthetic=demo,
+    disclosure=policy,
+)
 for note in report.notes:
     st.caption(md_escape(note))
 
@@ -36,7 +46,10 @@ if can(role, "hotspot_polygons") and episodes is not None and len(episodes):
     else:
         result = found_hotspots(episodes, area=area, method="gi")
         if role in DISCLOSURE_ROLES:  # only cells with min_children distinct children
-            result = apply_export_policy(result, role=role, kind="hotspots", events=found)
+            keys = None if policy is None else hotspot_keys(result, events=found, policy=policy)
+            result = apply_export_policy(
+                result, role=role, kind="hotspots", events=found, disclosure=policy, keys=keys
+            )
             st.caption(
                 "Disclosure control: cells with fewer than the minimum number of distinct "
                 "children are not shown."

@@ -11,7 +11,7 @@ import streamlit as st
 from app import auth, state
 from app.escape import md_escape
 from app.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
-from app.policy import can, export_rules
+from app.policy import can
 from app.summaries import (
     controlled_kind_counts,
     controlled_missing_shares,
@@ -27,8 +27,8 @@ from app.summaries import (
 
 role = auth.page_role("overview")  # refuses (and stops) for roles without this page
 #: The role's disclosure policy (board, partner), or None for record-level roles.
-policy = export_rules(role).disclosure
 config = state.config_from_env()
+policy = state.disclosure_policy(role, config)  # the store's cell key secret
 filters = state.current_filters()
 records = apply_filters(state.current_records(config), filters=filters)
 

@@ -29,7 +29,14 @@ except ValueError as exc:
     lookups = None
 demo = state.synthetic_data(config)
 report = build_report(
-    "placements", records, area=area, role=role, level=level, lookups=lookups, synthetic=demo
+    "placements",
+    records,
+    area=area,
+    role=role,
+    level=level,
+    lookups=lookups,
+    synthetic=demo,
+    disclosure=state.disclosure_policy(role, config),
 )
 for note in report.notes:
     st.caption(md_escape(note))

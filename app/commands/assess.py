@@ -74,12 +74,13 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from analysis.assessment import assess_location, parse_location
     from app.assessment_view import controlled_assessment
-    from app.policy import export_rules, require
+    from app.policy import require
     from app.reports.assessment_report import (
         assessment_html,
         write_assessment_json,
         write_assessment_pdf,
     )
+    from app.store_policy import disclosure_for_store
     from geo.demo_check import is_synthetic_store
     from geo.geocode import load_lookups
     from geo.ingest import resolve_area
@@ -104,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         synthetic=is_synthetic_store(store.path),
     )
-    disclosure = export_rules(args.role).disclosure
+    disclosure = disclosure_for_store(args.role, store=store.path)
     if disclosure is not None:  # practitioners (and other disclosure roles): counts suppressed
         result = controlled_assessment(result, policy=disclosure)
     suffix = out.suffix.lower()

@@ -105,6 +105,9 @@ def _run(args: argparse.Namespace) -> int:
     concerns = store.read("concerns")
     venues = all_venues(area=area.name, store=store, include_restricted=False)
     synthetic = is_synthetic_store(store.path)
+    from app.store_policy import disclosure_for_store  # noqa: PLC0415
+
+    disclosure = disclosure_for_store(args.role, store=store.path)
     briefing = build_briefing(
         concerns,
         area=area,
@@ -115,8 +118,9 @@ def _run(args: argparse.Namespace) -> int:
         radius=args.radius,
         link_radius=args.link_radius,
         synthetic=synthetic,
+        disclosure=disclosure,
     )
-    briefing = briefing_for_role(briefing, role=args.role, events=concerns)
+    briefing = briefing_for_role(briefing, role=args.role, events=concerns, disclosure=disclosure)
     suffix = out.suffix.lower()
     if suffix == ".csv":
         write_csv(briefing.watchlist, out)

@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the report, write it, log the export; 2 on bad input."""
     from app.policy import can  # noqa: PLC0415
     from app.reports.strategic import build_report, to_frame, write_report  # noqa: PLC0415
+    from app.store_policy import disclosure_for_store  # noqa: PLC0415
     from geo.demo_check import is_synthetic_store  # noqa: PLC0415
     from geo.errors import CsmapError, ParameterError  # noqa: PLC0415
     from geo.geocode import load_lookups  # noqa: PLC0415
@@ -93,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             level=args.level,
             lookups=lookups,
             synthetic=is_synthetic_store(store_path),
+            disclosure=disclosure_for_store(args.role, store=store_path),
         )
         write_report(report, out)
     except (CsmapError, ValueError, OSError) as exc:
