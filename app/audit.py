@@ -107,6 +107,10 @@ class VerifyResult:
         Lines read.
     head_hash : str
         Hash of the last valid entry.
+    anchor : {"matched", "none", "other log"}
+        The store's anchor agrees with the log; there is no store or no anchor in it yet; or the
+        store's anchor was taken from another log (e.g. a store restored or copied elsewhere), so
+        the log could not be checked against it.
     """
 
     ok: bool
@@ -114,6 +118,7 @@ class VerifyResult:
     message: str
     n_entries: int = 0
     head_hash: str = GENESIS_HASH
+    anchor: str = "none"
 
 
 def default_audit_path(
@@ -419,16 +424,19 @@ class AuditLog:
                     return VerifyResult(False, broken[0], broken[1], n, prev)
         anchor = self.read_anchor()
         note = ""
+        anchored = "none"
         if anchor is not None and anchor.get("log", str(self.path.resolve())) != str(
             self.path.resolve()
         ):
             note = f"; the store's anchor is for another log ({anchor['log']}), not checked"
+            anchored = "other log"
         elif anchor is not None:
             what = f"the store's anchor ({anchor.get('time', 'time unknown')})"
             broken = disagreement(anchor, hashes, n, what=what)
             if broken is not None:
                 return VerifyResult(False, broken[0], broken[1], n, prev)
             note = f"; matches the store's anchor at entry {anchor.get('seq')}"
+            anchored = "matched"
         elif self.store is not None:
             note = "; no anchor in the store yet"
         if head is not None:
@@ -437,7 +445,8 @@ class AuditLog:
                 return VerifyResult(False, broken[0], broken[1], n, prev)
         elif n:
             return VerifyResult(False, n + 1, f"{self.head_path}: head file missing", n, prev)
-        return VerifyResult(True, None, f"{n} entries, chain intact, head {prev}{note}", n, prev)
+        message = f"{n} entries, chain intact, head {prev}{note}"
+        return VerifyResult(True, None, message, n, prev, anchor=anchored)
 
     def read_anchor(self) -> dict[str, Any] | None:
         """The head anchored in the store (:func:`app.audit_anchor.read_anchor`), or None.

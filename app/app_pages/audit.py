@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import auth
 from app.audit import ACTIONS
+from app.audit_table import details_summary
 from app.escape import md_escape
 from app.policy import ROLES
 from geo.errors import CsmapError
@@ -30,8 +31,13 @@ try:
 except CsmapError as exc:
     st.error(f"The audit log cannot be checked: {md_escape(exc)}")
     st.stop()
-if result.ok:
+if result.ok and result.anchor != "other log":
     st.success(f"Chain verified: {md_escape(result.message)}")
+elif result.ok:
+    st.warning(
+        f"Chain intact, but NOT checked against the store's anchor: {md_escape(result.message)}. "
+        "Truncation or a wiped log since the last anchor could not be detected."
+    )
 else:
     st.error(
         f"Chain BROKEN at entry {md_escape(result.first_bad_seq)}: {md_escape(result.message)}. "
@@ -59,9 +65,12 @@ st.metric("Entries shown", f"{len(entries):,}")
 if entries.empty:
     st.write("No entries match.")
 else:
+    shown = entries.sort_values("seq", ascending=False).assign(
+        details=lambda f: f["details"].map(details_summary)
+    )
     st.dataframe(
-        entries.sort_values("seq", ascending=False),
+        shown.astype({"what": "string", "reason": "string"}).fillna({"what": "", "reason": ""}),
         hide_index=True,
         width="stretch",
-        column_config={"hash": None},
+        column_config={"hash": None, "rows": st.column_config.NumberColumn(format="%d")},
     )

@@ -209,7 +209,7 @@ key = result_key(pts, date_column=date_col)
 n_points = len(pts)
 shown_points = shown_count(n_points, policy=shown_policy, records=pts)
 st.caption(
-    f"{shown_points} {md_escape(POINT_STYLES[point_kind][0].lower())} "
+    f"{md_escape(shown_points)} {md_escape(POINT_STYLES[point_kind][0].lower())} "
     "with a location after filters"
     + (f" in {md_escape(month)}" if month_hot and month != ALL_MONTHS else "")
     + f" ({shown_count(len(unlocated), policy=shown_policy, records=unlocated)} filtered records "
