@@ -46,6 +46,7 @@ __all__ = [
     "USER_KEY",
     "Identity",
     "audit_log",
+    "log_session_upload",
     "current_identity",
     "default_role_mapping_path",
     "export_download",
@@ -354,6 +355,29 @@ def log_page_view(page: str, filters: Any) -> None:
     details = {"page": page, "filters": clean}
     if _audit("page_view", user=identity.user, role=identity.role, details=details):
         st.session_state[_LAST_VIEW_KEY] = signature
+
+
+def log_session_upload(
+    *, file: str, kind: str, rows_read: int, rows_loaded: int, rows_quarantined: int
+) -> None:
+    """Log records uploaded into this session (the Data page's "Add"): an ``ingest`` entry.
+
+    The records stay in the session (never in the store), but they are records about children
+    brought into the app, so who added what, and how many, is in the audit log like a CLI ingest.
+    """
+    identity = current_identity()
+    if identity is None:
+        return
+    details = {
+        "what": kind,
+        "rows": int(rows_loaded),
+        "into": "session",
+        "file_name": file,
+        "rows_read": int(rows_read),
+        "rows_quarantined": int(rows_quarantined),
+        "result": "ok",
+    }
+    _audit("ingest", user=identity.user, role=identity.role, details=details)
 
 
 def export_download(

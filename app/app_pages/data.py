@@ -121,6 +121,13 @@ if last is not None:
     ):
         uploads = merge_upload(state.uploaded_records(), kind=last["kind"], records=report.records)
         st.session_state[state.UPLOADED_KEY] = uploads
+        auth.log_session_upload(
+            file=report.file,
+            kind=last["kind"],
+            rows_read=report.rows_read,
+            rows_loaded=report.rows_loaded,
+            rows_quarantined=report.rows_quarantined,
+        )
         last["added"] = True
         st.rerun()
 
