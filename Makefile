@@ -44,7 +44,8 @@ $(NUMBA_STAMP): $(VENV)/.installed
 	[w(x, c, min_cluster_size=10, min_samples=5, reproducible=r) for r in (False, True)]"
 	touch $@
 
-# Synthetic demo records -> three ingests -> the demo marker (csmap app --demo checks it).
+# Synthetic demo records -> three ingests -> the demo marker and generator parameters, set only
+# after every stored row is checked against the generator (csmap app --demo checks it again).
 # The stamp is written last, so an interrupted build is redone from scratch next time.
 $(DEMO_STAMP): | $(VENV)/.installed
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
@@ -52,7 +53,7 @@ $(DEMO_STAMP): | $(VENV)/.installed
 	$(BIN)/csmap ingest concerns $(DEMO_DIR)/csv/concerns.csv --store $(DEMO_STORE) > /dev/null
 	$(BIN)/csmap ingest missing_episodes $(DEMO_DIR)/csv/missing_episodes.csv --store $(DEMO_STORE) > /dev/null
 	$(BIN)/csmap ingest placements $(DEMO_DIR)/csv/placements.csv --store $(DEMO_STORE) > /dev/null
-	$(BIN)/python -m geo.store.meta set $(DEMO_STORE) demo true
+	$(BIN)/python -m geo.demo.check mark $(DEMO_STORE) --seed 20261121 --scale 1 --area kirklees
 	touch $@
 
 demo: $(DEMO_STAMP)

@@ -3,14 +3,19 @@
 Concerns: 12 rows inside Kirklees (8 CSE, 4 CCE; 6 in 2024-01, 6 in 2024-02) plus one row with
 no location (quarantined). Missing episodes: 5 (4 with a found location, 5 with last seen).
 Placements: 3. Built through the real ingest (``geo.ingest.pipeline.ingest_file``).
+
+A store built with ``demo=True`` is marked as a demo store whose generator is
+:func:`fixture_csvs` (listed in ``$CSMAP_DEMO_GENERATORS`` by ``tests/conftest.py``): demo mode
+checks every stored row against it (:mod:`geo.demo.check`), as it checks the real demo store
+against :mod:`geo.demo.records`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from geo.demo.check import DemoParams, mark_demo_store
 from geo.ingest.pipeline import ingest_file
-from geo.store.meta import set_meta
 
 # Points around Huddersfield / Dewsbury town centres (WGS84), all inside Kirklees.
 _SPOTS = [
@@ -78,5 +83,15 @@ def build_store(folder: Path, *, demo: bool = True) -> Path:
     for kind, path in write_csvs(folder / "csv").items():
         ingest_file(kind, path, store=store, area="kirklees")  # type: ignore[arg-type]
     if demo:
-        set_meta(store, key="demo", value="true")
+        mark_demo_store(store, seed=0, area="kirklees", generator=FIXTURE_GENERATOR)
     return store
+
+
+#: This module's fixture data as a demo generator (``module:function``).
+FIXTURE_GENERATOR = "tests._app_store:fixture_csvs"
+
+
+def fixture_csvs(folder: Path, params: DemoParams) -> dict[str, Path]:
+    """The fixture CSVs, as a demo generator for :mod:`geo.demo.check` (``params`` unused)."""
+    del params
+    return write_csvs(folder)

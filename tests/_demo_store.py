@@ -7,9 +7,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from geo.demo.records import generate
+from geo.demo.check import mark_demo_store
+from geo.demo.records import as_csv_text, generate
 from geo.ingest.pipeline import ingest_file
-from geo.store.meta import set_meta
 
 SCALE = 0.1
 SEED = 11
@@ -22,7 +22,7 @@ def demo_store() -> Path:
     store = folder / "store.gpkg"
     for kind, frame in generate(seed=SEED, scale=SCALE).items():
         path = folder / f"{kind}.csv"
-        frame.to_csv(path, index=False)
+        as_csv_text(frame).to_csv(path, index=False, encoding="utf-8")  # as `csmap demo-data`
         ingest_file(kind, path, store=store, area="kirklees")  # type: ignore[arg-type]
-    set_meta(store, key="demo", value="true")
+    mark_demo_store(store, seed=SEED, scale=SCALE, area="kirklees")
     return store

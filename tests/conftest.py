@@ -12,6 +12,15 @@ DATA = ROOT / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Demo generators besides geo.demo.records (geo.demo.check): the fixture stores of
+# tests/_app_store.py and the browser XSS test's records, named as modules of the tests package;
+# the project root on the path of the app servers the tests start, so that they import the same.
+os.environ["CSMAP_DEMO_GENERATORS"] = (
+    "tests._app_store:fixture_csvs,tests.browser.test_xss:xss_csvs"
+)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+)
 
 
 @pytest.fixture(scope="session")

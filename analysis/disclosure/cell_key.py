@@ -39,16 +39,19 @@ __all__ = [
     "CellKeyError",
     "ID_COLUMNS",
     "PTable",
+    "RecordKeyTable",
     "cell_keys",
     "record_keys",
     "record_keys_of",
+    "secret_digest",
 ]
 
 #: Id columns tried, in order, by :func:`record_keys_of` (the stored record id of each kind, then
 #: the content hash).
 ID_COLUMNS: tuple[str, ...] = ("record_id", "episode_id", "placement_id", "row_hash")
-#: Used when no secret is configured. It is public (this is open-source code), so a deployment
-#: sets its own ``disclosure.cell_key_secret``; see ``docs/disclosure.md`` for what it protects.
+#: The default of :class:`analysis.disclosure.control.DisclosurePolicy`, for library use, examples
+#: and tests only. It is public (this is open-source code): the app and CLI use each store's own
+#: random secret (:func:`app.access.store_policy.disclosure_for_store`); see ``docs/disclosure.md``.
 DEFAULT_SECRET = "csmap-cell-key-v1"  # noqa: S105 (public by design, see above)
 
 
@@ -103,10 +106,108 @@ def record_keys(ids: pd.Series, *, secret: str, key_range: int = 256) -> pd.Seri
     return pd.Series(out, index=ids.index, name="record_key")
 
 
-def record_keys_of(records: pd.DataFrame, *, secret: str, key_range: int = 256) -> pd.Series:
+def secret_digest(secret: str, *, key_range: int = 256) -> str:
+    """A keyed digest naming (secret, key range) without revealing the secret.
+
+    Used to check that precomputed record keys (:class:`RecordKeyTable`) belong to a policy, and
+    as a cache key instead of the secret.
+
+    Examples
+    --------
+    >>> d = secret_digest("s")
+    >>> len(d), d == secret_digest("s"), d == secret_digest("t"), "s" in secret_digest("s" * 40)
+    (32, True, False, False)
+    """
+    key = secret.encode("utf-8")[:64]
+    data = f"csmap-cell-key-digest:{_check_range(key_range)}".encode()
+    return hashlib.blake2b(data, key=key, digest_size=16).hexdigest()
+
+
+def _id_column(records: pd.DataFrame) -> pd.Series:
+    for column in ID_COLUMNS:
+        if column in records.columns:
+            return records[column]
+    return records.index.to_series()
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class RecordKeyTable:
+    """Record keys computed once for a set of ids (e.g. a loaded store), looked up by id.
+
+    Hashing costs about 1 s per 200,000 ids; a page that builds several tables from the same
+    records looks the keys up here instead (:meth:`lookup`, a hash-table lookup). Keys depend
+    only on the id's text and the secret, so one table serves every record kind.
+
+    Attributes
+    ----------
+    keys : pandas.Series
+        ``int64`` keys indexed by the id text (unique).
+    digest : str
+        :func:`secret_digest` of the secret and key range the keys were computed with.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"record_id": ["R1", "R2", "R3"]})
+    >>> t = RecordKeyTable.build([r], secret="s")
+    >>> len(t)
+    3
+    >>> t.lookup(r.iloc[[2, 0]], secret="s").equals(record_keys_of(r.iloc[[2, 0]], secret="s"))
+    True
+    >>> t.lookup(r, secret="other") is None  # other secret: the table does not apply
+    True
+    """
+
+    keys: pd.Series
+    digest: str
+
+    @classmethod
+    def build(
+        cls, frames: Sequence[pd.DataFrame], *, secret: str, key_range: int = 256
+    ) -> RecordKeyTable:
+        """Key the ids of ``frames`` (each by its first column in :data:`ID_COLUMNS`)."""
+        ids = [_id_column(f).dropna().astype(str) for f in frames]
+        texts = pd.Index(pd.concat(ids, ignore_index=True) if ids else []).unique()
+        keys = record_keys(pd.Series(texts, index=texts), secret=secret, key_range=key_range)
+        return cls(keys, secret_digest(secret, key_range=key_range))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def lookup(
+        self, records: pd.DataFrame, *, secret: str, key_range: int = 256
+    ) -> pd.Series | None:
+        """Keys of ``records`` (index kept): looked up, ids not in the table hashed.
+
+        ``None`` when the table was computed with another secret or key range.
+        """
+        if secret_digest(secret, key_range=key_range) != self.digest:
+            return None
+        ids = _id_column(records)
+        missing = ids.isna().to_numpy(dtype=bool)
+        texts = ids.astype(str)
+        where = self.keys.index.get_indexer(pd.Index(texts.to_numpy(dtype=object)))
+        found = where >= 0
+        out = np.zeros(len(ids), dtype=np.int64)
+        out[found] = self.keys.to_numpy()[where[found]]
+        unknown = ~found & ~missing
+        if unknown.any():  # e.g. records uploaded in the session
+            extra = record_keys(texts[unknown], secret=secret, key_range=key_range)
+            out[unknown] = extra.to_numpy()
+        out[missing] = 0
+        return pd.Series(out, index=records.index, name="record_key")
+
+
+def record_keys_of(
+    records: pd.DataFrame,
+    *,
+    secret: str,
+    key_range: int = 256,
+    table: RecordKeyTable | None = None,
+) -> pd.Series:
     """Record keys of a table of records, from its first id column in :data:`ID_COLUMNS`.
 
     Records without any id column are keyed by their index (stable only while the index is).
+    With ``table`` (computed with the same secret), keys are looked up instead of hashed.
 
     Examples
     --------
@@ -114,10 +215,11 @@ def record_keys_of(records: pd.DataFrame, *, secret: str, key_range: int = 256) 
     >>> record_keys_of(r, secret="s").equals(record_keys(r["record_id"], secret="s"))
     True
     """
-    for column in ID_COLUMNS:
-        if column in records.columns:
-            return record_keys(records[column], secret=secret, key_range=key_range)
-    return record_keys(records.index.to_series(), secret=secret, key_range=key_range)
+    if table is not None:
+        found = table.lookup(records, secret=secret, key_range=key_range)
+        if found is not None:
+            return found
+    return record_keys(_id_column(records), secret=secret, key_range=key_range)
 
 
 def cell_keys(

@@ -51,7 +51,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.disclosure.cell_key import DEFAULT_SECRET, PTable, cell_keys, record_keys_of
+from analysis.disclosure.cell_key import (
+    DEFAULT_SECRET,
+    PTable,
+    RecordKeyTable,
+    cell_keys,
+    record_keys_of,
+)
 from analysis.disclosure.rows import suppress_related_counts, window_relations
 from analysis.disclosure.secondary import recoverable_cells, secondary_mask, table_relations
 from analysis.disclosure.spatial import (
@@ -375,7 +381,11 @@ class DisclosurePolicy:
         The p-table's noise lies in ``-max_noise .. max_noise`` (must be below ``threshold``, so
         a count at or above the threshold never shows as zero).
     cell_key_secret : str
-        Secret of the record keys (set your own in ``csmap.yaml``; the default is public).
+        Secret of the record keys. The default is public (library use and tests); the app and
+        CLI use the store's random secret (:func:`app.access.store_policy.disclosure_for_store`).
+    record_key_table : RecordKeyTable, optional
+        Record keys computed once for the loaded records (looked up instead of hashed; ignored
+        unless computed with ``cell_key_secret``).
 
     Examples
     --------
@@ -397,6 +407,7 @@ class DisclosurePolicy:
     key_range: int = 256
     max_noise: int = 2
     cell_key_secret: str = field(default=DEFAULT_SECRET, repr=False)  # never printed or logged
+    record_key_table: RecordKeyTable | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if int(self.threshold) != self.threshold or self.threshold < 1:
@@ -446,7 +457,12 @@ class DisclosurePolicy:
         """
         if not self.cell_key:
             return None
-        rkeys = record_keys_of(records, secret=self.cell_key_secret, key_range=self.key_range)
+        rkeys = record_keys_of(
+            records,
+            secret=self.cell_key_secret,
+            key_range=self.key_range,
+            table=self.record_key_table,
+        )
         return cell_keys(rkeys, rows, columns, like=like, key_range=self.key_range)
 
     def table(

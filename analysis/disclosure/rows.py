@@ -27,7 +27,7 @@ class RowPolicy(Protocol):
     @property
     def primary_marker(self) -> str: ...
 
-    def table(self, data: pd.Series, *, totals: Any = ...) -> Any: ...
+    def table(self, data: pd.Series, *, totals: Any = ..., keys: Any = ...) -> Any: ...
 
 
 _WINDOW = re.compile(r"^(n|prev)_(\d+)m$")
@@ -58,6 +58,7 @@ def suppress_related_counts(
     *,
     policy: RowPolicy,
     relations: Sequence[Sequence[str]],
+    keys: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress count columns row by row so that no hidden count follows from the relations.
 
@@ -69,6 +70,9 @@ def suppress_related_counts(
         Threshold and markers (small counts of each column are primary suppressions).
     relations : sequence of sequence of str
         Each ``(total, part, part, ...)``: the first column is the sum of the others in every row.
+    keys : pandas.DataFrame, optional
+        Cell keys of the counts (same index; any of the columns): those columns are perturbed first
+        (:mod:`analysis.disclosure.cell_key`), and the perturbed counts are shown and suppressed.
 
     Returns
     -------
@@ -85,12 +89,16 @@ def suppress_related_counts(
     [['c', 'c', '15'], ['20', '9', '29']]
     """
     columns = list(counts.columns)
-    values = counts.to_numpy(dtype=np.int64)
+    values = counts.to_numpy(dtype=np.int64).copy()
     hidden = np.zeros(values.shape, dtype=bool)
-    display = values.astype(str).astype(object)
     for j, column in enumerate(columns):
-        table = policy.table(counts[column].astype("int64"), totals="none")
+        cell_keys = None  # columns without keys are not perturbed
+        if keys is not None and column in keys.columns:
+            cell_keys = keys[column].reindex(counts.index, fill_value=0)
+        table = policy.table(counts[column].astype("int64"), totals="none", keys=cell_keys)
         hidden[:, j] = table.suppressed.to_numpy()
+        values[:, j] = table.values.fillna(0).to_numpy(dtype=np.int64)  # perturbed, rounded
+    display = values.astype(str).astype(object)
     position = {str(c): j for j, c in enumerate(columns)}
     lines = [
         [(0, position[str(c)]) for c in relation]

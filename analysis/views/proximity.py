@@ -373,6 +373,8 @@ def watchlist(
     match_location_type: bool = True,
     date_column: str = "reported_date",
     categories: Sequence[str] = CATEGORIES,
+    record_keys: pd.Series | None = None,
+    key_range: int = 256,
 ) -> pd.DataFrame:
     """Venues ranked by linked concerns in recent windows, with change and categories.
 
@@ -394,6 +396,12 @@ def watchlist(
         Require an agreeing location type where the concern has one.
     categories : sequence of str
         Categories counted (in the longest window) as ``cat_<category>`` columns.
+    record_keys : pandas.Series, optional
+        Cell key record keys of ``concerns`` (same index, :mod:`analysis.disclosure.cell_key`).
+        Given, the cell key of every count (the sum of its linked concerns' keys modulo
+        ``key_range``) is put in ``attrs["cell_keys"]``: a frame like the count columns (no
+        ``change_*``).
+    key_range : int, default 256
 
     Returns
     -------
@@ -438,16 +446,12 @@ def watchlist(
         pd.Series(dates.loc[links["concern"]].to_numpy() if len(links) else [], dtype="M8[ns]")
     )
     venue_of = links["venue"].to_numpy()
+    selected: dict[str, np.ndarray] = {}  # count column -> the links it counts
     for m in wins:
         start = _months_before(end, m)
         prev_start = _months_before(end, 2 * m)
-        cur = ((link_dates > start) & (link_dates <= end)).to_numpy()
-        prev = ((link_dates > prev_start) & (link_dates <= start)).to_numpy()
-        out[f"n_{m}m"] = pd.Series(venue_of[cur]).value_counts().reindex(base.index, fill_value=0)
-        out[f"prev_{m}m"] = (
-            pd.Series(venue_of[prev]).value_counts().reindex(base.index, fill_value=0)
-        )
-        out[f"change_{m}m"] = out[f"n_{m}m"] - out[f"prev_{m}m"]
+        selected[f"n_{m}m"] = ((link_dates > start) & (link_dates <= end)).to_numpy()
+        selected[f"prev_{m}m"] = ((link_dates > prev_start) & (link_dates <= start)).to_numpy()
     longest = max(wins)
     in_long = ((link_dates > _months_before(end, longest)) & (link_dates <= end)).to_numpy()
     cats = (
@@ -456,17 +460,28 @@ def watchlist(
         else np.array([], dtype=object)
     )
     for cat in categories:
-        sel = in_long & (cats == cat) if len(cats) else np.zeros(0, dtype=bool)
-        out[f"cat_{cat}"] = (
-            pd.Series(venue_of[sel]).value_counts().reindex(base.index, fill_value=0)
-        )
+        selected[f"cat_{cat}"] = in_long & (cats == cat) if len(cats) else in_long & False
+    for column, sel in selected.items():
+        out[column] = pd.Series(venue_of[sel]).value_counts().reindex(base.index, fill_value=0)
+        if column.startswith("prev_"):
+            window = column.removeprefix("prev_")
+            out[f"change_{window}"] = out[f"n_{window}"] - out[column]
     count_cols = [c for c in out.columns if c.startswith(("n_", "prev_", "change_", "cat_"))]
     out = out.fillna(0).astype("int64")
     active = (out[[f"n_{m}m" for m in wins] + [f"prev_{m}m" for m in wins]] > 0).any(axis=1)
     ident = [c for c in ("venue_id", "name", "venue_type", "source") if c in base.columns]
     table = pd.concat([base.loc[active, ident], out.loc[active, count_cols]], axis=1)
     order = [f"n_{key}m", *[f"n_{m}m" for m in sorted(wins, reverse=True) if m != key]]
-    table = table.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
+    table = table.sort_values(order, ascending=False, kind="stable")
+    if record_keys is not None:  # the same cells, summing the linked concerns' keys
+        link_keys = record_keys.loc[links["concern"]].to_numpy(dtype=np.int64)
+        sums = {
+            column: pd.Series(link_keys[sel]).groupby(venue_of[sel]).sum() % key_range
+            for column, sel in selected.items()
+        }
+        cell_keys = pd.DataFrame(sums).reindex(table.index).fillna(0).astype("int64")
+        table.attrs["cell_keys"] = cell_keys.reset_index(drop=True)
+    table = table.reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     table.attrs["as_of"] = str(end.date())
     table.attrs["radius_m"] = float(radius)

@@ -70,12 +70,14 @@ ACTIONS: Final[tuple[str, ...]] = (
     "sign_in",
     "sign_out",
     "sign_in_failed",
+    "sign_in_locked",
     "page_view",
     "export",
     "ingest",
     "retention",
     "user_add",
     "user_remove",
+    "user_unlock",
     "settings",
 )
 GENESIS_HASH: Final[str] = "0" * 64
@@ -105,6 +107,10 @@ class VerifyResult:
         Lines read.
     head_hash : str
         Hash of the last valid entry.
+    anchor : {"matched", "none", "other log"}
+        The store's anchor agrees with the log; there is no store or no anchor in it yet; or the
+        store's anchor was taken from another log (e.g. a store restored or copied elsewhere), so
+        the log could not be checked against it.
     """
 
     ok: bool
@@ -112,6 +118,7 @@ class VerifyResult:
     message: str
     n_entries: int = 0
     head_hash: str = GENESIS_HASH
+    anchor: str = "none"
 
 
 def default_audit_path(
@@ -417,16 +424,19 @@ class AuditLog:
                     return VerifyResult(False, broken[0], broken[1], n, prev)
         anchor = self.read_anchor()
         note = ""
+        anchored = "none"
         if anchor is not None and anchor.get("log", str(self.path.resolve())) != str(
             self.path.resolve()
         ):
             note = f"; the store's anchor is for another log ({anchor['log']}), not checked"
+            anchored = "other log"
         elif anchor is not None:
             what = f"the store's anchor ({anchor.get('time', 'time unknown')})"
             broken = disagreement(anchor, hashes, n, what=what)
             if broken is not None:
                 return VerifyResult(False, broken[0], broken[1], n, prev)
             note = f"; matches the store's anchor at entry {anchor.get('seq')}"
+            anchored = "matched"
         elif self.store is not None:
             note = "; no anchor in the store yet"
         if head is not None:
@@ -435,7 +445,8 @@ class AuditLog:
                 return VerifyResult(False, broken[0], broken[1], n, prev)
         elif n:
             return VerifyResult(False, n + 1, f"{self.head_path}: head file missing", n, prev)
-        return VerifyResult(True, None, f"{n} entries, chain intact, head {prev}{note}", n, prev)
+        message = f"{n} entries, chain intact, head {prev}{note}"
+        return VerifyResult(True, None, message, n, prev, anchor=anchored)
 
     def read_anchor(self) -> dict[str, Any] | None:
         """The head anchored in the store (:func:`app.access.audit_anchor.read_anchor`), or None.
@@ -471,7 +482,8 @@ class AuditLog:
         --------
         >>> import sqlite3, tempfile, pathlib
         >>> store = pathlib.Path(tempfile.mkdtemp()) / "s.gpkg"
-        >>> sqlite3.connect(store).close()
+        >>> con = sqlite3.connect(store)  # as in a GeoPackage
+        >>> _ = con.execute("CREATE TABLE gpkg_contents (table_name TEXT)"); con.close()
         >>> log = AuditLog.for_store(store, log=store.with_name("a.jsonl"))
         >>> _ = log.append(user="jo", role="admin", action="ingest")
         >>> log.anchor()["seq"], log.read_anchor()["seq"], log.verify().ok

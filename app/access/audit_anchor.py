@@ -20,9 +20,11 @@ What this proves and what it does not is in ``docs/deployment.md`` ("Audit").
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -61,7 +63,8 @@ def read_anchor(store: str | os.PathLike[str]) -> dict[str, Any] | None:
     >>> p = Path(tempfile.mkdtemp()) / "s.gpkg"
     >>> read_anchor(p) is None
     True
-    >>> sqlite3.connect(p).close()
+    >>> con = sqlite3.connect(p)  # as in a GeoPackage
+    >>> _ = con.execute("CREATE TABLE gpkg_contents (table_name TEXT)"); con.close()
     >>> write_anchor(p, seq=3, digest="ab" * 32, log=p.with_name("s.gpkg.audit.jsonl"))["seq"]
     3
     >>> read_anchor(p)["seq"]
@@ -83,6 +86,32 @@ def read_anchor(store: str | os.PathLike[str]) -> dict[str, Any] | None:
     return dict(anchor)
 
 
+def is_geopackage(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an SQLite database holding a GeoPackage (read-only check).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "empty.gpkg"
+    >>> _ = p.write_bytes(b"")
+    >>> is_geopackage(p), p.stat().st_size
+    (False, 0)
+    """
+    target = Path(path)
+    if not target.is_file() or target.stat().st_size == 0:
+        return False
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
+        ) as con:
+            row = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_contents'"
+            ).fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None
+
+
 def write_anchor(
     store: str | os.PathLike[str], *, seq: int, digest: str, log: str | os.PathLike[str]
 ) -> dict[str, Any]:
@@ -97,13 +126,17 @@ def write_anchor(
     --------
     >>> import sqlite3, tempfile
     >>> p = Path(tempfile.mkdtemp()) / "s.gpkg"
-    >>> sqlite3.connect(p).close()
+    >>> con = sqlite3.connect(p)  # a GeoPackage has this table (csmap's stores are GeoPackages)
+    >>> _ = con.execute("CREATE TABLE gpkg_contents (table_name TEXT)"); con.close()
     >>> sorted(write_anchor(p, seq=1, digest="0" * 64, log=p.with_name("a.jsonl")))
     ['hash', 'log', 'seq', 'time']
     """
     from geo.store.gpkg import Store  # noqa: PLC0415
     from geo.store.meta import set_meta  # noqa: PLC0415
 
+    if not is_geopackage(store):
+        # never make a database out of an empty or foreign file to hold the anchor
+        raise StoreError(f"{store}: not a csmap store (GeoPackage); no audit anchor written")
     anchor = {
         "seq": int(seq),
         "hash": str(digest),

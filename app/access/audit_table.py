@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["COLUMNS", "entries_table"]
+__all__ = ["COLUMNS", "details_summary", "entries_table"]
 
 #: Columns of :func:`entries_table`.
 COLUMNS = ("seq", "time", "user", "role", "action", "what", "rows", "reason", "details", "hash")
@@ -99,3 +99,42 @@ def entries_table(
     if text:
         keep &= frame["details"].str.contains(text, case=False, regex=False)
     return frame[keep].reset_index(drop=True)
+
+
+def _plain(value: object) -> str | None:
+    """A details value as short text; None for empty values (left out of the summary)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return None
+    if isinstance(value, dict):
+        parts = [f"{k} {v}" for k, v in ((k, _plain(v)) for k, v in value.items()) if v]
+        return "(" + ", ".join(parts) + ")" if parts else None
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def details_summary(details: str) -> str:
+    """An entry's details JSON as one readable line for people (the Audit page).
+
+    ``page`` and ``result`` come first, empty values are left out, and ``what``, ``rows`` and
+    ``reason`` (their own columns) are not repeated.
+
+    Examples
+    --------
+    >>> details_summary('{"filters": {"age_band": null, "categories": ["CSE"]}, "page": "map"}')
+    'page: map; filters: (categories CSE)'
+    >>> details_summary('{"what": "concerns", "rows": 3, "result": "ok"}')
+    'result: ok'
+    >>> details_summary("not json")
+    'not json'
+    """
+    try:
+        data = json.loads(details)
+    except (TypeError, ValueError):
+        return str(details)
+    if not isinstance(data, dict):
+        return str(data)
+    first = [k for k in ("page", "result", "error") if k in data]
+    keys = first + sorted(k for k in data if k not in first and k not in {"what", "rows", "reason"})
+    parts = [(k, _plain(data[k])) for k in keys]
+    return "; ".join(f"{k}: {v}" for k, v in parts if v is not None)

@@ -2,8 +2,8 @@
 
 Three ways in, chosen by :func:`sign_in_mode`:
 
-- ``demo``: ``CSMAP_DEMO=1`` against a store carrying the demo marker
-  (:func:`geo.store.meta.is_demo_store`; anything else is refused). No password; a clearly
+- ``demo``: ``CSMAP_DEMO=1`` against a store whose every row was made by the demo generator
+  (:func:`geo.demo.check.check_demo_store`; anything else is refused). No password; a clearly
   labelled role picker in the sidebar lets a visitor see each role's view.
 - ``oidc``: an ``[auth]`` section in Streamlit's ``secrets.toml`` (never committed; see
   ``docs/deployment.md``). Streamlit's built-in ``st.login``/``st.user``; the role comes from the
@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ import streamlit as st
 from app.access import policy
 from app.access.audit import AuditLog
 from app.session.state import AppConfig, config_from_env
+from app.views.escape import md_escape
 from geo.errors import CsmapError
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "USER_KEY",
     "Identity",
     "audit_log",
+    "log_session_upload",
     "current_identity",
     "default_role_mapping_path",
     "export_download",
@@ -139,7 +142,7 @@ def _audit(action: str, *, user: str, role: str, details: Mapping[str, Any]) -> 
         log = audit_log()
         log.append(user=user, role=role, action=action, details=details)
     except (CsmapError, OSError) as exc:
-        st.warning(f"Audit log not written ({audit_log().path}): {exc}")
+        st.warning(f"Audit log not written ({md_escape(audit_log().path)}): {md_escape(exc)}")
         return False
     return True
 
@@ -169,12 +172,16 @@ def _clear_identity() -> None:
 
 
 def _demo(config: AppConfig) -> Identity | None:
-    from geo.store.meta import is_demo_store  # noqa: PLC0415
+    from geo.demo.check import NotDemoStoreError, check_demo_store  # noqa: PLC0415
 
-    if config.store_path is None or not is_demo_store(config.store_path):
+    try:
+        if config.store_path is None:
+            raise NotDemoStoreError("no store")
+        check_demo_store(config.store_path)  # every row made by the demo generator (#12 item 15)
+    except NotDemoStoreError as exc:
         st.error(
-            "Demo mode refused: the store has no demo marker. Demo mode is only for the "
-            "synthetic store built by `csmap demo-data` / `make demo`."
+            f"Demo mode refused: {md_escape(str(exc).splitlines()[0])}. Demo mode is only for "
+            "the synthetic store built by `csmap demo-data` / `make demo`."
         )
         return None
     ss = st.session_state
@@ -208,7 +215,7 @@ def _oidc() -> Identity | None:
     try:
         role = policy.RoleMapping.from_yaml(path).role_for(email, groups)
     except CsmapError as exc:
-        st.error(f"Sign-in is configured but the role mapping is not usable: {exc}")
+        st.error(f"Sign-in is configured but the role mapping is not usable: {md_escape(exc)}")
         role = None
     if role is None:
         if st.session_state.get("csmap_denied_logged") != email:
@@ -219,7 +226,9 @@ def _oidc() -> Identity | None:
                 details={"method": "oidc", "why": "no role for this account"},
             )
             st.session_state["csmap_denied_logged"] = email
-        st.error(f"{email or 'This account'} has no role in csmap. Ask the administrator.")
+        st.error(
+            f"{md_escape(email or 'This account')} has no role in csmap. Ask the administrator."
+        )
         if st.button("Log out", key="csmap_logout_denied"):
             st.logout()
         return None
@@ -227,7 +236,10 @@ def _oidc() -> Identity | None:
 
 
 def _local() -> Identity | None:
-    from app.access import users  # noqa: PLC0415
+    from app.access import (
+        signin_guard,
+        users,  # noqa: PLC0415
+    )
 
     identity = current_identity()
     if identity is not None and identity.method == "local":
@@ -236,7 +248,7 @@ def _local() -> Identity | None:
     try:
         have_users = bool(users.list_users(users_file=path))
     except users.UsersFileError as exc:
-        st.error(str(exc))
+        st.error(md_escape(exc))
         return None
     if not have_users:
         st.error(
@@ -251,12 +263,32 @@ def _local() -> Identity | None:
         submitted = st.form_submit_button("Sign in")
     if not submitted:
         return None
-    role = users.verify(name, password, users_file=path)
-    if role is None:
-        _audit("sign_in_failed", user=name or "(empty)", role="none", details={"method": "local"})
-        st.error("Wrong username or password.")
+    address = st.context.ip_address
+    result = signin_guard.attempt_sign_in(name, password, address=address, users_file=path)
+    if result.role is None:
+        # the failure that locks the name is its own action (sign_in_locked), so an
+        # administrator filtering the Audit page finds every lock-out
+        details: dict[str, Any] = {"method": "local"}
+        action = "sign_in_failed"
+        if result.locked_now:
+            action = "sign_in_locked"
+            details |= {"why": "locked_out", "failures": result.failures, "address": address}
+        elif result.refused != "wrong":
+            details |= {"why": result.refused, "failures": result.failures}
+        _audit(action, user=name or "(empty)", role="none", details=details)
+        if result.refused == "locked":
+            st.error(
+                "Too many failed sign-ins: this account is locked. Ask the administrator "
+                "to unlock it (`csmap users unlock USERNAME`)."
+            )
+        elif result.refused == "backoff":
+            st.error(
+                f"Too many failed sign-ins: wait {math.ceil(result.wait_s):d} s and try again."
+            )
+        else:
+            st.error("Wrong username or password.")
         return None
-    return Identity(name, role, "local")
+    return Identity(name, result.role, "local")
 
 
 def sign_in(config: AppConfig) -> Identity | None:
@@ -282,7 +314,7 @@ def sign_in(config: AppConfig) -> Identity | None:
         st.rerun()  # redraw without the sign-in form
     if mode != "demo":
         with st.sidebar:
-            st.caption(f"Signed in as **{identity.user}** ({identity.role})")
+            st.caption(f"Signed in as **{md_escape(identity.user)}** ({md_escape(identity.role)})")
             if st.button("Sign out", key="csmap_sign_out"):
                 _audit("sign_out", user=identity.user, role=identity.role, details={"method": mode})
                 _clear_identity()
@@ -304,7 +336,7 @@ def page_role(page: str) -> str:
         st.error("Not signed in.")
         st.stop()
     if page not in policy.allowed_pages(role):
-        st.error(f"The {role} role cannot open this page ({page}).")
+        st.error(f"The {md_escape(role)} role cannot open this page ({md_escape(page)}).")
         st.stop()
     return role
 
@@ -327,6 +359,29 @@ def log_page_view(page: str, filters: Any) -> None:
     details = {"page": page, "filters": clean}
     if _audit("page_view", user=identity.user, role=identity.role, details=details):
         st.session_state[_LAST_VIEW_KEY] = signature
+
+
+def log_session_upload(
+    *, file: str, kind: str, rows_read: int, rows_loaded: int, rows_quarantined: int
+) -> None:
+    """Log records uploaded into this session (the Data page's "Add"): an ``ingest`` entry.
+
+    The records stay in the session (never in the store), but they are records about children
+    brought into the app, so who added what, and how many, is in the audit log like a CLI ingest.
+    """
+    identity = current_identity()
+    if identity is None:
+        return
+    details = {
+        "what": kind,
+        "rows": int(rows_loaded),
+        "into": "session",
+        "file_name": file,
+        "rows_read": int(rows_read),
+        "rows_quarantined": int(rows_quarantined),
+        "result": "ok",
+    }
+    _audit("ingest", user=identity.user, role=identity.role, details=details)
 
 
 def export_download(
@@ -380,22 +435,22 @@ def export_download(
     if record_level is None:
         record_level = what in policy.RECORD_KINDS
     if what not in rules.kinds or (record_level and not rules.record_level):
-        st.caption(f"The {identity.role} role may not export this ({what}).")
+        st.caption(f"The {md_escape(identity.role)} role may not export this ({md_escape(what)}).")
         return False
     if record_level and reason is None:
         reason = st.text_input(
-            f"Reason for exporting records ({label}); recorded in the audit log",
+            f"Reason for exporting records ({md_escape(label)}); recorded in the audit log",
             key=f"{key}__reason",
         )
     if record_level and not (reason or "").strip():
-        st.caption(f"{label}: state a reason to export record-level data.")
+        st.caption(f"{md_escape(label)}: state a reason to export record-level data.")
         return False
     payload = data.encode("utf-8") if isinstance(data, str) else data
     digest = hashlib.sha256(payload).hexdigest()
     ready_key = _READY_PREFIX + key
     ss = st.session_state
     if ss.get(ready_key) != [digest, reason or ""]:
-        if not confirmed and not st.button(f"Prepare: {label}", key=f"{key}__prepare"):
+        if not confirmed and not st.button(f"Prepare: {md_escape(label)}", key=f"{key}__prepare"):
             return False
         try:
             audit_log().export(
@@ -409,8 +464,13 @@ def export_download(
                 file_name=file_name,
             )
         except (CsmapError, OSError) as exc:
-            st.error(f"{file_name}: not exported, the audit log could not record it: {exc}")
+            st.error(
+                f"{md_escape(file_name)}: not exported, the audit log could not record it: "
+                f"{md_escape(exc)}"
+            )
             return False
         ss[ready_key] = [digest, reason or ""]
-    st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore")
+    st.download_button(
+        md_escape(label), data, file_name=file_name, mime=mime, key=key, on_click="ignore"
+    )
     return True

@@ -14,6 +14,7 @@ childrens_home_addresses              x      x
 hotspot_polygons                      x      x        x
 venue_watchlists                      x      x        x
 aggregates (counts by area/time)      x      x        x        x
+strategic_views                       x      x                 x
 location_assessments                  x      x                        x
 audit (read the audit log)            x
 users (manage users)                  x
@@ -25,8 +26,15 @@ that may see children's home addresses, so it is given the analyst's record-leve
 (an admin who runs retention must see what it deletes). ``analyst`` has record-level points and
 child references and every analytical view, but not audit, users or retention. ``partner``
 (police/licensing) gets hotspot polygons, venue watchlists and aggregated counts, never record
-points or child references. ``board`` gets aggregates only. ``practitioner`` gets location
-assessments only.
+points or child references. ``board`` gets aggregates and the strategic views.
+``practitioner`` gets location assessments only.
+
+``strategic_views`` (the Placements, Missing and Who reports pages) is for boards and MACE
+panels, and analysts/admins: out-of-area placement density, missing-episode patterns and the
+source-agency breakdown are strategic features (the partnership's requirements tag them
+*strategic*), not disruption planning, so police and licensing officers (``partner``) do not
+get them (issue #12, item 18; the README's page table says the same and
+``tests/app/test_policy.py`` compares the two).
 
 Disclosure control (:mod:`analysis.disclosure.control`) is applied to every output of the
 ``partner``,
@@ -54,6 +62,7 @@ from analysis.disclosure.control import (
     window_relations,
 )
 from geo.errors import CsmapError
+from geo.yaml_files import load_yaml
 
 __all__ = [
     "CAPABILITIES",
@@ -84,6 +93,7 @@ CAPABILITIES: Final[tuple[str, ...]] = (
     "hotspot_polygons",
     "venue_watchlists",
     "aggregates",
+    "strategic_views",
     "location_assessments",
     "audit",
     "users",
@@ -94,7 +104,7 @@ MATRIX: Final[dict[str, frozenset[str]]] = {
     "admin": frozenset(CAPABILITIES),
     "analyst": frozenset(CAPABILITIES) - {"audit", "users", "retention"},
     "partner": frozenset({"hotspot_polygons", "venue_watchlists", "aggregates"}),
-    "board": frozenset({"aggregates"}),
+    "board": frozenset({"aggregates", "strategic_views"}),
     "practitioner": frozenset({"location_assessments"}),
 }
 
@@ -110,9 +120,9 @@ PAGES: Final[dict[str, str]] = {
     "data": "record_points",
     "disruption": "venue_watchlists",
     "assessment": "location_assessments",
-    "placements": "aggregates",
-    "missing": "aggregates",
-    "agencies": "aggregates",
+    "placements": "strategic_views",
+    "missing": "strategic_views",
+    "agencies": "strategic_views",
     "evaluation": "hotspot_polygons",
     "audit": "audit",
 }
@@ -282,12 +292,17 @@ def _strip(frame: pd.DataFrame, rules: ExportRules) -> pd.DataFrame:
     return frame.drop(columns=list(dict.fromkeys(drop)))
 
 
-def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+def _suppress_count_columns(
+    frame: pd.DataFrame, policy: DisclosurePolicy, keys: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Suppress every count column; ``change_<w>`` is hidden when ``n_<w>`` or ``prev_<w>`` is.
 
+    Count columns that have cell ``keys`` (same index) are perturbed first, and
+    ``change_<w>`` is then the difference of the shown counts (never of the true ones).
+
     Window counts are suppressed together
-    (:func:`analysis.disclosure.control.suppress_related_counts`):
-    where ``n_3m`` is hidden, ``prev_3m`` or ``n_6m`` is too, as ``n_6m = n_3m + prev_3m``.
+    (:func:`analysis.disclosure.control.suppress_related_counts`): where ``n_3m`` is hidden,
+    ``prev_3m`` or ``n_6m`` is too, as ``n_6m = n_3m + prev_3m``.
 
     ``cat_*`` columns (a breakdown of the row's events) are suppressed together, with secondary
     suppression against their per-row total, so one hidden category cannot be recovered by
@@ -309,13 +324,19 @@ def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd
     if plain:  # together: n_6m = n_3m + prev_3m must not give a hidden n_3m back (issue #12)
         block = pd.DataFrame(plain, index=out.index)
         relations = window_relations(list(block.columns))
-        shown, masks = suppress_related_counts(block, policy=policy, relations=relations)
+        window_keys = None if keys is None else keys.reindex(index=out.index).fillna(0)
+        shown, masks = suppress_related_counts(
+            block, policy=policy, relations=relations, keys=window_keys
+        )
         for column in block.columns:
             out[column] = shown[column].to_numpy()
             hidden[str(column)] = masks[column]
     if cats:
         block = out[cats].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64")
-        table = policy.table(block, totals="per_row")
+        cat_keys = None
+        if keys is not None and set(cats) <= set(keys.columns):
+            cat_keys = keys.reindex(index=out.index, columns=cats).fillna(0)
+        table = policy.table(block, totals="per_row", keys=cat_keys)
         out[cats] = table.display[cats].to_numpy()
     for column in changes:
         window = str(column).removeprefix("change_")
@@ -324,6 +345,10 @@ def _suppress_count_columns(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd
             if part in hidden:
                 mask |= hidden[part]
         values = out[column].astype(object)
+        parts = (f"n_{window}", f"prev_{window}")
+        if keys is not None and set(parts) <= set(keys.columns):  # perturbed: shown - shown
+            shown_n, shown_prev = (pd.to_numeric(out[p], errors="coerce") for p in parts)
+            values = (shown_n - shown_prev).astype("Int64").astype(object)
         values[mask.to_numpy()] = policy.primary_marker
         out[column] = values.astype(str)
     return out
@@ -337,6 +362,7 @@ def apply_export_policy(
     disclosure: DisclosurePolicy | None = None,
     events: gpd.GeoDataFrame | None = None,
     group_by: str = "ward_nm",
+    keys: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Reduce ``frame`` to what ``role`` may export as ``kind``.
 
@@ -363,7 +389,11 @@ def apply_export_policy(
     events : GeoDataFrame, optional
         Event points with ``child_ref`` for counting children per hotspot.
     group_by : str, default "ward_nm"
-        Area column for aggregating records for aggregate-only roles.
+        Area column for aggregating records for aggregate-only roles (counts cell-key
+        perturbed, keyed from the records' ids).
+    keys : DataFrame, optional
+        ``venues``, ``hotspots``: cell keys of count columns (same index and names, e.g.
+        ``attrs["cell_keys"]`` of :func:`analysis.views.proximity.watchlist`); those are perturbed.
 
     Returns
     -------
@@ -380,8 +410,8 @@ def apply_export_policy(
     >>> import pandas as pd
     >>> recs = pd.DataFrame({"record_id": list("abcdefg"), "child_ref": list("ABCDEFG"),
     ...                      "ward_nm": ["Batley"] * 6 + ["Dewsbury"]})
-    >>> apply_export_policy(recs, role="board", kind="concerns").to_dict("list")
-    {'ward_nm': ['Batley', 'Dewsbury', 'Total'], 'records': ['c', 'c', '7']}
+    >>> apply_export_policy(recs, role="board", kind="concerns").to_dict("list")  # 7, perturbed
+    {'ward_nm': ['Batley', 'Dewsbury', 'Total'], 'records': ['c', 'c', '6']}
     >>> list(apply_export_policy(recs, role="analyst", kind="concerns").columns)
     ['record_id', 'child_ref', 'ward_nm']
     """
@@ -400,8 +430,11 @@ def apply_export_policy(
             raise PermissionDenied(
                 f"role {role!r} gets {kind} only as counts by {group_by!r}, which is missing"
             )
-        counts = frame[group_by].fillna("(outside the area)").value_counts().sort_index()
-        table = (policy or DisclosurePolicy()).table(counts.rename("records"), totals=True)
+        groups = frame[group_by].fillna("(outside the area)")
+        counts = groups.value_counts().sort_index()
+        policy = policy or DisclosurePolicy()
+        cell_keys = policy.keys(frame, groups, like=counts)  # from the records' ids
+        table = policy.table(counts.rename("records"), totals=True, keys=cell_keys)
         out = table.display.rename("records").rename_axis(group_by).reset_index()
         return out
     if kind == "table":
@@ -414,7 +447,7 @@ def apply_export_policy(
     if kind == "hotspots":
         kept = policy.hotspots(gpd.GeoDataFrame(frame), events).index
         reduced = reduced.loc[kept]
-    return _suppress_count_columns(reduced, policy)
+    return _suppress_count_columns(reduced, policy, keys)
 
 
 @dataclass(frozen=True)
@@ -461,7 +494,7 @@ class RoleMapping:
     def from_yaml(cls, path: str | Path) -> RoleMapping:
         """Read the mapping file (errors name the file)."""
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            data = load_yaml(Path(path).read_text(encoding="utf-8"))
             return cls.from_mapping(data)
         except (OSError, yaml.YAMLError, CsmapError) as exc:
             raise CsmapError(f"{path}: cannot read the role mapping: {exc}") from exc

@@ -32,6 +32,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from app.access.policy import ROLES
 from geo.errors import CsmapError
+from geo.yaml_files import load_yaml
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -78,7 +79,7 @@ def _load(path: Path) -> dict[str, dict[str, Any]]:
     except OSError as exc:
         raise UsersFileError(f"{path}: cannot read the users file: {exc}") from exc
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         raise UsersFileError(f"{path}: not valid YAML: {exc}") from exc
     users = data.get("users") if isinstance(data, dict) else None

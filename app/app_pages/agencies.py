@@ -8,6 +8,7 @@ from app.access import auth
 from app.reports.strategic import build_report
 from app.session import state
 from app.session.filters import apply_filters
+from app.views.escape import md_escape
 
 config = state.config_from_env()
 filters = state.current_filters()
@@ -19,13 +20,21 @@ records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
 level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="agc_level")
 demo = state.synthetic_data(config)
-report = build_report("agencies", records, area=area, role=role, level=level, synthetic=demo)
+report = build_report(
+    "agencies",
+    records,
+    area=area,
+    role=role,
+    level=level,
+    synthetic=demo,
+    disclosure=state.disclosure_policy(role, config),
+)
 for note in report.notes:
-    st.caption(note)
+    st.caption(md_escape(note))
 for section in report.sections:
-    st.subheader(section.title)
+    st.subheader(md_escape(section.title))
     if section.note:
-        st.caption(section.note)
+        st.caption(md_escape(section.note))
     if section.table.empty:
         st.write("None.")
     else:

@@ -11,11 +11,11 @@ import streamlit as st
 
 from analysis.views.assessment import RADII, assess_location, parse_location
 from app.access import auth
-from app.access.policy import export_rules
 from app.reports.assessment_report import assessment_html, summary_table, write_assessment_pdf
 from app.reports.briefing import strip_identifiers
 from app.session import state
 from app.views.assessment import assessed_location, controlled_assessment, json_safe
+from app.views.escape import md_escape
 from geo.errors import CsmapError
 from geo.formats.venue_registers import all_venues
 from geo.locate.geocode import load_lookups
@@ -38,7 +38,7 @@ if not text.strip():
 try:
     location = parse_location(text, lookups=load_lookups())
 except CsmapError as exc:
-    st.error(str(exc))
+    st.error(md_escape(exc))
     st.stop()
 
 records = state.current_records(config)
@@ -55,7 +55,7 @@ result, hot = assess_location(
     as_of=as_of,
     synthetic=state.synthetic_data(config),
 )
-disclosure = export_rules(role).disclosure
+disclosure = state.disclosure_policy(role, config)
 if disclosure is not None:  # practitioners: every count through the disclosure policy
     result = controlled_assessment(result, policy=disclosure)
 audited = {
@@ -100,7 +100,7 @@ st.subheader("Venues within the radius")
 st.dataframe(strip_identifiers(result.venues), hide_index=True, width="stretch")
 st.subheader("Data caveats")
 for line in result.caveats:
-    st.caption(line)
+    st.caption(md_escape(line))
 
 auth.export_download(
     "Assessment (JSON)",

@@ -11,28 +11,36 @@ import streamlit as st
 
 from app.access import auth
 from app.access.audit import ACTIONS
+from app.access.audit_table import details_summary
 from app.access.policy import ROLES
+from app.views.escape import md_escape
 from geo.errors import CsmapError
 
 role = auth.page_role("audit")
 
 st.title("Audit log")
 log = auth.audit_log()
-scope = f" Entries of the store `{log.store}` only." if log.store is not None else ""
 st.caption(
-    f"Log file: `{log.path}` (append-only; each entry carries the previous entry's hash).{scope}"
+    f"Log file: {md_escape(log.path)} (append-only; each entry carries the previous entry's hash)."
 )
+if log.store is not None:
+    st.caption(f"Entries of the store {md_escape(log.store)} only.")
 
 try:
     result = log.verify()
 except CsmapError as exc:
-    st.error(f"The audit log cannot be checked: {exc}")
+    st.error(f"The audit log cannot be checked: {md_escape(exc)}")
     st.stop()
-if result.ok:
-    st.success(f"Chain verified: {result.message}")
+if result.ok and result.anchor != "other log":
+    st.success(f"Chain verified: {md_escape(result.message)}")
+elif result.ok:
+    st.warning(
+        f"Chain intact, but NOT checked against the store's anchor: {md_escape(result.message)}. "
+        "Truncation or a wiped log since the last anchor could not be detected."
+    )
 else:
     st.error(
-        f"Chain BROKEN at entry {result.first_bad_seq}: {result.message}. "
+        f"Chain BROKEN at entry {md_escape(result.first_bad_seq)}: {md_escape(result.message)}. "
         "The log has been edited, truncated or reordered; keep a copy and investigate."
     )
 
@@ -57,9 +65,12 @@ st.metric("Entries shown", f"{len(entries):,}")
 if entries.empty:
     st.write("No entries match.")
 else:
+    shown = entries.sort_values("seq", ascending=False).assign(
+        details=lambda f: f["details"].map(details_summary)
+    )
     st.dataframe(
-        entries.sort_values("seq", ascending=False),
+        shown.astype({"what": "string", "reason": "string"}).fillna({"what": "", "reason": ""}),
         hide_index=True,
         width="stretch",
-        column_config={"hash": None},
+        column_config={"hash": None, "rows": st.column_config.NumberColumn(format="%d")},
     )

@@ -27,6 +27,7 @@ from app.session.uploads import (
     upload_summary,
     validate_upload,
 )
+from app.views.escape import md_escape
 from geo.errors import CsmapError
 from geo.store.export import safe_filename, to_csv_bytes
 from geo.vocab import KINDS
@@ -42,7 +43,7 @@ st.title("Data")
 try:
     limit_mb = max_upload_mb()
 except CsmapError as exc:
-    st.error(str(exc))
+    st.error(md_escape(exc))
     st.stop()
 
 st.caption(
@@ -67,7 +68,7 @@ last: dict[str, Any] | None = st.session_state.get(REPORT_KEY)
 if uploaded is not None:
     file_key = f"{uploaded.file_id}:{kind}"
     if last is None or last.get("file_key") != file_key:
-        with st.status(f"Checking {uploaded.name} ...", expanded=False) as status:
+        with st.status(f"Checking {md_escape(uploaded.name)} ...", expanded=False) as status:
             try:
                 report = validate_upload(
                     kind=kind,
@@ -78,18 +79,18 @@ if uploaded is not None:
                 )
             except CsmapError as exc:
                 status.update(label="Refused", state="error")
-                st.error(str(exc))
+                st.error(md_escape(exc))
                 st.session_state.pop(REPORT_KEY, None)
                 last = None
             else:
-                status.update(label=f"Checked {report.file}", state="complete")
+                status.update(label=f"Checked {md_escape(report.file)}", state="complete")
                 last = {"file_key": file_key, "kind": kind, "report": report, "added": False}
                 st.session_state[REPORT_KEY] = last
 
 if last is not None:
     report = last["report"]
     label = KIND_LABELS.get(last["kind"], last["kind"])
-    st.subheader(f"{report.file} ({label})")
+    st.subheader(f"{md_escape(report.file)} ({md_escape(label)})")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Rows read", f"{report.rows_read:,}")
     c2.metric("Accepted", f"{report.rows_loaded:,}")
@@ -113,7 +114,9 @@ if last is not None:
     else:
         st.success("No row was quarantined.")
     if last["added"]:
-        st.info(f"{report.rows_loaded:,} records from {report.file} are in this session.")
+        st.info(
+            f"{report.rows_loaded:,} records from {md_escape(report.file)} are in this session."
+        )
     elif report.rows_loaded and st.button(
         f"Add {report.rows_loaded:,} accepted records to my session",
         type="primary",
@@ -121,6 +124,13 @@ if last is not None:
     ):
         uploads = merge_upload(state.uploaded_records(), kind=last["kind"], records=report.records)
         st.session_state[state.UPLOADED_KEY] = uploads
+        auth.log_session_upload(
+            file=report.file,
+            kind=last["kind"],
+            rows_read=report.rows_read,
+            rows_loaded=report.rows_loaded,
+            rows_quarantined=report.rows_quarantined,
+        )
         last["added"] = True
         st.rerun()
 

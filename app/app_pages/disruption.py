@@ -15,6 +15,7 @@ from app.reports.briefing import (
     write_briefing_pdf,
 )
 from app.session import state
+from app.views.escape import md_escape
 from geo.formats.venue_registers import all_venues
 from geo.store.export import to_csv_bytes
 
@@ -44,6 +45,7 @@ if concerns is None or len(concerns) == 0 or "reported_date" not in concerns.col
 store = config.store_path if config.store_path is not None and config.store_path.exists() else None
 venues = all_venues(area=config.area, store=store, include_restricted=False)
 synthetic = state.synthetic_data(config)
+policy = state.disclosure_policy(role, config)  # None for analysts
 briefing = build_briefing(
     concerns,
     area=area,
@@ -54,12 +56,18 @@ briefing = build_briefing(
     radius=float(radius),
     link_radius=float(link),
     synthetic=synthetic,
+    disclosure=policy,
 )
 # partners: min distinct children per hotspot, counts suppressed (page tables and every export)
-briefing = briefing_for_role(briefing, role=role, events=concerns)
+briefing = briefing_for_role(
+    briefing,
+    role=role,
+    events=concerns,
+    disclosure=policy,
+)
 for line in briefing.caveats[:1]:
     if line.startswith("Disclosure control"):
-        st.caption(line)
+        st.caption(md_escape(line))
 
 m1, m2, m3 = st.columns(3)
 m1.metric("Hotspots", f"{len(briefing.hotspots):,}")
@@ -73,7 +81,7 @@ st.subheader("Hotspots, in priority order")
 st.dataframe(briefing.hotspot_table(), hide_index=True, width="stretch")
 st.subheader("Venues near each hotspot")
 st.dataframe(briefing.nearby, hide_index=True, width="stretch")
-st.subheader(f"Venue watchlist (to {briefing.as_of})")
+st.subheader(f"Venue watchlist (to {md_escape(briefing.as_of)})")
 st.dataframe(briefing.watchlist, hide_index=True, width="stretch")
 
 st.subheader("Exports")

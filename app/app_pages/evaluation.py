@@ -10,6 +10,7 @@ from analysis.evaluation.accuracy import DEFAULT_METHOD, METHODS, backtest, hull
 from app.access import auth
 from app.session import state
 from app.session.filters import apply_filters
+from app.views.escape import md_escape
 from geo.errors import CsmapError
 from geo.store.gpkg import points
 
@@ -61,7 +62,7 @@ else:
 if events is None or len(events) == 0:
     st.write("No located events to evaluate.")
     st.stop()
-st.caption(f"{len(events):,} located events; {area_note}.")
+st.caption(f"{len(events):,} located events; {md_escape(area_note)}.")
 
 left, right = st.columns(2)
 with left:
@@ -99,7 +100,7 @@ if st.button("Run backtest", type="primary", key="ev_run"):
             st.session_state[RESULT_KEY] = (params, folds)
         except CsmapError as exc:
             st.session_state.pop(RESULT_KEY, None)
-            st.error(str(exc).splitlines()[0])
+            st.error(md_escape(str(exc).splitlines()[0]))
 
 stored = st.session_state.get(RESULT_KEY)
 if stored is None:
@@ -110,7 +111,7 @@ if ran_with != params:
     st.caption("The settings changed since this run: run the backtest again to update.")
 
 summary = summarise(folds)
-st.subheader(f"Mean over {folds['test_start'].nunique()} test period(s)")
+st.subheader(f"Mean over {folds['test_start'].nunique():,} test period(s)")
 table = summary.assign(coverage=summary["coverage"] * 100).rename(
     columns={"coverage": "area %", "hit_rate": "hit rate"}
 )

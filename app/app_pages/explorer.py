@@ -61,6 +61,7 @@ from app.maps.folium_map import MAX_POINTS, POINT_STYLES
 from app.maps.layers import METHOD_LAYERS, build_explorer_map, hotspot_deck_layers
 from app.session import state
 from app.session.filters import DATE_COLUMNS, filter_kind
+from app.views.escape import md_escape
 from geo.errors import CsmapError
 from geo.places.boundaries import StudyArea
 from geo.store.gpkg import points as point_set
@@ -88,7 +89,7 @@ def run_method(
             res if record_access else controlled_result(res, role=role, events=pts, policy=policy)
         )
     except (CsmapError, ValueError) as exc:  # fails closed: nothing shown
-        st.warning(f"{METHOD_LAYERS.get(method, method)}: {exc}")
+        st.warning(f"{md_escape(METHOD_LAYERS.get(method, method))}: {md_escape(exc)}")
         return None
 
 
@@ -96,7 +97,7 @@ config = state.config_from_env()
 base_filters = state.current_filters()
 role = auth.page_role("explorer")  # the one guard: refuses and stops
 record_access = can(role, "record_points")
-policy: DisclosurePolicy = export_rules(role).disclosure or DisclosurePolicy()
+policy: DisclosurePolicy = state.disclosure_policy(role, config) or DisclosurePolicy()
 #: None for record-level roles (nothing suppressed), else the role's disclosure policy.
 shown_policy: DisclosurePolicy | None = None if record_access else policy
 
@@ -133,6 +134,7 @@ source = POINT_RECORD_KINDS[point_kind]
 date_col = DATE_COLUMNS[source]
 frame = filter_kind(records[source], kind=source, filters=filters)
 all_pts = point_set(frame, point_kind) if len(frame) else frame
+unlocated = frame.loc[~frame.index.isin(all_pts.index)]  # filtered records without a point
 
 # ---------------------------------------------------------------- method and parameters
 available = [
@@ -150,10 +152,12 @@ auto_slots: dict[str, Any] = {}
 for col, spec in zip(param_cols, specs(method), strict=True):
     wkey = f"exp_{method}_{spec.name}"
     if spec.auto:
-        overridden[spec.name] = col.checkbox(f"Override {spec.label.lower()}", key=wkey + "_ovr")
+        overridden[spec.name] = col.checkbox(
+            f"Override {md_escape(spec.label.lower())}", key=wkey + "_ovr"
+        )
         auto_slots[spec.name] = col.empty()
         values[spec.name] = col.number_input(
-            spec.label,
+            md_escape(spec.label),
             min_value=spec.minimum,
             max_value=spec.maximum,
             value=float(spec.default),
@@ -162,12 +166,14 @@ for col, spec in zip(param_cols, specs(method), strict=True):
             key=wkey,
         )
     elif spec.kind == "choice":
-        values[spec.name] = col.selectbox(spec.label, spec.choices, key=wkey, help=spec.help)
+        values[spec.name] = col.selectbox(
+            md_escape(spec.label), spec.choices, key=wkey, help=spec.help
+        )
     elif spec.kind == "bool":
-        values[spec.name] = col.checkbox(spec.label, value=bool(spec.default), key=wkey)
+        values[spec.name] = col.checkbox(md_escape(spec.label), value=bool(spec.default), key=wkey)
     elif spec.kind == "int":
         values[spec.name] = col.number_input(
-            spec.label,
+            md_escape(spec.label),
             min_value=int(spec.minimum or 1),
             value=int(spec.default),
             step=1,
@@ -175,7 +181,7 @@ for col, spec in zip(param_cols, specs(method), strict=True):
         )
     else:
         values[spec.name] = col.number_input(
-            spec.label,
+            md_escape(spec.label),
             min_value=spec.minimum,
             max_value=spec.maximum,
             value=float(spec.default),
@@ -202,18 +208,19 @@ chosen_layers = st.multiselect(
 
 key = result_key(pts, date_column=date_col)
 n_points = len(pts)
+shown_points = shown_count(n_points, policy=shown_policy, records=pts)
 st.caption(
-    f"{shown_count(n_points, policy=shown_policy)} {POINT_STYLES[point_kind][0].lower()} "
+    f"{md_escape(shown_points)} {md_escape(POINT_STYLES[point_kind][0].lower())} "
     "with a location after filters"
-    + (f" in {month}" if month_hot and month != ALL_MONTHS else "")
-    + f" ({shown_count(len(frame) - len(all_pts), policy=shown_policy)} filtered records "
+    + (f" in {md_escape(month)}" if month_hot and month != ALL_MONTHS else "")
+    + f" ({shown_count(len(unlocated), policy=shown_policy, records=unlocated)} filtered records "
     "have no usable location)."
     + (
         ""
         if record_access
-        else f" Disclosure control: hotspots with fewer than {policy.min_children} distinct "
-        f"children are not shown; counts below {policy.threshold} are shown as "
-        f"'{policy.primary_marker}'."
+        else f" Disclosure control: hotspots with fewer than {policy.min_children:d} distinct "
+        f"children are not shown; counts below {policy.threshold:d} are shown as "
+        f"'{md_escape(policy.primary_marker)}'."
     )
 )
 result: gpd.GeoDataFrame | None = None
@@ -262,7 +269,7 @@ for name, slot in auto_slots.items():
 
 # ---------------------------------------------------------------- result summary
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Events analysed", shown_count(n_points, policy=shown_policy))
+c1.metric("Events analysed", shown_points)
 if result is not None:
     adjustment = str(used.get("adjustment", "count"))
     if adjustment == "population-adjusted" or method in ADJUSTED_METHODS:
@@ -372,16 +379,23 @@ if result is not None:
         )
         events = events_in(pts, result.geometry.loc[selected])
         d1, d2, d3 = st.columns(3)
-        d1.metric("Events in this hotspot", shown_count(len(events), policy=shown_policy))
+        d1.metric(
+            "Events in this hotspot", shown_count(len(events), policy=shown_policy, records=events)
+        )
         if "child_ref" in events.columns and can(role, "child_references"):
             d2.metric("Distinct children", f"{events['child_ref'].nunique():,}")
         if record_access and date_col in events.columns and len(events):
             dates = pd.to_datetime(events[date_col])  # exact dates: record-level roles only
             d3.metric("Date span", f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}")
-        trend = controlled_trend(monthly_counts(events, date_column=date_col), policy=shown_policy)
+        trend = controlled_trend(
+            monthly_counts(events, date_column=date_col),
+            policy=shown_policy,
+            events=events,
+            date_column=date_col,
+        )
         t1, t2, t3 = st.columns([3, 2, 2])
         if not record_access:
-            t1.caption(f"Months with 1-{policy.threshold - 1} events are not shown.")
+            t1.caption(f"Months with 1-{policy.threshold - 1:d} events are not shown.")
         if len(trend):
             t1.altair_chart(
                 alt.Chart(trend)
@@ -439,7 +453,10 @@ with st.expander("Compare two periods (before / after an intervention)"):
                 compared.append(res)
                 with col:
                     if res is not None:
-                        st.metric("Events", shown_count(len(sub_pts), policy=shown_policy))
+                        st.metric(
+                            "Events",
+                            shown_count(len(sub_pts), policy=shown_policy, records=sub_pts),
+                        )
                         n_hot = int(res["label"].isin(["hot", "cluster"]).sum())
                         st.metric("Hotspots (hot cells or clusters)", f"{n_hot:,}")
                         small = build_explorer_map({}, area=area, results=[(method, res)])
@@ -478,7 +495,10 @@ else:
                 standalone_map_html(built.fmap, method=method, period=export_period, synthetic=demo)
             )
             trend_all = controlled_trend(
-                monthly_counts(pts, date_column=date_col), policy=shown_policy
+                monthly_counts(pts, date_column=date_col),
+                policy=shown_policy,
+                events=pts,
+                date_column=date_col,
             )
             files.append(
                 trend_png(

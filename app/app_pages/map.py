@@ -16,6 +16,7 @@ from app.maps.folium_view import show_map
 from app.session import state
 from app.session.filters import apply_filters
 from app.session.timing import span
+from app.views.escape import md_escape
 from geo.store.gpkg import points
 from geo.vocab import POINT_RECORD_KINDS
 
@@ -51,8 +52,10 @@ if sum(s.n_points for s in summaries.values()) > MAX_POINTS:
     missing_loc = {k: s.n_records - s.n_points for k, s in summaries.items()}
     if any(missing_loc.values()):
         st.caption(
-            "Without a usable location (not drawn): "
-            + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items() if v)
+            md_escape(
+                "Without a usable location (not drawn): "
+                + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items() if v)
+            )
         )
     c1, c2 = st.columns([3, 1])
     c1.select_slider(
@@ -100,8 +103,10 @@ else:
     missing_loc = {k: v for k, v in unplaced.items() if v > 0}
     if missing_loc:
         st.caption(
-            "Without a usable location (not drawn): "
-            + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items())
+            md_escape(
+                "Without a usable location (not drawn): "
+                + ", ".join(f"{POINT_STYLES[k][0]} {v:,}" for k, v in missing_loc.items())
+            )
         )
 
     st_folium(

@@ -8,9 +8,11 @@ import streamlit as st
 from analysis.views.missing import found_hotspots
 from app.access import auth
 from app.access.policy import DISCLOSURE_ROLES, apply_export_policy, can
+from app.explorer.disclosure import hotspot_keys
 from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
 from app.session import state
 from app.session.filters import apply_filters
+from app.views.escape import md_escape
 from geo.store.gpkg import points
 
 config = state.config_from_env()
@@ -23,9 +25,18 @@ records = apply_filters(state.current_records(config), filters=filters)
 area = state.load_study_area(config.area)
 level = st.radio("Areas", ("ward", "lsoa"), horizontal=True, key="mis_level")
 demo = state.synthetic_data(config)
-report = build_report("missing", records, area=area, role=role, level=level, synthetic=demo)
+policy = state.disclosure_policy(role, config)  # None for record-level roles
+report = build_report(
+    "missing",
+    records,
+    area=area,
+    role=role,
+    level=level,
+    synthetic=demo,
+    disclosure=policy,
+)
 for note in report.notes:
-    st.caption(note)
+    st.caption(md_escape(note))
 
 episodes = records.get("missing_episodes")
 if can(role, "hotspot_polygons") and episodes is not None and len(episodes):
@@ -36,7 +47,10 @@ if can(role, "hotspot_polygons") and episodes is not None and len(episodes):
     else:
         result = found_hotspots(episodes, area=area, method="gi")
         if role in DISCLOSURE_ROLES:  # only cells with min_children distinct children
-            result = apply_export_policy(result, role=role, kind="hotspots", events=found)
+            keys = None if policy is None else hotspot_keys(result, events=found, policy=policy)
+            result = apply_export_policy(
+                result, role=role, kind="hotspots", events=found, disclosure=policy, keys=keys
+            )
             st.caption(
                 "Disclosure control: cells with fewer than the minimum number of distinct "
                 "children are not shown."
@@ -60,7 +74,7 @@ if can(role, "hotspot_polygons") and episodes is not None and len(episodes):
         st.altair_chart(layers.properties(height=420), width="stretch")
 
 for section in report.sections:
-    st.subheader(section.title)
+    st.subheader(md_escape(section.title))
     if section.note:
-        st.caption(section.note)
+        st.caption(md_escape(section.note))
     st.dataframe(section.table, hide_index=True, width="stretch")

@@ -9,9 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from app.access import auth
-from app.access.policy import can, export_rules
+from app.access.policy import can
 from app.session import state
 from app.session.filters import DATE_COLUMNS, KIND_LABELS, apply_filters
+from app.views.escape import md_escape
 from app.views.summaries import (
     controlled_kind_counts,
     controlled_missing_shares,
@@ -27,25 +28,25 @@ from app.views.summaries import (
 
 role = auth.page_role("overview")  # refuses (and stops) for roles without this page
 #: The role's disclosure policy (board, partner), or None for record-level roles.
-policy = export_rules(role).disclosure
 config = state.config_from_env()
+policy = state.disclosure_policy(role, config)  # the store's cell key secret
 filters = state.current_filters()
 records = apply_filters(state.current_records(config), filters=filters)
 
 st.title("Overview")
 st.caption(
     "Counts for the period and filters chosen in the sidebar. "
-    f"Dates: {', '.join(f'{KIND_LABELS[k]} by {c}' for k, c in DATE_COLUMNS.items())}."
+    f"Dates: {md_escape(', '.join(f'{KIND_LABELS[k]} by {c}' for k, c in DATE_COLUMNS.items()))}."
 )
 
 if policy is not None:
     st.caption(
-        f"Disclosure control: counts below {policy.threshold}, cells with fewer than "
-        f"{policy.min_children} distinct children, and counts that would reveal one by "
-        f"subtraction are shown as '{policy.primary_marker}' (the hidden_because column says why). "
-        f"Counts are slightly perturbed (by at most {policy.max_noise}, the same way every "
-        "time) so that comparing two selections cannot reveal a small number; see "
-        "docs/disclosure.md."
+        f"Disclosure control: counts below {policy.threshold:d}, cells with fewer than "
+        f"{policy.min_children:d} distinct children, and counts that would reveal one by "
+        f"subtraction are shown as '{md_escape(policy.primary_marker)}' (the hidden_because "
+        f"column says why). Counts are slightly perturbed (by at most {policy.max_noise:d}, the "
+        "same way every time) so that comparing two selections cannot reveal a small number; "
+        "see docs/disclosure.md."
     )
 shown = (
     controlled_kind_counts(records, policy=policy)

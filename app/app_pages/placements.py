@@ -10,6 +10,7 @@ from app.access import auth
 from app.reports.strategic import build_report
 from app.session import state
 from app.session.filters import apply_filters
+from app.views.escape import md_escape
 from geo.locate.geocode import Lookups, load_lookups
 
 config = state.config_from_env()
@@ -25,14 +26,21 @@ lookups: Lookups | None
 try:
     lookups = load_lookups()
 except ValueError as exc:
-    st.warning(f"Postcode lookup not loaded: {exc}")
+    st.warning(f"Postcode lookup not loaded: {md_escape(exc)}")
     lookups = None
 demo = state.synthetic_data(config)
 report = build_report(
-    "placements", records, area=area, role=role, level=level, lookups=lookups, synthetic=demo
+    "placements",
+    records,
+    area=area,
+    role=role,
+    level=level,
+    lookups=lookups,
+    synthetic=demo,
+    disclosure=state.disclosure_policy(role, config),
 )
 for note in report.notes:
-    st.caption(note)
+    st.caption(md_escape(note))
 if not report.sections:
     st.write("No placements to show.")
     st.stop()
@@ -65,7 +73,7 @@ st.altair_chart(chart, width="stretch")
 st.caption("Suppressed areas (shown as 'c' in the table) have no colour.")
 
 for section in report.sections:
-    st.subheader(section.title)
+    st.subheader(md_escape(section.title))
     if section.note:
-        st.caption(section.note)
+        st.caption(md_escape(section.note))
     st.dataframe(section.table, hide_index=True, width="stretch")

@@ -73,17 +73,18 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from analysis.views.assessment import assess_location, parse_location
-    from app.access.policy import export_rules, require
+    from app.access.policy import require
+    from app.access.store_policy import disclosure_for_store
     from app.reports.assessment_report import (
         assessment_html,
         write_assessment_json,
         write_assessment_pdf,
     )
     from app.views.assessment import controlled_assessment
+    from geo.demo.check import is_synthetic_store
     from geo.formats.venue_registers import all_venues
     from geo.ingest.pipeline import resolve_area
     from geo.locate.geocode import load_lookups
-    from geo.store.meta import is_demo_store
 
     require(args.role, "location_assessments")  # PermissionDenied (a CsmapError): exit 2
     out = Path(args.out)
@@ -102,9 +103,9 @@ def _run(args: argparse.Namespace) -> int:
         radius=args.radius,
         months=args.months,
         as_of=args.as_of,
-        synthetic=is_demo_store(store.path),
+        synthetic=is_synthetic_store(store.path),
     )
-    disclosure = export_rules(args.role).disclosure
+    disclosure = disclosure_for_store(args.role, store=store.path)
     if disclosure is not None:  # practitioners (and other disclosure roles): counts suppressed
         result = controlled_assessment(result, policy=disclosure)
     suffix = out.suffix.lower()

@@ -129,6 +129,10 @@ def record(
     if error is not None:
         entry_details["error"] = (str(error).splitlines() or [type(error).__name__])[0]
     entry = log.append(user=getpass.getuser(), role=role, action=action, details=entry_details)
+    if error is not None:
+        # a failed command leaves the store as it was (byte for byte; it may be damaged or
+        # read-only): its entry is anchored by the next command that succeeds
+        return entry
     try:
         log.anchor()
     except CsmapError as exc:  # the entry is written; the anchor only adds protection

@@ -42,20 +42,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _dates_as_text(frame: Any) -> Any:
-    """Format datetime columns: ``YYYY-MM-DD`` when every value is a date, else with minutes."""
-    out = frame.copy()
-    for col in out.columns:
-        if str(out[col].dtype).startswith("datetime64"):
-            values = out[col]
-            whole_days = bool((values.dropna() == values.dropna().dt.normalize()).all())
-            out[col] = values.dt.strftime("%Y-%m-%d" if whole_days else "%Y-%m-%d %H:%M")
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``csmap demo-data``; return the exit status."""
-    from geo.demo.records import SYNTHETIC_NOTICE, generate  # noqa: PLC0415  (keep --help fast)
+    from geo.demo.records import (  # noqa: PLC0415  (keep --help fast)
+        SYNTHETIC_NOTICE,
+        as_csv_text,  # noqa: PLC0415 (fast --help)
+        generate,
+    )
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -71,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         for kind, frame in frames.items():
             target = out / FILES[kind]
             tmp = target.with_suffix(".csv.tmp")
-            _dates_as_text(frame).to_csv(tmp, index=False, encoding="utf-8")
+            as_csv_text(frame).to_csv(tmp, index=False, encoding="utf-8")
             tmp.replace(target)
     except OSError as exc:
         print(f"csmap demo-data: {out}: cannot write ({exc.strerror or exc})", file=sys.stderr)

@@ -90,10 +90,10 @@ def _run(args: argparse.Namespace) -> int:
         build_briefing,
         write_briefing_pdf,
     )
+    from geo.demo.check import is_synthetic_store
     from geo.formats.venue_registers import all_venues
     from geo.ingest.pipeline import resolve_area
     from geo.store.export import write_csv
-    from geo.store.meta import is_demo_store
 
     out = Path(args.out)
     if out.suffix.lower() not in SUFFIXES:
@@ -104,7 +104,10 @@ def _run(args: argparse.Namespace) -> int:
     area = resolve_area(args.area)
     concerns = store.read("concerns")
     venues = all_venues(area=area.name, store=store, include_restricted=False)
-    synthetic = is_demo_store(store.path)
+    synthetic = is_synthetic_store(store.path)
+    from app.access.store_policy import disclosure_for_store  # noqa: PLC0415
+
+    disclosure = disclosure_for_store(args.role, store=store.path)
     briefing = build_briefing(
         concerns,
         area=area,
@@ -115,8 +118,9 @@ def _run(args: argparse.Namespace) -> int:
         radius=args.radius,
         link_radius=args.link_radius,
         synthetic=synthetic,
+        disclosure=disclosure,
     )
-    briefing = briefing_for_role(briefing, role=args.role, events=concerns)
+    briefing = briefing_for_role(briefing, role=args.role, events=concerns, disclosure=disclosure)
     suffix = out.suffix.lower()
     if suffix == ".csv":
         write_csv(briefing.watchlist, out)

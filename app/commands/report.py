@@ -41,12 +41,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the report, write it, log the export; 2 on bad input."""
     from app.access.policy import can  # noqa: PLC0415
+    from app.access.store_policy import disclosure_for_store  # noqa: PLC0415
     from app.reports.strategic import build_report, to_frame, write_report  # noqa: PLC0415
+    from geo.demo.check import is_synthetic_store  # noqa: PLC0415
     from geo.errors import CsmapError, ParameterError  # noqa: PLC0415
     from geo.ingest.pipeline import resolve_area  # noqa: PLC0415
     from geo.locate.geocode import load_lookups  # noqa: PLC0415
     from geo.store.gpkg import Store, default_store_path  # noqa: PLC0415
-    from geo.store.meta import is_demo_store  # noqa: PLC0415
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".html"):
@@ -93,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
             role=args.role,
             level=args.level,
             lookups=lookups,
-            synthetic=is_demo_store(store_path),
+            synthetic=is_synthetic_store(store_path),
+            disclosure=disclosure_for_store(args.role, store=store_path),
         )
         write_report(report, out)
     except (CsmapError, ValueError, OSError) as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.maps.vendor import missing_assets
-from geo.store.meta import is_demo_store
+from geo.demo.check import NotDemoStoreError, check_demo_store
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
@@ -75,13 +75,17 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Validate the options, then replace this process with the Streamlit server."""
     store = Path(args.store).expanduser().resolve() if args.store else _default_store()
-    if args.demo and not is_demo_store(store):
-        print(
-            f"csmap app: {store}: --demo refused: this store has no demo marker "
-            "(only the store built by `make run`/`make demo` may be labelled synthetic)",
-            file=sys.stderr,
-        )
-        return 2
+    if args.demo:
+        try:
+            check_demo_store(store)  # the records themselves, not only the marker (#12 item 15)
+        except NotDemoStoreError as exc:
+            why = str(exc).splitlines()[0].removeprefix(f"{store}: ")
+            print(
+                f"csmap app: {store}: --demo refused: {why} (only the store built by "
+                "`make run`/`make demo` may be opened as synthetic)",
+                file=sys.stderr,
+            )
+            return 2
     if not 0 < args.port < 65536:
         print(f"csmap app: --port {args.port}: must be between 1 and 65535", file=sys.stderr)
         return 2

@@ -1,11 +1,13 @@
-"""``csmap users add|list|remove``: manage the local users file (standalone sign-in).
+"""``csmap users add|list|remove|unlock``: manage the local users file (standalone sign-in).
 
 ``csmap users add USERNAME --role ROLE [--users-file PATH] [--password-stdin] [--replace]`` asks
 for the password twice (or reads one line from stdin with ``--password-stdin``) and stores only
 its argon2id hash. ``csmap users list`` shows names and roles; ``csmap users remove USERNAME``
-deletes one. Changes are written as the operating-system user to the audit log of the store the
-app serves (``--store``, default ``$CSMAP_STORE``; ``--audit-log`` overrides), where its Audit
-page shows them (:meth:`app.access.audit.AuditLog.for_store`).
+deletes one. ``csmap users unlock USERNAME`` clears the failed sign-ins and the lock-out of
+a user name (:mod:`app.access.signin_guard`: back-off after 3 failures in a row, locked after 10).
+Changes are written as the operating-system user to the audit log of the store the app serves
+(``--store``, default ``$CSMAP_STORE``; ``--audit-log`` overrides), where its Audit page shows
+them (:meth:`app.access.audit.AuditLog.for_store`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from app.access.policy import ROLES
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``users`` sub-command with ``add``, ``list`` and ``remove``."""
+    """Add the ``users`` sub-command with ``add``, ``list``, ``remove`` and ``unlock``."""
     parser = subparsers.add_parser(
         "users",
         help="manage local users (argon2 password hashes, roles)",
@@ -42,6 +44,11 @@ def register(subparsers: Any) -> None:
     remove = sub.add_parser("remove", parents=[common], help="remove a user")
     remove.add_argument("username")
     remove.set_defaults(func=run_remove)
+    unlock = sub.add_parser(
+        "unlock", parents=[common], help="clear a user's failed sign-ins and lock-out"
+    )
+    unlock.add_argument("username")
+    unlock.set_defaults(func=run_unlock)
 
 
 def _audit(args: argparse.Namespace, action: str, details: dict[str, Any]) -> None:
@@ -114,4 +121,21 @@ def run_remove(args: argparse.Namespace) -> int:
         return 2
     _audit(args, "user_remove", {"username": args.username})
     print(f"user {args.username!r} removed")
+    return 0
+
+
+def run_unlock(args: argparse.Namespace) -> int:
+    """Run ``csmap users unlock``."""
+    from app.access.signin_guard import unlock  # noqa: PLC0415
+
+    try:
+        cleared = unlock(args.username, users_file=args.users_file)
+    except OSError as exc:
+        print(f"cannot update the sign-in state: {exc}", file=sys.stderr)
+        return 2
+    if not cleared:
+        print(f"user {args.username!r} has no failed sign-ins; nothing changed")
+        return 0
+    _audit(args, "user_unlock", {"username": args.username})
+    print(f"user {args.username!r} unlocked")
     return 0

@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
+from analysis.disclosure.cell_key import record_keys_of
 from analysis.disclosure.control import DisclosurePolicy
 from app.access.policy import apply_export_policy, is_count_column
 from app.explorer.detail import breakdown
@@ -23,6 +25,7 @@ __all__ = [
     "controlled_breakdown",
     "controlled_result",
     "controlled_trend",
+    "hotspot_keys",
     "shown_count",
 ]
 
@@ -51,8 +54,9 @@ def controlled_result(
     >>> controlled_result(r, role="partner", events=ev, policy=DisclosurePolicy()).index.tolist()
     [0]
     """
+    keys = hotspot_keys(result, events=events, policy=policy)
     shown = apply_export_policy(
-        result, role=role, kind="hotspots", events=events, disclosure=policy
+        result, role=role, kind="hotspots", events=events, disclosure=policy, keys=keys
     )
     out = gpd.GeoDataFrame(shown, geometry=result.geometry.name, crs=result.crs)
     for column in out.columns:
@@ -62,8 +66,57 @@ def controlled_result(
     return out
 
 
-def controlled_trend(trend: pd.DataFrame, *, policy: DisclosurePolicy | None) -> pd.DataFrame:
+def hotspot_keys(
+    result: gpd.GeoDataFrame, *, events: gpd.GeoDataFrame, policy: DisclosurePolicy
+) -> pd.DataFrame | None:
+    """Cell keys of each hotspot's ``n_events``: the sum of the keys of the events inside it.
+
+    ``None`` when there is nothing to key (no ``n_events``, no events, cell keys off). Events
+    on a shared edge of two cells count for both keys (the key only needs the same events to
+    give the same key, not to match the method's assignment exactly).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> r = gpd.GeoDataFrame({"n_events": [2]}, geometry=[box(0, 0, 10, 10)], crs=27700)
+    >>> ev = gpd.GeoDataFrame({"record_id": ["a", "b", "c"]},
+    ...     geometry=[Point(1, 1), Point(2, 2), Point(50, 50)], crs=27700)
+    >>> policy = DisclosurePolicy()
+    >>> k = record_keys_of(ev, secret=policy.cell_key_secret)
+    >>> cell = int(hotspot_keys(r, events=ev, policy=policy).loc[0, "n_events"])
+    >>> cell == int(k[0] + k[1]) % 256
+    True
+    """
+    if (
+        not policy.cell_key
+        or "n_events" not in result.columns
+        or not len(result)
+        or not len(events)
+    ):
+        return None
+    rkeys = record_keys_of(
+        events,
+        secret=policy.cell_key_secret,
+        key_range=policy.key_range,
+        table=policy.record_key_table,
+    ).to_numpy(dtype=np.int64)
+    event_pos, cell_pos = result.sindex.query(events.geometry.to_crs(result.crs), "intersects")
+    sums = np.bincount(cell_pos, weights=rkeys[event_pos], minlength=len(result))
+    keys = sums.astype(np.int64) % policy.key_range
+    return pd.DataFrame({"n_events": keys}, index=result.index)
+
+
+def controlled_trend(
+    trend: pd.DataFrame,
+    *,
+    policy: DisclosurePolicy | None,
+    events: pd.DataFrame | None = None,
+    date_column: str | None = None,
+) -> pd.DataFrame:
     """Monthly counts (``month``, ``events``) with suppressed months as missing values.
+
+    Given the ``events`` behind the trend (with their ``date_column``), each month's count is
+    cell-key perturbed first (its key: the sum of its events' record keys).
 
     Examples
     --------
@@ -74,12 +127,22 @@ def controlled_trend(trend: pd.DataFrame, *, policy: DisclosurePolicy | None) ->
     """
     if policy is None or len(trend) == 0:
         return trend
-    shown = policy.table(trend["events"].astype("int64"), totals="none")
+    counts = pd.Series(trend["events"].to_numpy(dtype="int64"), index=trend["month"])
+    keys = None
+    if events is not None and date_column is not None and date_column in events.columns:
+        dates = pd.to_datetime(events[date_column], errors="coerce")
+        month = pd.Series(dates.dt.to_period("M").dt.to_timestamp(), index=events.index)
+        keys = policy.keys(events, month, like=counts)  # NaT: in no month
+    shown = policy.table(counts, totals="none", keys=keys)
     return trend.assign(events=shown.values.to_numpy(dtype=float, na_value=float("nan")))
 
 
-def shown_count(n: int, *, policy: DisclosurePolicy | None) -> str:
+def shown_count(
+    n: int, *, policy: DisclosurePolicy | None, records: pd.DataFrame | None = None
+) -> str:
     """A count as the role may see it (the marker for 1-4 under disclosure control).
+
+    Given the ``records`` counted (``n == len(records)``), the count is cell-key perturbed.
 
     Examples
     --------
@@ -88,7 +151,13 @@ def shown_count(n: int, *, policy: DisclosurePolicy | None) -> str:
     """
     if policy is None:
         return f"{n:,}"
-    return str(policy.table(pd.Series([int(n)]), totals="none").display.iloc[0])
+    counts = pd.Series([int(n)], index=["all"])
+    keys = None
+    if records is not None:
+        if len(records) != n:
+            raise ValueError(f"shown_count: {n} is not the number of records ({len(records)})")
+        keys = policy.keys(records, pd.Series("all", index=records.index), like=counts)
+    return str(policy.table(counts, totals="none", keys=keys).display.iloc[0])
 
 
 def controlled_breakdown(
@@ -97,8 +166,9 @@ def controlled_breakdown(
     """:func:`app.explorer.detail.breakdown`, suppressed per row for disclosure roles.
 
     Each row needs ``threshold`` events and ``min_children`` distinct children (``child_ref``;
-    without it no row qualifies); secondary suppression runs against the hotspot's total (which
-    the page shows), so one hidden row cannot be found by subtraction.
+    without it no row qualifies); counts are cell-key perturbed, and secondary suppression runs
+    against the hotspot's total (which the page shows), so one hidden row cannot be found by
+    subtraction.
 
     Examples
     --------
@@ -123,5 +193,6 @@ def controlled_breakdown(
         kids = pd.Series(0, index=table[column])
     counts = pd.Series(table["events"].to_numpy(dtype="int64"), index=table[column])
     children = pd.Series(kids.to_numpy(), index=counts.index)
-    shown = policy.table(counts, totals=True, children=children)
+    keys = policy.keys(events, values, like=counts)  # each row: the sum of its events' keys
+    shown = policy.table(counts, totals=True, children=children, keys=keys)
     return table.assign(events=shown.display.to_numpy()[:-1])

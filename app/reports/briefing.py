@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 
+from analysis.disclosure.cell_key import record_keys_of
 from analysis.disclosure.control import DisclosurePolicy
 from analysis.hotspots.registry import run as run_hotspots
 from analysis.views.proximity import (
@@ -71,6 +72,9 @@ class Briefing:
     as_of: str
     synthetic: bool | None = None
     caveats: list[str] = field(default_factory=list)
+    #: Cell keys of the watchlist's counts (:func:`analysis.views.proximity.watchlist`), for
+    #: :func:`briefing_for_role`; None once applied or when no disclosure policy was given.
+    watchlist_keys: pd.DataFrame | None = field(default=None, repr=False)
 
     def hotspot_table(self) -> pd.DataFrame:
         """Ranked hotspots for display."""
@@ -113,12 +117,15 @@ def build_briefing(
     radius: float = HOTSPOT_RADIUS,
     link_radius: float = LINK_RADIUS,
     synthetic: bool | None = None,
+    disclosure: DisclosurePolicy | None = None,
     **params: Any,
 ) -> Briefing:
     """Hotspots of the period (``method``), venues near them and the venue watchlist.
 
     The watchlist windows end on ``end`` (default the latest concern) and use all concerns
-    (not only the period), so the previous-period comparison is available.
+    (not only the period), so the previous-period comparison is available. With a
+    ``disclosure`` policy (cell keys on), the watchlist's cell keys are kept for
+    :func:`briefing_for_role` (each count's key: the sum of its linked concerns' record keys).
 
     Examples
     --------
@@ -153,7 +160,23 @@ def build_briefing(
         nearby.insert(0, "priority", nearby["hotspot_id"].map(prio))
         nearby = nearby.sort_values(["priority", "distance_m"], kind="stable")
     as_of = end if end is not None else None
-    watch = watchlist(concerns, venues, as_of=as_of, radius=link_radius)
+    keys = None
+    if disclosure is not None and disclosure.cell_key:
+        keys = record_keys_of(
+            concerns,
+            secret=disclosure.cell_key_secret,
+            key_range=disclosure.key_range,
+            table=disclosure.record_key_table,
+        )
+    watch = watchlist(
+        concerns,
+        venues,
+        as_of=as_of,
+        radius=link_radius,
+        record_keys=keys,
+        key_range=disclosure.key_range if disclosure is not None else 256,
+    )
+    watch_keys = watch.attrs.pop("cell_keys", None)
     caveats = [
         "Hotspots are statistical summaries of recorded concerns; recording differs between "
         "agencies and areas.",
@@ -178,6 +201,7 @@ def build_briefing(
         as_of=str(watch.attrs.get("as_of", "")),
         synthetic=synthetic,
         caveats=caveats,
+        watchlist_keys=watch_keys,
     )
 
 
@@ -196,7 +220,10 @@ def briefing_for_role(
     children (counted from ``events``, the concern points with ``child_ref``) are dropped, with
     the venues near them; every count column (``n_*``, ``prev_*``, ``cat_*``) of the hotspot,
     nearby-venue and watchlist tables is small-count suppressed, and a ``change_*`` column is
-    hidden wherever either of its counts is. Other roles get ``b`` unchanged.
+    hidden wherever either of its counts is. The watchlist's counts are cell-key perturbed
+    first when ``b`` was built with the same ``disclosure`` policy (``watchlist_keys``), and
+    its ``change_*`` is then the difference of the shown counts. Other roles get ``b``
+    unchanged.
 
     Raises
     ------
@@ -221,14 +248,21 @@ def briefing_for_role(
     nearby = apply_export_policy(
         nearby.reset_index(drop=True), role=role, kind="venues", disclosure=disclosure
     )
-    watch = apply_export_policy(b.watchlist, role=role, kind="venues", disclosure=disclosure)
+    watch = apply_export_policy(
+        b.watchlist, role=role, kind="venues", disclosure=disclosure, keys=b.watchlist_keys
+    )
     dropped = len(b.hotspots) - len(hot)
     note = (
         f"Disclosure control ({role}): counts below the threshold are shown as 'c'; "
         f"{dropped} hotspot(s) with too few distinct children are not shown."
     )
     return dataclasses.replace(
-        b, hotspots=hot, nearby=nearby, watchlist=watch, caveats=[note, *b.caveats]
+        b,
+        hotspots=hot,
+        nearby=nearby,
+        watchlist=watch,
+        caveats=[note, *b.caveats],
+        watchlist_keys=None,
     )
 
 

@@ -9,6 +9,7 @@ cache: they live in ``st.session_state`` only.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass
@@ -19,9 +20,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from analysis.disclosure.cell_key import RecordKeyTable, secret_digest
+from analysis.disclosure.control import DisclosurePolicy
+from app.access.store_policy import disclosure_for_store
 from app.session.filters import Filters
+from geo.demo.check import is_synthetic_store
 from geo.places.boundaries import StudyArea, load_area
-from geo.store.meta import is_demo_store
 from geo.vocab import BNG_EPSG, KINDS
 
 #: session_state key holding records uploaded in this session: ``{kind: GeoDataFrame}``.
@@ -95,6 +99,38 @@ def load_store_records(store_path: str, mtime: float) -> dict[str, gpd.GeoDataFr
     return {kind: store.read(kind) if kind in present else _empty() for kind in KINDS}
 
 
+@st.cache_resource(max_entries=2, show_spinner="Preparing disclosure control")
+def store_record_keys(store_path: str, mtime: float, digest: str, _secret: str) -> RecordKeyTable:
+    """The cell key record keys of every stored record, computed once per loaded store.
+
+    Keyed like :func:`load_store_records` plus ``digest``
+    (:func:`analysis.disclosure.cell_key.secret_digest` of the secret): the secret itself
+    (``_secret``, not hashed by Streamlit) is never part of a cache key. Store records only (never
+    session uploads, which are hashed when used); the keys are the same for every role.
+    """
+    del digest
+    frames = load_store_records(store_path, mtime)
+    return RecordKeyTable.build(list(frames.values()), secret=_secret)
+
+
+def disclosure_policy(role: str, config: AppConfig) -> DisclosurePolicy | None:
+    """The role's disclosure policy for the app's store: its secret, its precomputed record keys.
+
+    ``None`` for roles without disclosure control. Pages build every controlled table with it
+    (:func:`app.access.store_policy.disclosure_for_store`).
+    """
+    policy = disclosure_for_store(role, store=config.store_path)
+    path = config.store_path
+    if policy is None or not policy.cell_key or path is None or not path.exists():
+        return policy
+    secret = policy.cell_key_secret
+    digest = secret_digest(secret, key_range=policy.key_range)
+    table = store_record_keys(str(path), store_mtime(path), digest, secret)
+    if table.digest != digest:  # pragma: no cover - a policy with another key range
+        return policy
+    return dataclasses.replace(policy, record_key_table=table)
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def load_ingest_log(store_path: str, mtime: float) -> pd.DataFrame:
     """The store's ingest log (empty frame when the store has none)."""
@@ -129,7 +165,7 @@ def synthetic_data(config: AppConfig) -> bool:
         return False
     if any(len(frame) for frame in uploaded_records().values()):
         return False
-    return is_demo_store(config.store_path)
+    return is_synthetic_store(config.store_path)
 
 
 def current_records(config: AppConfig) -> dict[str, gpd.GeoDataFrame]:

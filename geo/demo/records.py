@@ -75,6 +75,7 @@ __all__ = [
     "PERIOD_END",
     "PERIOD_START",
     "SYNTHETIC_NOTICE",
+    "as_csv_text",
     "generate",
 ]
 
@@ -300,4 +301,26 @@ def generate(
     out = {"concerns": concerns, "missing_episodes": missing, "placements": placed}
     for frame in out.values():
         frame.attrs["synthetic_notice"] = SYNTHETIC_NOTICE
+    return out
+
+
+def as_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as ``csmap demo-data`` writes it: dates as ``YYYY-MM-DD`` (or with minutes).
+
+    A datetime column whose values are all whole days is written as dates, else with
+    ``HH:MM``. The demo store's check (:mod:`geo.demo.check`) hashes the same text.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"d": pd.to_datetime(["2024-01-02"]),
+    ...                   "t": pd.to_datetime(["2024-01-02 13:45"])})
+    >>> as_csv_text(f).to_dict("records")
+    [{'d': '2024-01-02', 't': '2024-01-02 13:45'}]
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if str(out[col].dtype).startswith("datetime64"):
+            values = out[col]
+            whole_days = bool((values.dropna() == values.dropna().dt.normalize()).all())
+            out[col] = values.dt.strftime("%Y-%m-%d" if whole_days else "%Y-%m-%d %H:%M")
     return out

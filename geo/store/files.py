@@ -30,6 +30,22 @@ def lock_file(store: Path) -> Path:
     return store.with_name(store.name + ".lock")
 
 
+@contextlib.contextmanager
+def writer_lock(store: Path) -> Iterator[None]:
+    """Hold the exclusive writer lock of ``store`` (:func:`lock_file`; :meth:`Store.lock`).
+
+    Here, not in :mod:`geo.store.gpkg`, so that :mod:`geo.store.meta` (which the store's writes
+    use) can take the lock without importing the store.
+    """
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file(store), "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def writing_copy(store: Path) -> Path:
     """The temporary copy a transaction writes (``.<stem>.writing.gpkg`` beside the store).
 

@@ -16,7 +16,6 @@ Path: ``--store``, else env ``CSMAP_STORE``, else ``~/.local/share/csmap/store.g
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -30,8 +29,14 @@ import pyogrio
 
 from geo.errors import StoreError
 from geo.ingest.schema import COLUMNS, ID_COLUMN
-from geo.store.files import lock_file, remove_stale_copies, store_errors, writing_copy
+from geo.store.files import (
+    remove_stale_copies,
+    store_errors,
+    writer_lock,
+    writing_copy,
+)
 from geo.store.frames import arrow_stream, fast_sqlite, fix_types, for_gpkg
+from geo.store.meta import ensure_cell_key_secret
 from geo.store.writer import LayerWriter, conform_stream, layer_schema
 from geo.vocab import BNG_EPSG, KINDS, POINT_KINDS, PROVENANCE_COLUMNS, PointKind
 
@@ -135,14 +140,8 @@ class Store:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the store's exclusive writer lock."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = lock_file(self.path)
-        with open(lock_path, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with writer_lock(self.path):
+            yield
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -266,6 +265,8 @@ class Transaction:
         self._done = True
         if not self._started:
             return
+        if self.tmp.exists():  # a new store gets its cell key secret with its first rows
+            ensure_cell_key_secret(self.tmp)
         with open(self.tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(self.tmp, self.store.path)

@@ -1,12 +1,17 @@
 """Small key/value metadata inside a csmap store (a ``csmap_meta`` table in the GeoPackage).
 
-Used to mark the synthetic demo store (``demo=true``) so that ``csmap app --demo`` can refuse to
-label a store of real case data as synthetic. The table is a plain SQLite table, which the
-GeoPackage format allows beside its feature layers (QGIS ignores it). Writes go to a copy in the
-same folder that then replaces the store (atomic, like :mod:`geo.store.gpkg`).
+Used to mark the synthetic demo store (``demo=true``, and the generator's ``demo_params``), and
+to hold the store's cell key secret (``cell_key_secret``, :func:`cell_key_secret`: the hashing
+key of the disclosure-control record keys, random per store, never printed). The demo marker
+alone proves nothing (:func:`is_demo_store` only reads it): anyone who can write the file can set
+a key, so opening a store without sign-in (``csmap app --demo``) and labelling an output
+synthetic both need :mod:`geo.demo.check`, which checks that every row was made by the demo
+generator. The table is a plain SQLite table, which the GeoPackage format allows beside its
+feature layers (QGIS ignores it). Writes go to a copy in the same folder that then replaces the
+store (atomic, like :mod:`geo.store.gpkg`).
 
 Command line: ``python -m geo.store.meta set STORE KEY VALUE`` or
-``python -m geo.store.meta get STORE``.
+``python -m geo.store.meta get STORE`` (secrets shown as ``(hidden)``; they cannot be set).
 """
 
 from __future__ import annotations
@@ -15,16 +20,25 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from geo.errors import StoreError
+from geo.store.files import writer_lock
 
 META_TABLE = "csmap_meta"
+#: Metadata key of the store's cell key secret (:func:`cell_key_secret`).
+CELL_KEY_SECRET = "cell_key_secret"  # noqa: S105 (the key's name, not a secret)
+#: Metadata keys whose values are never printed (``get`` shows them as ``(hidden)``).
+SECRET_KEYS = frozenset({CELL_KEY_SECRET})
+#: Shortest acceptable stored secret (``secrets.token_hex(32)`` gives 64 characters).
+_MIN_SECRET_CHARS = 32
 
 
 def read_meta(path: str | Path) -> dict[str, str]:
@@ -148,7 +162,9 @@ def clear_demo_marker(path: str | Path) -> None:
 
 
 def is_demo_store(path: str | Path) -> bool:
-    """True when the store carries the demo marker (``demo=true``).
+    """True when the store carries the demo marker (``demo=true``); not proof of anything.
+
+    Whether the records are synthetic is :func:`geo.demo.check.is_synthetic_store`.
 
     Examples
     --------
@@ -159,6 +175,94 @@ def is_demo_store(path: str | Path) -> bool:
         return read_meta(path).get("demo", "").lower() == "true"
     except StoreError:
         return False
+
+
+class SecretError(StoreError):
+    """The store's cell key secret is damaged or cannot be written."""
+
+
+def _stored_secret(meta: dict[str, str], store: Path) -> str | None:
+    value = meta.get(CELL_KEY_SECRET)
+    if value is None:
+        return None
+    if len(value) < _MIN_SECRET_CHARS:
+        raise SecretError(f"{store}: the stored cell key secret is damaged (too short)")
+    return value
+
+
+def ensure_cell_key_secret(path: str | Path) -> None:
+    """Give the GeoPackage file at ``path`` a random cell key secret if it has none, in place.
+
+    Every store write calls this on its transaction's copy
+    (:meth:`geo.store.gpkg.Transaction.commit`), so a store gets its secret when it is created,
+    atomically with its first rows. An existing secret is never changed: the same records must keep
+    showing the same perturbed counts.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "s.gpkg"
+    >>> sqlite3.connect(p).close()
+    >>> ensure_cell_key_secret(p)
+    >>> first = read_meta(p)[CELL_KEY_SECRET]
+    >>> ensure_cell_key_secret(p)
+    >>> read_meta(p)[CELL_KEY_SECRET] == first, len(first)
+    (True, 64)
+    """
+    store = Path(path)
+    if _stored_secret(read_meta(store), store) is None:
+        _write_meta(store, key=CELL_KEY_SECRET, value=secrets.token_hex(32))
+
+
+def cell_key_secret(
+    path: str | Path, *, lock: Callable[[], AbstractContextManager[None]] | None = None
+) -> str:
+    """The cell key secret of the store at ``path`` (generated on first use for older stores).
+
+    A store written before secrets existed gets one here, under the store's writer lock (so no
+    ingest copies the store meanwhile), written in place. Never print or log the result.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The store.
+    lock : callable, optional
+        Returns the store's writer lock (the app passes :meth:`geo.store.gpkg.Store.lock`);
+        default :func:`geo.store.files.writer_lock`, the same lock.
+
+    Raises
+    ------
+    SecretError
+        The stored secret is damaged, or the store has none and cannot be written (then no
+        perturbed counts can be shown: refusing is safer than a public key).
+    StoreError
+        The store does not exist or is not readable.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "s.gpkg"
+    >>> sqlite3.connect(p).close()
+    >>> secret = cell_key_secret(p)
+    >>> secret == cell_key_secret(p) == read_meta(p)[CELL_KEY_SECRET]
+    True
+    """
+    store = Path(path)
+    found = _stored_secret(read_meta(store), store)
+    if found is not None:
+        return found
+    try:
+        with lock() if lock is not None else writer_lock(store):
+            ensure_cell_key_secret(store)  # checks again under the lock
+    except (OSError, StoreError) as exc:
+        raise SecretError(
+            f"{store}: the store has no cell key secret and one cannot be written ({exc}); "
+            "run any csmap command that writes the store as its owner first"
+        ) from exc
+    found = _stored_secret(read_meta(store), store)
+    if found is None:  # pragma: no cover - written just above
+        raise SecretError(f"{store}: the cell key secret could not be stored")
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -174,9 +278,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.action == "set":
+            if args.key in SECRET_KEYS:
+                raise SecretError(f"{args.key} is generated by csmap and cannot be set")
             set_meta(args.store, key=args.key, value=args.value)
         else:
-            print(json.dumps(read_meta(args.store)))
+            meta = read_meta(args.store)
+            print(json.dumps({k: "(hidden)" if k in SECRET_KEYS else v for k, v in meta.items()}))
     except StoreError as exc:
         print(f"csmap: {exc}", file=sys.stderr)
         return 2

@@ -277,3 +277,39 @@ def test_anchor_of_another_log_is_not_held_against_this_one(
     log.path.write_text("")
     log.head_path.unlink()
     assert _verify(store) == 1
+
+
+def test_audit_page_warns_when_the_anchor_is_for_another_log(
+    own_logs: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store copied elsewhere keeps an anchor naming its old log: the page must not show a
+    green "verified" for a check it could not do; entries' details are readable text."""
+    from streamlit.testing.v1 import AppTest
+
+    from app.access.audit_table import details_summary
+    from tests._app_store import build_store
+
+    store = build_store(tmp_path / "orig")  # a (test-generator) demo store
+    out = tmp_path / "h.geojson"
+    argv = ["hotspots", "--store", str(store), "--method", "repeat", "--out", str(out)]
+    assert main([*argv, "--reason", "check"]) == 0  # anchors the store's log in the store
+    assert AuditLog.for_store(store).verify().anchor == "matched"
+    (tmp_path / "copy").mkdir()
+    copy = Path(shutil.copyfile(store, tmp_path / "copy" / "store.gpkg"))
+    result = AuditLog.for_store(copy).verify()
+    assert result.ok and result.anchor == "other log"
+    monkeypatch.setenv("CSMAP_STORE", str(copy))
+    monkeypatch.setenv("CSMAP_AREA", "kirklees")
+    monkeypatch.setenv("CSMAP_DEMO", "1")
+    monkeypatch.delenv("CSMAP_ROLE", raising=False)
+    app = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+    at = AppTest.from_file(str(app), default_timeout=60)
+    at.session_state["csmap_demo_role"] = "admin"
+    at.run()
+    at.switch_page("app_pages/audit.py").run()
+    assert not at.exception, at.exception
+    assert not any("Chain verified" in s.value for s in at.success)
+    assert any("NOT checked against the store's anchor" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert len(table) and not table["details"].str.startswith("{").any()
+    assert details_summary('{"page": "map", "filters": {"a": null}}') == "page: map"

@@ -33,7 +33,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 @pytest.fixture(scope="module")
 def upper_case_marker_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small app store marked ``demo=TRUE`` (``is_demo_store`` ignores case)."""
-    store = build_store(tmp_path_factory.mktemp("notice_app"), demo=False)
+    store = build_store(tmp_path_factory.mktemp("notice_app"))  # a checked demo store
     set_meta(store, key="demo", value="TRUE")
     return store
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,7 +31,8 @@ from geo.errors import CsmapError
 # admin (users, retention, audit; home addresses "analyst and admin only" -> record-level too),
 # analyst (record-level points and child references), partner (hotspot polygons, venue watchlists,
 # aggregated counts; never record points or child references), board (aggregates only),
-# practitioner (location assessments only).
+# practitioner (location assessments only). Issue #12 item 18: the strategic views (Placements,
+# Missing, Who reports) are for boards, analysts and admins, not police/licensing partners.
 EXPECTED: dict[str, set[str]] = {
     "admin": set(CAPABILITIES),
     "analyst": {
@@ -40,10 +42,11 @@ EXPECTED: dict[str, set[str]] = {
         "hotspot_polygons",
         "venue_watchlists",
         "aggregates",
+        "strategic_views",
         "location_assessments",
     },
     "partner": {"hotspot_polygons", "venue_watchlists", "aggregates"},
-    "board": {"aggregates"},
+    "board": {"aggregates", "strategic_views"},
     "practitioner": {"location_assessments"},
 }
 
@@ -89,15 +92,7 @@ def test_allowed_pages() -> None:
     assert allowed_pages("practitioner") == ["assessment"]
     assert allowed_pages("board") == ["overview", "placements", "missing", "agencies"]
     assert "map" not in allowed_pages("partner") and "explorer" in allowed_pages("partner")
-    assert allowed_pages("partner") == [
-        "overview",
-        "explorer",
-        "disruption",
-        "placements",
-        "missing",
-        "agencies",
-        "evaluation",
-    ]
+    assert allowed_pages("partner") == ["overview", "explorer", "disruption", "evaluation"]
     assert "audit" in allowed_pages("admin") and "audit" not in allowed_pages("analyst")
     assert set(allowed_pages("admin")) == set(policy.PAGES)
     # the existing page files must be known to the policy
@@ -145,7 +140,8 @@ def test_record_exports_every_role(role: str, kind: str) -> None:
         with pytest.raises(PermissionDenied):
             apply_export_policy(records, role=role, kind=kind)
         return
-    out = apply_export_policy(records, role=role, kind=kind)
+    exact = DisclosurePolicy(cell_key=False)  # the suppression rules on true counts
+    out = apply_export_policy(records, role=role, kind=kind, disclosure=exact)
     if can(role, "record_points"):
         assert len(out) == len(records)
         assert "child_ref" in out.columns and "easting" in out.columns
@@ -189,7 +185,8 @@ def test_hotspot_exports_every_role(role: str) -> None:
 
 def test_missing_episodes_aggregate_by_found_ward() -> None:
     episodes = pd.DataFrame({"episode_id": list("abcdef"), "found_ward_nm": ["Batley"] * 6})
-    out = apply_export_policy(episodes, role="board", kind="missing_episodes")
+    exact = DisclosurePolicy(cell_key=False)  # true counts (perturbation: test_app_policy_keys)
+    out = apply_export_policy(episodes, role="board", kind="missing_episodes", disclosure=exact)
     assert out.columns.tolist() == ["found_ward_nm", "records"]
     assert out["records"].tolist() == ["6", "6"]
     with pytest.raises(PermissionDenied):
@@ -266,3 +263,51 @@ def test_disclosure_from_config() -> None:
     assert p.displacement_m == (50, 200)
     with pytest.raises(CsmapError):
         disclosure_policy_from_config({"disclosure": {"treshold": 3}})
+
+
+# README page names -> page files (app/app_pages/<name>.py).
+_README_PAGES = {
+    "Overview": "overview",
+    "Map": "map",
+    "Hotspot explorer": "explorer",
+    "Data": "data",
+    "Disruption planner": "disruption",
+    "Location assessment": "assessment",
+    "Placements": "placements",
+    "Missing": "missing",
+    "Who reports": "agencies",
+    "Accuracy": "evaluation",
+    "Audit": "audit",
+}
+
+
+def _readme_page_roles() -> dict[str, set[str]]:
+    """The README's page table as {page name: roles named in its "for" column}."""
+    readme = (Path(policy.__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    lines = readme.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| page | for |"))
+    out: dict[str, set[str]] = {}
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        names, audience = (cell.strip() for cell in line.strip("|").split("|")[:2])
+        audience = re.sub(r"\([^)]*\)", "", audience)  # "(grid/density methods only)" etc.
+        roles = {word for word in re.findall(r"[a-z]+", audience) if word in ROLES}
+        assert roles, f"README row {names!r} names no role"
+        for name in names.split(","):
+            out[_README_PAGES[name.strip()]] = roles
+    return out
+
+
+def test_readme_role_table_matches_the_policy() -> None:
+    """Issue #12 item 18: the README's page table and app.access.policy cannot drift apart."""
+    table = _readme_page_roles()
+    assert set(table) == set(policy.PAGES)
+    for page, roles in table.items():
+        assert {r for r in ROLES if page in allowed_pages(r)} == roles, page
+
+
+def test_partner_does_not_open_the_strategic_views() -> None:
+    for page in ("placements", "missing", "agencies"):
+        assert page not in allowed_pages("partner")
+        assert page in allowed_pages("board") and page in allowed_pages("analyst")

@@ -51,16 +51,16 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, int]
     CSE alone (about a quarter) is still above ``MAX_POINTS``, so both maps are cell maps.
     """
     from app.maps.folium_map import MAX_POINTS
-    from geo.demo.records import generate
+    from geo.demo.check import mark_demo_store
+    from geo.demo.records import as_csv_text, generate
     from geo.ingest.pipeline import ingest_file
-    from geo.store.meta import set_meta
 
     folder = tmp_path_factory.mktemp("cellstore")
     concerns = generate(seed=7, scale=16)["concerns"]
     csv = folder / "concerns.csv"
-    concerns.to_csv(csv, index=False)
+    as_csv_text(concerns).to_csv(csv, index=False)
     report = ingest_file("concerns", csv, store=folder / "store.gpkg", area="kirklees")
-    set_meta(folder / "store.gpkg", key="demo", value="true")
+    mark_demo_store(folder / "store.gpkg", seed=7, scale=16, area="kirklees")
     placed = report.records[report.records.geometry.notna() & ~report.records.geometry.is_empty]
     n_all, n_cse = len(placed), int((placed["category"] == "CSE").sum())
     assert MAX_POINTS < n_cse < n_all

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from app.maps.vendor import missing_assets
+from geo.demo.check import mark_demo_store
 from geo.ingest.pipeline import ingest_file
-from geo.store.meta import set_meta
 from tests._browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context
 
 pytestmark = [
@@ -29,7 +29,9 @@ SCRIPT = "<script>window.__xss=1</script>"
 IMG = "<img src=x onerror=window.__xss=1>"
 
 
-def _store(folder: Path) -> Path:
+def xss_csvs(folder: Path, params: object = None) -> dict[str, Path]:
+    """The hostile concerns CSV; also the store's demo generator (tests/conftest.py lists it)."""
+    del params
     rows = [
         "record_id,reported_date,category,reporting_agency,risk_level,latitude,longitude,"
         "summary,place_name"
@@ -44,10 +46,15 @@ def _store(folder: Path) -> Path:
     csv = folder / "concerns.csv"
     folder.mkdir(parents=True, exist_ok=True)
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return {"concerns": csv}
+
+
+def _store(folder: Path) -> Path:
+    csv = xss_csvs(folder)["concerns"]
     store = folder / "store.gpkg"
     report = ingest_file("concerns", csv, store=store, area="kirklees")
     assert report.rows_loaded == 41, report.summary()  # unknown category kept as raw text
-    set_meta(store, key="demo", value="true")
+    mark_demo_store(store, seed=0, area="kirklees", generator="tests.browser.test_xss:xss_csvs")
     return store
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.access.audit import AuditLog
 from app.maps.vendor import missing_assets
 from app.session.uploads import UploadError, max_upload_mb, validate_upload
 from geo.errors import UnreadableFileError
@@ -83,6 +84,11 @@ def test_upload_validates_shows_quarantine_and_adds_to_session_only(app_env: Pat
     assert set(uploads["concerns"]["source_file"]) == {"my_concerns.csv"}
     summary = at.main.dataframe[-1].value
     assert summary["rows"].tolist() == [3]
+    # records brought into the app are in the audit log like a CLI ingest
+    ingests = AuditLog(app_env.parent / "audit.jsonl").read(action="ingest")
+    assert len(ingests) == 1 and ingests["rows"].tolist() == [3]
+    details = json.loads(ingests["details"].iloc[0])
+    assert details["into"] == "session" and details["rows_quarantined"] == 2
 
     # every page now shows store + session records
     at.switch_page("app_pages/overview.py").run()

@@ -243,7 +243,10 @@ def test_partner_gets_grid_methods_allowed_kinds_and_min_children(
     assert _metrics(analyst)["Hot"] == f"{len(hot):,}"
     assert _metrics(at)["Hot"] == f"{int((kids >= 5).sum()):,}"
     drawn = _n_events_drawn(at)
-    assert sorted(drawn) == sorted(hot.loc[kids >= 5, "n_events"].astype(float).tolist())
+    true = sorted(hot.loc[kids >= 5, "n_events"].astype(float).tolist())
+    # cell-key perturbed (tests/app/test_explorer_cell_key.py): each within max_noise (2)
+    assert len(drawn) == len(true)
+    assert all(abs(d - t) <= 2 for d, t in zip(sorted(drawn), true, strict=True)), (drawn, true)
     # detail panels: no exact date span, no count 1-4 in the breakdowns
     assert "Date span" not in _metrics(at) and "Date span" in _metrics(analyst)
     for frame in at.dataframe:
