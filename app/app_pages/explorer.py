@@ -394,7 +394,10 @@ if result is not None:
         )
         t1, t2, t3 = st.columns([3, 2, 2])
         if not record_access:
-            t1.caption(f"Months with 1-{policy.threshold - 1:d} events are not shown.")
+            t1.caption(
+                f"Months with a small count (under {policy.threshold:d}, before or after the "
+                f"adjustment of at most {policy.max_noise:d}) are not shown."
+            )
         if len(trend):
             t1.altair_chart(
                 alt.Chart(trend)
