@@ -35,6 +35,7 @@ from analysis.tables import (
     has_hidden,
     hidden_legend,
 )
+from app.explorer_disclosure import shown_count
 from app.policy import can, export_rules, require
 from geo.boundaries import StudyArea
 from geo.datasets import ATTRIBUTION_LINES
@@ -147,8 +148,12 @@ def _placements(
         report.notes.append("No placements in the store.")
         return
     other = frame[pl.from_other_councils(frame, lad_cd=area.lad_cd).to_numpy()]
+    # counts as the tables show them (perturbed for disclosure roles; the same records as the
+    # tables' totals, so the same values): an exact count beside them would undo the protection
+    n_other = shown_count(len(other), policy=policy, records=other)
+    n_all = shown_count(len(frame), policy=policy, records=frame)
     report.notes.append(
-        f"{len(other)} of {len(frame)} stored placements were made by other councils (placing "
+        f"{n_other} of {n_all} stored placements were made by other councils (placing "
         "authority known and not this LA); the tables below count those."
     )
     lvl: pl.Level = "ward" if report.level == "ward" else "lsoa"
