@@ -420,7 +420,9 @@ if result is not None:
             hide_index=True,
             width="stretch",
         )
-        st.dataframe(ranked.head(50), width="stretch")
+        # the id is a column already (no index), and columns the role's result never fills
+        # (expected, rate_ratio for partner) are left out rather than shown as "None"
+        st.dataframe(ranked.head(50).dropna(axis=1, how="all"), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- two periods
 with st.expander("Compare two periods (before / after an intervention)"):

@@ -121,6 +121,28 @@ def present(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def for_display(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`present` table for the screen: missing values (a rate or share blanked with its
+    hidden count, a label not recorded) as blanks, not the text "None" / "nan".
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": ["c", "9"], "rate": [float("nan"), 4.25], "x": [None, "a"]})
+    >>> for_display(t).values.tolist()
+    [['c', '', ''], ['9', '4.25', 'a']]
+    """
+    out = table.copy()
+    for column in out.columns:
+        values = out[column]
+        if not bool(values.isna().any()):
+            continue
+        if pd.api.types.is_float_dtype(values):
+            out[column] = ["" if pd.isna(v) else str(round(float(v), 3)) for v in values.to_numpy()]
+        else:
+            out[column] = values.astype(object).where(values.notna(), "")
+    return out
+
+
 def _policy(role: str, disclosure: DisclosurePolicy | None) -> DisclosurePolicy | None:
     require(role, "aggregates")
     return export_rules(role, disclosure=disclosure).disclosure
