@@ -105,3 +105,20 @@ def test_small_count_reason_is_the_same_for_true_and_perturbed_small_counts() ->
     else:  # pragma: no cover - the p-table has such keys
         raise AssertionError("no key perturbs 6 into 1-4")
     assert t.reasons["a"] == t.reasons["b"] == SMALL_COUNT_REASON
+
+
+def test_watchlist_is_reranked_by_shown_counts_hidden_last() -> None:
+    from app.reports.briefing import by_shown_counts  # noqa: PLC0415
+
+    # as ranked by the true counts (v1 truly 9, v2 truly 7), then perturbed / suppressed
+    watch = pd.DataFrame(
+        {
+            "rank": [1, 2, 3, 4],
+            "venue_id": ["v1", "v2", "v3", "v4"],
+            "n_12m": ["c", 6, 8, 6],
+            "n_3m": ["c", 5, 0, 6],
+        }
+    )
+    out = by_shown_counts(watch)
+    assert out["venue_id"].tolist() == ["v3", "v4", "v2", "v1"]
+    assert out["rank"].tolist() == [1, 2, 3, 4]
