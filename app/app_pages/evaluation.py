@@ -9,6 +9,7 @@ import streamlit as st
 from analysis.evaluation import DEFAULT_METHOD, METHODS, backtest, hull_area, summarise
 from app import auth, state
 from app.escape import md_escape
+from app.explorer_disclosure import shown_count
 from app.filters import apply_filters
 from geo.errors import CsmapError
 from geo.store import points
@@ -61,7 +62,12 @@ else:
 if events is None or len(events) == 0:
     st.write("No located events to evaluate.")
     st.stop()
-st.caption(f"{len(events):,} located events; {md_escape(area_note)}.")
+# the count as the role may see it (perturbed and suppressed for disclosure roles, like the
+# Overview's): an exact count beside the perturbed one would undo the protection
+shown_events = shown_count(
+    len(events), policy=state.disclosure_policy(role, config), records=events
+)
+st.caption(f"{md_escape(shown_events)} located events; {md_escape(area_note)}.")
 
 left, right = st.columns(2)
 with left:

@@ -11,7 +11,7 @@ from app.escape import md_escape
 from app.explorer_disclosure import hotspot_keys
 from app.filters import apply_filters
 from app.policy import DISCLOSURE_ROLES, apply_export_policy, can
-from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
+from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report, for_display
 from geo.store import points
 
 config = state.config_from_env()
@@ -76,4 +76,4 @@ for section in report.sections:
     st.subheader(md_escape(section.title))
     if section.note:
         st.caption(md_escape(section.note))
-    st.dataframe(section.table, hide_index=True, width="stretch")
+    st.dataframe(for_display(section.table), hide_index=True, width="stretch")

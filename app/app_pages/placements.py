@@ -9,7 +9,7 @@ import streamlit as st
 from app import auth, state
 from app.escape import md_escape
 from app.filters import apply_filters
-from app.reports.strategic import build_report
+from app.reports.strategic import build_report, for_display
 from geo.geocode import Lookups, load_lookups
 
 config = state.config_from_env()
@@ -75,4 +75,4 @@ for section in report.sections:
     st.subheader(md_escape(section.title))
     if section.note:
         st.caption(md_escape(section.note))
-    st.dataframe(section.table, hide_index=True, width="stretch")
+    st.dataframe(for_display(section.table), hide_index=True, width="stretch")
