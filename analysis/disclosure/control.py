@@ -70,6 +70,7 @@ from geo.errors import ParameterError
 
 __all__ = [
     "LOCATION_COLUMNS",
+    "SMALL_COUNT_REASON",
     "DisclosurePolicy",
     "SuppressedTable",
     "count_children",
@@ -87,6 +88,9 @@ __all__ = [
 Zeros = Literal["show", "suppress"]
 Totals = Literal["none", "per_row", "per_column", "both"]
 TOTAL_LABEL = "Total"
+#: The reason shown for a count hidden because its true *or* perturbed value is small (both
+#: cases get this one text: telling them apart would reveal which hidden counts are really large).
+SMALL_COUNT_REASON = "small count"
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,11 @@ class SuppressedTable:
     perturbed : bool
         Whether the shown counts are cell-key perturbed (not the true counts).
     reasons : pandas.Series or pandas.DataFrame or None
-        Why each entry is hidden, for a reason column or caption: ``"1-4"`` (a small count,
-        ``"0-4"`` when zeros are suppressed too), ``"fewer than 5 children"``, ``"secondary
-        suppression"`` (hidden so that a small count cannot be worked out by subtraction);
-        empty text where shown.
+        Why each entry is hidden, for a reason column or caption: ``"small count"``
+        (:data:`SMALL_COUNT_REASON`: the true or the perturbed count is below the threshold, or
+        zero when zeros are suppressed; the two cases are deliberately not told apart),
+        ``"fewer than 5 children"``, ``"secondary suppression"`` (hidden so that a small count
+        cannot be worked out by subtraction); empty text where shown.
     """
 
     values: Any
@@ -270,10 +275,11 @@ def suppress_counts(
     columns = frame.columns if e_c == n_c else frame.columns.append(pd.Index([TOTAL_LABEL]))
     values = pd.DataFrame(extended, index=index, columns=columns).astype("Int64").mask(hidden)
     text = np.where(primary, primary_marker, np.where(second, secondary_marker, ""))
-    low = 0 if zeros == "suppress" else 1
+    # one reason for a true and a perturbed small count: telling them apart would say which
+    # hidden cells are really ``threshold`` or more (and "1-4" would be false for those)
     why = np.where(
         small,
-        f"{low}-{threshold - 1}" if threshold - 1 > low else str(low),
+        SMALL_COUNT_REASON,
         np.where(
             primary,
             f"fewer than {min_children} children",

@@ -31,7 +31,11 @@ __all__ = [
     "controlled",
     "distinct_children",
     "distinct_children_2d",
+    "has_hidden",
+    "hidden_legend",
     "quarter_label",
+    "shown_order",
+    "sorted_by_shown",
 ]
 
 
@@ -89,6 +93,81 @@ def cell_keys_for(
     if not isinstance(keys, pd.Series):
         return None
     return keys.set_axis(index.astype(str))
+
+
+def hidden_legend(policy: DisclosurePolicy) -> str:
+    """What the marker of a hidden count can mean, for tables without a reason column.
+
+    True whichever reason applies, and it never says which (a cross-tab has no room for it).
+
+    Examples
+    --------
+    >>> hidden_legend(DisclosurePolicy())  # doctest: +NORMALIZE_WHITESPACE
+    "'c' marks a hidden count: a small count (under 5, before or after the adjustment of at most
+    2), a count from fewer than 5 distinct children, or a count hidden so that totals cannot
+    reveal another."
+    """
+    return (
+        f"'{policy.primary_marker}' marks a hidden count: a small count (under "
+        f"{policy.threshold:d}, before or after the adjustment of at most {policy.max_noise:d}), "
+        f"a count from fewer than {policy.min_children:d} distinct children, or a count hidden "
+        "so that totals cannot reveal another."
+    )
+
+
+def has_hidden(table: pd.DataFrame, *, marker: str = "c") -> bool:
+    """Whether any cell of ``table`` shows the hidden-count ``marker``.
+
+    Examples
+    --------
+    >>> has_hidden(pd.DataFrame({"a": ["5", "c"]})), has_hidden(pd.DataFrame({"a": [5]}))
+    (True, False)
+    """
+    return bool((table.astype(str).to_numpy() == marker).any())
+
+
+def shown_order(values: pd.Series) -> pd.Index:
+    """Labels of ``values`` ordered by the shown value, most first; hidden (missing) ones last.
+
+    Ties and hidden entries are ordered by label (as text), never by a true count: an order of
+    the true counts next to perturbed or suppressed values would tell which is really larger.
+
+    Examples
+    --------
+    >>> v = pd.Series([5, None, 7, None, 5], index=list("edcba"), dtype="Int64")
+    >>> shown_order(v).tolist()
+    ['c', 'a', 'e', 'b', 'd']
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
+    frame = pd.DataFrame(
+        {
+            "v": numbers.to_numpy(dtype=float, na_value=np.nan),
+            "label": values.index.astype(str),
+        }
+    )
+    ranked = frame.sort_values(
+        ["v", "label"], ascending=[False, True], na_position="last", kind="stable"
+    )
+    return values.index[ranked.index.to_numpy()]
+
+
+def sorted_by_shown(
+    table: pd.DataFrame, *, count: str, last: Sequence[str] = (TOTAL_LABEL,)
+) -> pd.DataFrame:
+    """Rows of a :func:`controlled` table ordered by the shown ``count`` (hidden rows last).
+
+    Rows labelled in ``last`` (the total, an "Other" row) stay at the end in that order.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [9, 3, 6, 7]}, index=list("abcd"))
+    >>> out = controlled(t, count="n", policy=DisclosurePolicy(cell_key=False))
+    >>> sorted_by_shown(out, count="n")["n_display"].reset_index().values.tolist()
+    [['a', '9'], ['d', '7'], ['b', 'c'], ['c', 'c'], ['Total', '25']]
+    """
+    fixed = [label for label in last if label in table.index]
+    cells = table.loc[~table.index.isin(fixed)]
+    return pd.concat([cells.loc[shown_order(cells[count])], table.loc[fixed]])
 
 
 def quarter_label(dates: pd.Series) -> pd.Series:
@@ -165,7 +244,7 @@ def controlled(
     pandas.DataFrame
         Same index (plus ``"Total"``); ``count`` is nullable ``Int64`` (``<NA>`` = suppressed);
         a ``<count>_display`` column carries the text shown (``"c"`` where suppressed) and,
-        under a policy, ``<count>_why`` says why (``"1-4"``, ``"fewer than 5 children"``,
+        under a policy, ``<count>_why`` says why (``"small count"``, ``"fewer than 5 children"``,
         ``"secondary suppression"``; empty where shown).
 
     Examples
@@ -175,7 +254,7 @@ def controlled(
     >>> out["n_display"].tolist()
     ['c', 'c', '12', '25']
     >>> out["n_why"].tolist()
-    ['1-4', 'secondary suppression', '', '']
+    ['small count', 'secondary suppression', '', '']
     >>> out["rate"].round(1).tolist()
     [nan, nan, 40.0, 41.7]
     >>> t2 = t.assign(n=[6, 10, 12])

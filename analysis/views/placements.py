@@ -43,11 +43,14 @@ import pandas as pd
 
 from analysis.disclosure.control import DisclosurePolicy
 from analysis.disclosure.tables import (
+    TOTAL_LABEL,
     cell_keys_for,
     controlled,
     distinct_children,
     distinct_children_2d,
     quarter_label,
+    shown_order,
+    sorted_by_shown,
 )
 from geo.errors import ParameterError
 from geo.locate.geocode import Lookups
@@ -216,7 +219,22 @@ def by_placing_authority(
     if top < 1:
         raise ParameterError(f"top must be at least 1, not {top!r}")
     counts = placements["placing_authority"].dropna().astype(str).value_counts()
-    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    # the top LAs and their order come from the shown (perturbed, suppressed) counts: ranking by
+    # the true counts would tell which of two shown values, or a hidden one, is really larger
+    shown = counts
+    if policy is not None:
+        every = counts.rename("placements").to_frame()
+        every.index.name = "placing_authority"
+        codes_all = placements["placing_authority"].astype("string").astype(object)
+        shown = controlled(
+            every,
+            count="placements",
+            policy=policy,
+            total=False,
+            children=distinct_children(placements, codes_all),
+            keys=cell_keys_for(policy, placements, codes_all, like=every),
+        )["placements"]
+    counts = counts.loc[shown_order(shown)]
     head = counts.iloc[:top]
     rest = int(counts.iloc[top:].sum())
     table = head.rename("placements").to_frame()
@@ -231,7 +249,8 @@ def by_placing_authority(
     grouped = codes.where(codes.isin(list(head.index)) | codes.isna(), "Other LAs")
     kids = distinct_children(placements, grouped.astype(object))
     keys = cell_keys_for(policy, placements, grouped.astype(object), like=table)
-    return controlled(table, count="placements", policy=policy, children=kids, keys=keys)
+    out = controlled(table, count="placements", policy=policy, children=kids, keys=keys)
+    return sorted_by_shown(out, count="placements", last=("Other LAs", TOTAL_LABEL))
 
 
 def by_region(placements: pd.DataFrame, *, policy: DisclosurePolicy | None = None) -> pd.DataFrame:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
+from analysis.disclosure.tables import has_hidden, hidden_legend
 from app.access import auth
 from app.reports.briefing import (
     briefing_for_role,
@@ -14,6 +16,7 @@ from app.reports.briefing import (
     build_briefing,
     write_briefing_pdf,
 )
+from app.reports.strategic import for_display
 from app.session import state
 from app.views.escape import md_escape
 from geo.formats.venue_registers import all_venues
@@ -77,12 +80,31 @@ m2.metric(
 )
 m3.metric("Watchlist venues", f"{len(briefing.watchlist):,}")
 
+
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """For the screen: a venue without a name says so; other missing values are blanks."""
+    if "name" in table.columns:
+        table = table.assign(name=table["name"].astype(object).where(table["name"].notna(), ""))
+        table.loc[table["name"].astype(str).str.strip() == "", "name"] = "unnamed venue"
+    return for_display(pd.DataFrame(table))
+
+
+def _legend(table: pd.DataFrame) -> None:
+    """Under a table showing a hidden count without a reason column: what the marker means."""
+    if policy is not None and has_hidden(table, marker=policy.primary_marker):
+        st.caption(md_escape(hidden_legend(policy)))
+
+
 st.subheader("Hotspots, in priority order")
-st.dataframe(briefing.hotspot_table(), hide_index=True, width="stretch")
+hot_table = briefing.hotspot_table()
+st.dataframe(_shown(hot_table), hide_index=True, width="stretch")
+_legend(hot_table)
 st.subheader("Venues near each hotspot")
-st.dataframe(briefing.nearby, hide_index=True, width="stretch")
+st.dataframe(_shown(briefing.nearby), hide_index=True, width="stretch")
+_legend(briefing.nearby)
 st.subheader(f"Venue watchlist (to {md_escape(briefing.as_of)})")
-st.dataframe(briefing.watchlist, hide_index=True, width="stretch")
+st.dataframe(_shown(briefing.watchlist), hide_index=True, width="stretch")
+_legend(briefing.watchlist)
 
 st.subheader("Exports")
 auth.export_download(

@@ -8,6 +8,7 @@ import streamlit as st
 
 from analysis.evaluation.accuracy import DEFAULT_METHOD, METHODS, backtest, hull_area, summarise
 from app.access import auth
+from app.explorer.disclosure import shown_count
 from app.session import state
 from app.session.filters import apply_filters
 from app.views.escape import md_escape
@@ -62,7 +63,12 @@ else:
 if events is None or len(events) == 0:
     st.write("No located events to evaluate.")
     st.stop()
-st.caption(f"{len(events):,} located events; {md_escape(area_note)}.")
+# the count as the role may see it (perturbed and suppressed for disclosure roles, like the
+# Overview's): an exact count beside the perturbed one would undo the protection
+shown_events = shown_count(
+    len(events), policy=state.disclosure_policy(role, config), records=events
+)
+st.caption(f"{md_escape(shown_events)} located events; {md_escape(area_note)}.")
 
 left, right = st.columns(2)
 with left:

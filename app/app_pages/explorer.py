@@ -25,6 +25,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis.disclosure.control import DisclosurePolicy
+from analysis.disclosure.tables import hidden_legend
 from analysis.hotspots import registry as hotspots
 from app.access import auth
 from app.access.policy import can, export_rules
@@ -59,6 +60,7 @@ from app.maps.cells import DEFAULT_CELL, MAX_CELLS, fit_cells, points_cell_count
 from app.maps.deck import build_count_deck
 from app.maps.folium_map import MAX_POINTS, POINT_STYLES
 from app.maps.layers import METHOD_LAYERS, build_explorer_map, hotspot_deck_layers
+from app.reports.strategic import for_display
 from app.session import state
 from app.session.filters import DATE_COLUMNS, filter_kind
 from app.views.escape import md_escape
@@ -395,7 +397,10 @@ if result is not None:
         )
         t1, t2, t3 = st.columns([3, 2, 2])
         if not record_access:
-            t1.caption(f"Months with 1-{policy.threshold - 1:d} events are not shown.")
+            t1.caption(
+                f"Months with a small count (under {policy.threshold:d}, before or after the "
+                f"adjustment of at most {policy.max_noise:d}) are not shown."
+            )
         if len(trend):
             t1.altair_chart(
                 alt.Chart(trend)
@@ -418,7 +423,17 @@ if result is not None:
             hide_index=True,
             width="stretch",
         )
-        st.dataframe(ranked.head(50), width="stretch")
+        # the id is a column already (no index), and columns the role's result never fills
+        # (expected, rate_ratio for partner) are left out rather than shown as "None"
+        listed = ranked.head(50).dropna(axis=1, how="all")
+        if shown_policy is not None and "n_events" in listed.columns:
+            events_text = listed["n_events"].map(
+                lambda v: shown_policy.primary_marker if pd.isna(v) else f"{v:,.0f}"
+            )
+            listed = listed.assign(n_events=events_text)
+        st.dataframe(for_display(listed), hide_index=True, width="stretch")
+        if shown_policy is not None:
+            st.caption(md_escape(hidden_legend(shown_policy)))
 
 # ---------------------------------------------------------------- two periods
 with st.expander("Compare two periods (before / after an intervention)"):

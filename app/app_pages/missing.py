@@ -9,7 +9,7 @@ from analysis.views.missing import found_hotspots
 from app.access import auth
 from app.access.policy import DISCLOSURE_ROLES, apply_export_policy, can
 from app.explorer.disclosure import hotspot_keys
-from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report
+from app.reports.strategic import MIN_HOTSPOT_EVENTS, build_report, for_display
 from app.session import state
 from app.session.filters import apply_filters
 from app.views.escape import md_escape
@@ -77,4 +77,4 @@ for section in report.sections:
     st.subheader(md_escape(section.title))
     if section.note:
         st.caption(md_escape(section.note))
-    st.dataframe(section.table, hide_index=True, width="stretch")
+    st.dataframe(for_display(section.table), hide_index=True, width="stretch")

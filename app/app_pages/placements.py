@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app.access import auth
-from app.reports.strategic import build_report
+from app.reports.strategic import build_report, for_display
 from app.session import state
 from app.session.filters import apply_filters
 from app.views.escape import md_escape
@@ -76,4 +76,4 @@ for section in report.sections:
     st.subheader(md_escape(section.title))
     if section.note:
         st.caption(md_escape(section.note))
-    st.dataframe(section.table, hide_index=True, width="stretch")
+    st.dataframe(for_display(section.table), hide_index=True, width="stretch")

@@ -71,7 +71,15 @@ def ranked_hotspots(result: gpd.GeoDataFrame) -> pd.DataFrame:
         if c in shown.columns
     ]
     table = pd.DataFrame(shown[cols])
-    order = np.argsort(-table["n_events"].fillna(0).to_numpy(dtype=float), kind="stable")
+    # by the shown count, hidden (missing) ones last by id: never in the order of a true count
+    events = pd.to_numeric(table["n_events"], errors="coerce").to_numpy(dtype=float)
+    ident = (
+        pd.to_numeric(table["hotspot_id"], errors="coerce").to_numpy(dtype=float)
+        if "hotspot_id" in table.columns
+        else np.arange(len(table), dtype=float)
+    )
+    hidden = np.isnan(events)
+    order = np.lexsort((ident, -np.nan_to_num(events, nan=0.0), hidden))
     return table.iloc[order]
 
 

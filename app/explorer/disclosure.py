@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.disclosure.cell_key import record_keys_of
 from analysis.disclosure.control import DisclosurePolicy
+from analysis.disclosure.tables import shown_order
 from app.access.policy import apply_export_policy, is_count_column
 from app.explorer.detail import breakdown
 
@@ -174,8 +175,8 @@ def controlled_breakdown(
     --------
     >>> e = pd.DataFrame({"category": ["CSE"] * 6 + ["CCE"] * 2,
     ...                   "child_ref": list("ABCDEF") + ["A", "B"]})
-    >>> controlled_breakdown(e, "category", policy=DisclosurePolicy())["events"].tolist()
-    ['c', 'c']
+    >>> controlled_breakdown(e, "category", policy=DisclosurePolicy()).values.tolist()
+    [['CCE', 'c', 'small count'], ['CSE', 'c', 'secondary suppression']]
     """
     table = breakdown(events, column)
     if policy is None or len(table) == 0:
@@ -195,4 +196,14 @@ def controlled_breakdown(
     children = pd.Series(kids.to_numpy(), index=counts.index)
     keys = policy.keys(events, values, like=counts)  # each row: the sum of its events' keys
     shown = policy.table(counts, totals=True, children=children, keys=keys)
-    return table.assign(events=shown.display.to_numpy()[:-1])
+    out = pd.DataFrame(
+        {
+            column: table[column].to_numpy(),
+            "events": shown.display.to_numpy()[:-1],
+            "hidden_because": shown.reasons.to_numpy()[:-1],
+        }
+    )
+    # ordered by the shown counts, hidden rows last by name: the true order would tell which
+    # of two shown values, or a hidden one, is really larger
+    order = shown_order(pd.Series(shown.values.to_numpy()[:-1], index=table[column].to_numpy()))
+    return out.set_index(column).loc[order].reset_index()

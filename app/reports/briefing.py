@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,6 +252,7 @@ def briefing_for_role(
     watch = apply_export_policy(
         b.watchlist, role=role, kind="venues", disclosure=disclosure, keys=b.watchlist_keys
     )
+    watch = by_shown_counts(watch)
     dropped = len(b.hotspots) - len(hot)
     note = (
         f"Disclosure control ({role}): counts below the threshold are shown as 'c'; "
@@ -264,6 +266,43 @@ def briefing_for_role(
         caveats=[note, *b.caveats],
         watchlist_keys=None,
     )
+
+
+def by_shown_counts(watch: pd.DataFrame) -> pd.DataFrame:
+    """The watchlist re-ranked by its *shown* window counts (longest window first), hidden ones
+    last, ties by venue: the order of the true counts would tell which shown or hidden count is
+    really larger. ``rank`` is renumbered.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"rank": [1, 2, 3], "venue_id": ["v1", "v2", "v3"],
+    ...     "n_3m": ["c", 6, 7], "n_12m": ["c", 5, 9]})
+    >>> by_shown_counts(w)[["rank", "venue_id"]].values.tolist()
+    [[1, 'v3'], [2, 'v2'], [3, 'v1']]
+    """
+    windows = [c for c in watch.columns if re.fullmatch(r"n_\d+m", str(c))]
+    if not len(watch) or not windows:
+        return watch
+    windows.sort(key=lambda c: -int(str(c)[2:-1]))
+    keys = pd.DataFrame(
+        {
+            f"_k{i}": pd.to_numeric(watch[c], errors="coerce").to_numpy()
+            for i, c in enumerate(windows)
+        }
+    )
+    ties = [c for c in ("venue_id", "name") if c in watch.columns]
+    for c in ties:
+        keys[f"_t{c}"] = watch[c].astype(str).to_numpy()
+    order = keys.sort_values(
+        list(keys.columns),
+        ascending=[False] * len(windows) + [True] * len(ties),
+        na_position="last",
+        kind="stable",
+    ).index.to_numpy()
+    out = watch.iloc[order].reset_index(drop=True)
+    if "rank" in out.columns:
+        out["rank"] = range(1, len(out) + 1)
+    return out
 
 
 def _near_venues(b: Briefing) -> gpd.GeoDataFrame:

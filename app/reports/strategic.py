@@ -13,6 +13,7 @@ record can become markup; CSV goes through :func:`geo.store.export.write_csv` (f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass, field
@@ -24,12 +25,20 @@ import jinja2
 import pandas as pd
 
 from analysis.disclosure.control import DisclosurePolicy
-from analysis.disclosure.tables import cell_keys_for, coarsened, controlled, distinct_children
+from analysis.disclosure.tables import (
+    cell_keys_for,
+    coarsened,
+    controlled,
+    distinct_children,
+    has_hidden,
+    hidden_legend,
+)
 from analysis.hotspots.registry import run as run_hotspots
 from analysis.views import agencies as ag
 from analysis.views import missing as ms
 from analysis.views import placements as pl
 from app.access.policy import can, export_rules, require
+from app.explorer.disclosure import shown_count
 from geo.demo.records import SYNTHETIC_NOTICE
 from geo.locate.geocode import Lookups
 from geo.places.boundaries import StudyArea
@@ -94,8 +103,8 @@ def present(table: pd.DataFrame) -> pd.DataFrame:
     >>> t = pd.DataFrame({"n": [1], "n_display": ["c"]}, index=pd.Index(["a"], name="ward"))
     >>> present(t).to_dict("list")
     {'ward': ['a'], 'n': ['c']}
-    >>> present(t.assign(n_why=["1-4"])).to_dict("list")
-    {'ward': ['a'], 'n': ['c'], 'n hidden because': ['1-4']}
+    >>> present(t.assign(n_why=["small count"])).to_dict("list")
+    {'ward': ['a'], 'n': ['c'], 'n hidden because': ['small count']}
     """
     out = table.copy()
     for column in [c for c in out.columns if str(c).endswith("_display")]:
@@ -112,6 +121,28 @@ def present(table: pd.DataFrame) -> pd.DataFrame:
     name = str(out.index.name or "row")
     out.index = pd.Index(out.index.astype(str), name=name)
     return out.reset_index()
+
+
+def for_display(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`present` table for the screen: missing values (a rate or share blanked with its
+    hidden count, a label not recorded) as blanks, not the text "None" / "nan".
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": ["c", "9"], "rate": [float("nan"), 4.25], "x": [None, "a"]})
+    >>> for_display(t).values.tolist()
+    [['c', '', ''], ['9', '4.25', 'a']]
+    """
+    out = table.copy()
+    for column in out.columns:
+        values = out[column]
+        if not bool(values.isna().any()):
+            continue
+        if pd.api.types.is_float_dtype(values):
+            out[column] = ["" if pd.isna(v) else str(round(float(v), 3)) for v in values.to_numpy()]
+        else:
+            out[column] = values.astype(object).where(values.notna(), "")
+    return out
 
 
 def _policy(role: str, disclosure: DisclosurePolicy | None) -> DisclosurePolicy | None:
@@ -141,8 +172,12 @@ def _placements(
         report.notes.append("No placements in the store.")
         return
     other = frame[pl.from_other_councils(frame, lad_cd=area.lad_cd).to_numpy()]
+    # counts as the tables show them (perturbed for disclosure roles; the same records as the
+    # tables' totals, so the same values): an exact count beside them would undo the protection
+    n_other = shown_count(len(other), policy=policy, records=other)
+    n_all = shown_count(len(frame), policy=policy, records=frame)
     report.notes.append(
-        f"{len(other)} of {len(frame)} stored placements were made by other councils (placing "
+        f"{n_other} of {n_all} stored placements were made by other councils (placing "
         "authority known and not this LA); the tables below count those."
     )
     lvl: pl.Level = "ward" if report.level == "ward" else "lsoa"
@@ -427,10 +462,8 @@ def build_report(
     report = Report(view=view, title=VIEWS[view], role=role, level=level, synthetic=synthetic)
     if policy is not None:
         report.notes.append(
-            f"Disclosure control: '{policy.primary_marker}' marks a hidden count: a count of "
-            f"1-{policy.threshold - 1}, a count from fewer than {policy.min_children} distinct "
-            "children, or a count hidden by secondary suppression so that totals cannot reveal "
-            "another; the 'hidden because' column says which."
+            f"Disclosure control: {hidden_legend(policy)} Where a table has a 'hidden because' "
+            "column, it says which."
         )
     if view == "placements":
         _placements(report, records, area=area, policy=policy, lookups=lookups, hotspots=hotspots)
@@ -438,7 +471,19 @@ def build_report(
         _missing(report, records, area=area, policy=policy, record_level=record_level)
     else:
         _agencies(report, records, policy=policy, record_level=record_level)
+    if policy is not None:
+        report.sections = [_with_legend(s, policy) for s in report.sections]
     return report
+
+
+def _with_legend(section: Section, policy: DisclosurePolicy) -> Section:
+    """The section, with the marker's legend in its note when it shows a hidden count but has
+    no 'hidden because' column (a cross-tab)."""
+    reasons = any(str(c).endswith("hidden because") for c in section.table.columns)
+    if reasons or not has_hidden(section.table, marker=policy.primary_marker):
+        return section
+    note = " ".join(part for part in (section.note, hidden_legend(policy)) if part)
+    return dataclasses.replace(section, note=note)
 
 
 _TEMPLATE: Final[str] = """<!doctype html>

@@ -297,7 +297,7 @@ def controlled_top_wards(
     --------
     >>> f = pd.DataFrame({"ward_nm": ["A"] * 6 + ["B"] * 2, "child_ref": list("ABCDEFGH")})
     >>> controlled_top_wards(f, policy=DisclosurePolicy()).values.tolist()
-    [['A', 'c', nan, 'secondary suppression'], ['B', 'c', nan, '1-4']]
+    [['A', 'c', nan, 'secondary suppression'], ['B', 'c', nan, 'small count']]
     """
     columns = ["ward", "concerns", "share", "hidden_because"]
     if concerns is None or concerns.empty or "ward_nm" not in concerns.columns:
@@ -353,7 +353,7 @@ def controlled_precision_mix(
     >>> controlled_precision_mix({"concerns": f}, policy=policy).values.tolist()
     ... # doctest: +NORMALIZE_WHITESPACE
     [['Concerns', 'exact point', 'c', 'secondary suppression'],
-     ['Concerns', 'grid reference', 'c', '1-4'], ['Concerns', 'all', '113', '']]
+     ['Concerns', 'grid reference', 'c', 'small count'], ['Concerns', 'all', '113', '']]
     """
     columns = ["kind", "precision", "rows", "hidden_because"]
     kind_table = _kind_table(records, policy)
@@ -412,7 +412,7 @@ def controlled_missing_shares(
     >>> controlled_missing_shares({"concerns": f}, policy=DisclosurePolicy(cell_key=False))
     ...     # doctest: +NORMALIZE_WHITESPACE
            kind     field rows missing  share hidden_because
-    0  Concerns  category    9       c    NaN    1-4
+    0  Concerns  category    9       c    NaN    small count
     """
     columns = ["kind", "field", "rows", "missing", "share", "hidden_because"]
     kind_table = _kind_table(records, policy)

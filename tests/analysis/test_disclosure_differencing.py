@@ -115,4 +115,4 @@ def test_precision_mix_cannot_be_recovered_from_the_kind_total(hidden: int) -> N
     assert rows["grid reference"] == "c"
     assert rows["exact point"] == "c"  # otherwise total - exact = the hidden count
     assert rows.loc["all"] == total  # the same records: the same (perturbed) total
-    assert mix.set_index("precision").loc["grid reference", "hidden_because"] == "1-4"
+    assert mix.set_index("precision").loc["grid reference", "hidden_because"] == "small count"

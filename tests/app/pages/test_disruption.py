@@ -59,3 +59,18 @@ def test_partner_tables_are_disclosure_controlled(app_env: Path) -> None:
     assert shown and not {v for _, v in shown} & {"1", "2", "3", "4"}
     assert ("n_12m", "c") in shown or ("n_3m", "c") in shown
     assert any("Disclosure control (partner)" in c.value for c in at.caption)
+
+
+def test_partner_tables_show_no_none_or_nan_text_and_explain_c(env: Path) -> None:
+    at = new_app(role="partner", timeout=90)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    with_c = 0
+    for frame in at.dataframe:
+        table = frame.value
+        text = table.astype(object).where(table.notna(), "None").astype(str)
+        assert not text.isin(["None", "nan", "<NA>"]).to_numpy().any(), table
+        with_c += int((text.to_numpy() == "c").any())
+    assert with_c
+    assert any("marks a hidden count" in c.value for c in at.main.caption)

@@ -46,6 +46,13 @@ def test_missing_page_board_has_no_hotspot_map_or_detail(app_env: Path) -> None:
     assert not shown & {"1", "2", "3", "4"}
 
 
+def test_missing_page_board_shows_no_none_or_nan_text(app_env: Path) -> None:
+    at = _open("board")
+    for table in tables(at):
+        text = table.astype(object).where(table.notna(), "None").astype(str)
+        assert not text.isin(["None", "nan", "<NA>"]).to_numpy().any(), table
+
+
 def test_found_hot_cells_for_analysts_and_partners_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """On the demo store: 10 found-location hot cells, 2 of them with >= 5 distinct children.
 

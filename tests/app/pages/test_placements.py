@@ -47,3 +47,10 @@ def test_placements_page_board_suppresses(app_env: Path) -> None:
 def test_placements_page_refused_for_practitioner(app_env: Path) -> None:
     at = _open("practitioner")
     assert any("cannot open" in e.value for e in at.main.error)
+
+
+def test_placements_page_board_shows_no_none_or_nan_text(app_env: Path) -> None:
+    at = _open("board")
+    for table in tables(at):
+        text = table.astype(object).where(table.notna(), "None").astype(str)
+        assert not text.isin(["None", "nan", "<NA>"]).to_numpy().any(), table
