@@ -11,6 +11,7 @@ and opens pages through :func:`open_page`::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,20 @@ def store_fixture(prefix: str) -> Any:
         return build_store(tmp_path_factory.mktemp(prefix))
 
     return store
+
+
+def app_env_fixture() -> Any:
+    """An ``app_env`` fixture for a module outside tests/app/pages (whose conftest.py has one)."""
+
+    @pytest.fixture
+    def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+        monkeypatch.setenv("CSMAP_STORE", str(store))
+        monkeypatch.setenv("CSMAP_AREA", "kirklees")
+        monkeypatch.setenv("CSMAP_DEMO", "1")
+        monkeypatch.delenv("CSMAP_ROLE", raising=False)
+        yield store
+
+    return app_env
 
 
 def new_app(

@@ -302,7 +302,7 @@ def test_audit_page_warns_when_the_anchor_is_for_another_log(
     monkeypatch.setenv("CSMAP_AREA", "kirklees")
     monkeypatch.setenv("CSMAP_DEMO", "1")
     monkeypatch.delenv("CSMAP_ROLE", raising=False)
-    app = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+    app = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
     at = AppTest.from_file(str(app), default_timeout=60)
     at.session_state["csmap_demo_role"] = "admin"
     at.run()

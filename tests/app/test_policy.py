@@ -283,7 +283,7 @@ _README_PAGES = {
 
 def _readme_page_roles() -> dict[str, set[str]]:
     """The README's page table as {page name: roles named in its "for" column}."""
-    readme = (Path(policy.__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(policy.__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     lines = readme.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("| page | for |"))
     out: dict[str, set[str]] = {}

@@ -61,7 +61,7 @@ def test_partner_tables_are_disclosure_controlled(app_env: Path) -> None:
     assert any("Disclosure control (partner)" in c.value for c in at.caption)
 
 
-def test_partner_tables_show_no_none_or_nan_text_and_explain_c(env: Path) -> None:
+def test_partner_tables_show_no_none_or_nan_text_and_explain_c(app_env: Path) -> None:
     at = new_app(role="partner", timeout=90)
     at.run()
     at.switch_page(PAGE).run()
