@@ -217,11 +217,10 @@ def briefing_for_role(
 
     For disclosure roles (partner, ...) everything goes through
     :func:`app.access.policy.apply_export_policy`: hotspots with fewer than ``min_children``
-    distinct
-    children (counted from ``events``, the concern points with ``child_ref``) are dropped, with
-    the venues near them; every count column (``n_*``, ``prev_*``, ``cat_*``) of the hotspot,
-    nearby-venue and watchlist tables is small-count suppressed, and a ``change_*`` column is
-    hidden wherever either of its counts is. The watchlist's counts are cell-key perturbed
+    distinct children (counted from ``events``, the concern points with ``child_ref``) are
+    dropped, with the venues near them; every count column (``n_*``, ``prev_*``, ``cat_*``) of the
+    hotspot, nearby-venue and watchlist tables is small-count suppressed, and a ``change_*`` column
+    is hidden wherever either of its counts is. The watchlist's counts are cell-key perturbed
     first when ``b`` was built with the same ``disclosure`` policy (``watchlist_keys``), and
     its ``change_*`` is then the difference of the shown counts. Other roles get ``b``
     unchanged.
