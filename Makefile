@@ -36,10 +36,10 @@ $(VENDOR_STAMP): app/vendor_assets.txt | $(VENV)/.installed
 vendor: $(VENDOR_STAMP)
 
 # HDBSCAN's kernels (fast_hdbscan, numba) compile once per machine, about a minute and a half,
-# into numba's on-disk cache (see analysis/hotspots/weighted_hdbscan.py): done here at set-up, so neither
+# into numba's on-disk cache (see analysis/hotspots/clustering/weighted_hdbscan.py): done here at set-up, so neither
 # the first HDBSCAN map nor the test workers pay it.
 $(NUMBA_STAMP): $(VENV)/.installed
-	$(BIN)/python -c "import numpy as np; from analysis.hotspots.weighted_hdbscan import weighted_hdbscan as w; \
+	$(BIN)/python -c "import numpy as np; from analysis.hotspots.clustering.weighted_hdbscan import weighted_hdbscan as w; \
 	x = np.random.default_rng(0).normal(size=(300, 2)) * 50; c = np.arange(300) % 3 + 1; \
 	[w(x, c, min_cluster_size=10, min_samples=5, reproducible=r) for r in (False, True)]"
 	touch $@

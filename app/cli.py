@@ -14,21 +14,21 @@ from collections.abc import Sequence
 
 #: Sub-command modules, in the order ``csmap --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "app.commands.ingest",
-    "app.commands.demo",
-    "app.commands.hotspots",
-    "app.commands.serve",
-    "app.commands.audit",
-    "app.commands.users",
-    "app.commands.report",
-    "app.commands.venues",
-    "app.commands.disruption",
-    "app.commands.assess",
-    "app.commands.retention",
-    "app.commands.spacetime",
-    "app.commands.policeuk",
-    "app.commands.evaluate",
-    "app.commands.ssda903",
+    "app.commands.data.ingest",
+    "app.commands.data.demo",
+    "app.commands.analyse.hotspots",
+    "app.commands.admin.serve",
+    "app.commands.admin.audit",
+    "app.commands.admin.users",
+    "app.commands.outputs.report",
+    "app.commands.data.venues",
+    "app.commands.outputs.disruption",
+    "app.commands.outputs.assess",
+    "app.commands.data.retention",
+    "app.commands.analyse.spacetime",
+    "app.commands.data.policeuk",
+    "app.commands.analyse.evaluate",
+    "app.commands.data.ssda903",
 )
 
 

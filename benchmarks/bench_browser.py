@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from tests._browser import (  # noqa: E402 - tests/ on sys.path first (shared browser helpers)
+from tests._browser import (
     CHROMIUM,
     COUNT_MARKERS,
     SUM_CELLS,
@@ -147,7 +147,7 @@ def _wait_map(page: Any, *, expected: int, cells: bool, timeout: float) -> None:
         try:  # a locator evaluate has a timeout (a raw frame.evaluate can hang on a reload)
             if container.evaluate(script, timeout=10_000) == expected:
                 return
-        except Exception:  # noqa: BLE001 - iframe replaced or loading; poll again
+        except Exception:
             pass
         page.wait_for_timeout(50)  # not time.sleep: Playwright keeps delivering events
     what = "cells summing to" if cells else "markers:"
@@ -170,7 +170,7 @@ def _choose_category(page: Any, name: str) -> float:
             option.wait_for(state="visible", timeout=5_000)
             started = time.perf_counter()
             option.click(timeout=5_000)
-        except Exception:  # noqa: BLE001 - the dropdown closed or re-rendered; open it again
+        except Exception:
             page.keyboard.press("Escape")
             if attempt == 5:
                 raise

@@ -56,7 +56,7 @@ _SMALL = """
 import time
 t0 = time.perf_counter()
 import geopandas as gpd, numpy as np
-from analysis.hotspots.clusters import hdbscan_hotspots
+from analysis.hotspots.clustering.clusters import hdbscan_hotspots
 rng = np.random.default_rng(0)
 xy = np.r_[rng.normal(0, 20, (300, 2)), rng.uniform(-3000, 3000, (300, 2))].round()
 pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
@@ -112,7 +112,7 @@ def _timed(method: Any, pts: gpd.GeoDataFrame, **kw: Any) -> tuple[Any, float, f
 
 def run() -> list[dict[str, Any]]:
     """Time DBSCAN and HDBSCAN on 1 M events."""
-    from analysis.hotspots.clusters import dbscan_hotspots, hdbscan_hotspots
+    from analysis.hotspots.clustering.clusters import dbscan_hotspots, hdbscan_hotspots
 
     rows = []
     pts = _events(1_000_000, 50_000, seed=0)

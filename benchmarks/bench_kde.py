@@ -39,7 +39,7 @@ def run() -> list[dict[str, Any]]:
     """Time csmap's KernelDensity and bare KDEpy on the same 1 M points and grid."""
     from KDEpy import FFTKDE
 
-    from analysis.hotspots.kernel_density import KernelDensity
+    from analysis.hotspots.density.kernel_density import KernelDensity
     from geo.places.boundaries import load_area
 
     area = load_area("kirklees")

@@ -32,3 +32,11 @@ class StoreError(CsmapError):
 
 class ParameterError(CsmapError):
     """An analysis parameter is out of range or inconsistent."""
+
+
+class ReconciliationError(RuntimeError):
+    """The rows of an input do not reconcile: read != loaded + quarantined + duplicate.
+
+    A defect in csmap, never bad input, so it is not a :class:`CsmapError` (exit 1, not 2). Raised,
+    not asserted, so that ``python -O`` cannot silence it and nothing is lost unseen.
+    """

@@ -67,7 +67,7 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], *, timeout: float = 90
         if proc.poll() is not None:
             raise AssertionError(f"csmap app exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:  # noqa: S310
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                 if r.read() == b"ok":
                     return
         except OSError:
@@ -97,7 +97,7 @@ def start_app(
     """Start ``csmap app --store STORE --port PORT [--demo]`` in its own session (output: log)."""
     argv = [str(Path(sys.executable).with_name("csmap")), "app", "--store", str(store)]
     argv += ["--port", str(port)] + (["--demo"] if demo else [])
-    return subprocess.Popen(  # noqa: S603 - fixed argv
+    return subprocess.Popen(
         argv,
         cwd=cwd,
         stdout=log,
@@ -190,7 +190,7 @@ def poll_folium_frames(
                 continue
             try:
                 value = probe(frame)
-            except Exception as exc:  # noqa: BLE001 - still loading or replaced; try again
+            except Exception as exc:
                 value = f"error: {str(exc)[:200]}"
             seen.append(value)
             if done(value):

@@ -1,7 +1,7 @@
-"""Shared AppTest setup for the page tests (tests/app/pages/).
+"""Shared AppTest setup for the page tests (tests/app/app_pages/).
 
-A page test module binds its ``store`` fixture (``app_env`` comes from tests/app/pages/conftest.py)
-and opens pages through :func:`open_page`::
+A page test module binds its ``store`` fixture (``app_env`` comes from
+tests/app/app_pages/conftest.py) and opens pages through :func:`open_page`::
 
     store = store_fixture("appstore_agencies")
 
@@ -38,7 +38,7 @@ def store_fixture(prefix: str) -> Any:
 
 
 def app_env_fixture() -> Any:
-    """An ``app_env`` fixture for a module outside tests/app/pages (whose conftest.py has one)."""
+    """An ``app_env`` fixture for a module outside tests/app/app_pages (its conftest.py has one)."""
 
     @pytest.fixture
     def app_env(store: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

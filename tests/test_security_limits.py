@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from geo.errors import CsmapError, LookupFileError, SchemaError, UnreadableFileError
-from geo.ingest.readers import (
+from geo.ingest.read.readers import (
     DEFAULT_MAX_UPLOAD_MB,
     MAX_UPLOAD_ENV,
     UploadTooLargeError,

@@ -16,7 +16,8 @@ the prediction. Methods are generic (:data:`METHODS`); every one has the :data:`
 ``(training events, grid cells) -> one score per cell``:
 
 * ``grid_counts``: training events per cell (safer-streets' top-k cells, the naive baseline);
-* ``kde``: :class:`analysis.hotspots.kernel_density.KernelDensity` (quartic kernel, ArcGIS default
+* ``kde``: :class:`analysis.hotspots.density.kernel_density.KernelDensity` (quartic kernel, ArcGIS
+  default
 search
   radius
   from the training events) evaluated on a sub-grid of ``subdivisions``\u00b2 points per cell

@@ -62,7 +62,7 @@ def _cell_geometry(
 
 
 def train_xy(train: gpd.GeoDataFrame) -> NDArray[np.float64]:
-    from analysis.hotspots.kernel_density import points_xy  # noqa: PLC0415 - KDEpy loads only when used
+    from analysis.hotspots.density.kernel_density import points_xy
 
     xy, ok = points_xy(train)
     return xy[ok]
@@ -73,7 +73,7 @@ def kde_scorer(
 ) -> Scorer:
     """A scorer giving each cell its mean kernel density from the training events.
 
-    The density (:class:`analysis.hotspots.kernel_density.KernelDensity`, events per km²) is
+    The density (:class:`analysis.hotspots.density.kernel_density.KernelDensity`, events per km²) is
     computed on a
     grid
     ``subdivisions`` times finer than the evaluation cells and averaged over the sub-cells whose
@@ -84,7 +84,7 @@ def kde_scorer(
     bandwidth : float or "auto"
         Search radius in metres; ``"auto"`` = ArcGIS's default rule on each fold's training events.
     kernel : str
-        One of :data:`analysis.hotspots.kernel_density.KERNELS` (default ``"quartic"``).
+        One of :data:`analysis.hotspots.density.kernel_density.KERNELS` (default ``"quartic"``).
     subdivisions : int
         Sub-cells per cell side (default 5, so 25 density values per full cell).
 
@@ -102,7 +102,7 @@ def kde_scorer(
     >>> int(np.argmax(s)), bool(s[0] < s[1] < s[2])
     (2, True)
     """
-    from analysis.hotspots.kernel_density import KERNELS, KernelDensity  # noqa: PLC0415
+    from analysis.hotspots.density.kernel_density import KERNELS, KernelDensity
 
     if kernel not in KERNELS:
         raise ParameterError(f"kernel must be one of {tuple(KERNELS)}, got {kernel!r}")
@@ -169,10 +169,10 @@ def gi_scorer(*, band: float | str = "auto") -> Scorer:
     >>> bool(z[12] == z.max()), bool(z[0] < 0)
     (True, True)
     """
-    from analysis.hotspots.gi import GetisOrdGiStar  # noqa: PLC0415
+    from analysis.hotspots.gi import GetisOrdGiStar
 
     def gi(train: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> NDArray[np.float64]:
-        from analysis.lattice.scale import choose_scale  # noqa: PLC0415
+        from analysis.lattice.scale import choose_scale
 
         geoms, size, cx, cy = _cell_geometry(cells)
         counts = count_in_cells(cells, train)
@@ -210,7 +210,7 @@ def default_scorer(train: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> NDArray[
     >>> bool(cells.geometry.iloc[int(np.argmax(s))].distance(shapely.Point(500, 500)) < 300)
     True
     """
-    from analysis.hotspots.registry import run  # noqa: PLC0415
+    from analysis.hotspots.registry import run
 
     geoms = cells.geometry.to_numpy()
     result = run(train, method=DEFAULT_METHOD, study_area=shapely.coverage_union_all(geoms))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from analysis.hotspots.adjust import PoissonExcessRisk, apportion_population
-    from analysis.hotspots.clusters import (
+    from analysis.hotspots.clustering.clusters import (
         TOP_CATEGORIES,
         check_count,
         check_positive,
@@ -21,17 +21,29 @@ if TYPE_CHECKING:
         hdbscan_hotspots,
         unique_locations,
     )
-    from analysis.hotspots.dual_kde import POPULATION_COLUMN, DualKernelDensity, population_cells
-    from analysis.hotspots.geojson_file import write_geojson
-    from analysis.hotspots.gi import GetisOrdGiStar, band_weights, gi_hotspots
-    from analysis.hotspots.kde import dual_kde_hotspots, kde_hotspots
-    from analysis.hotspots.kernel_density import (
+    from analysis.hotspots.clustering.weighted_hdbscan import (
+        LIBRARY,
+        configure_numba_cache,
+        event_mst,
+        location_mst,
+        numba_cache_dir,
+        weighted_core_distances,
+    )
+    from analysis.hotspots.density.dual_kde import (
+        POPULATION_COLUMN,
+        DualKernelDensity,
+        population_cells,
+    )
+    from analysis.hotspots.density.kde import dual_kde_hotspots, kde_hotspots
+    from analysis.hotspots.density.kernel_density import (
         KERNELS,
         MAX_CELLS,
         KernelDensity,
         arcgis_bandwidth,
         points_xy,
     )
+    from analysis.hotspots.geojson_file import write_geojson
+    from analysis.hotspots.gi import GetisOrdGiStar, band_weights, gi_hotspots
     from analysis.hotspots.registry import (
         GRID_METHODS,
         METHODS,
@@ -75,41 +87,33 @@ if TYPE_CHECKING:
         SpaceTimePermutationScan,
         poisson_llr,
     )
-    from analysis.hotspots.weighted_hdbscan import (
-        LIBRARY,
-        configure_numba_cache,
-        event_mst,
-        location_mst,
-        numba_cache_dir,
-        weighted_core_distances,
-    )
 
 #: Public name -> the module that defines it.
 _EXPORTS = {
     "PoissonExcessRisk": "analysis.hotspots.adjust",
     "apportion_population": "analysis.hotspots.adjust",
-    "TOP_CATEGORIES": "analysis.hotspots.clusters",
-    "check_count": "analysis.hotspots.clusters",
-    "check_positive": "analysis.hotspots.clusters",
-    "cluster_polygons": "analysis.hotspots.clusters",
-    "dbscan_hotspots": "analysis.hotspots.clusters",
-    "group_summary": "analysis.hotspots.clusters",
-    "hdbscan_hotspots": "analysis.hotspots.clusters",
-    "unique_locations": "analysis.hotspots.clusters",
-    "DualKernelDensity": "analysis.hotspots.dual_kde",
-    "POPULATION_COLUMN": "analysis.hotspots.dual_kde",
-    "population_cells": "analysis.hotspots.dual_kde",
+    "TOP_CATEGORIES": "analysis.hotspots.clustering.clusters",
+    "check_count": "analysis.hotspots.clustering.clusters",
+    "check_positive": "analysis.hotspots.clustering.clusters",
+    "cluster_polygons": "analysis.hotspots.clustering.clusters",
+    "dbscan_hotspots": "analysis.hotspots.clustering.clusters",
+    "group_summary": "analysis.hotspots.clustering.clusters",
+    "hdbscan_hotspots": "analysis.hotspots.clustering.clusters",
+    "unique_locations": "analysis.hotspots.clustering.clusters",
+    "DualKernelDensity": "analysis.hotspots.density.dual_kde",
+    "POPULATION_COLUMN": "analysis.hotspots.density.dual_kde",
+    "population_cells": "analysis.hotspots.density.dual_kde",
     "write_geojson": "analysis.hotspots.geojson_file",
     "GetisOrdGiStar": "analysis.hotspots.gi",
     "band_weights": "analysis.hotspots.gi",
     "gi_hotspots": "analysis.hotspots.gi",
-    "dual_kde_hotspots": "analysis.hotspots.kde",
-    "kde_hotspots": "analysis.hotspots.kde",
-    "KERNELS": "analysis.hotspots.kernel_density",
-    "KernelDensity": "analysis.hotspots.kernel_density",
-    "MAX_CELLS": "analysis.hotspots.kernel_density",
-    "arcgis_bandwidth": "analysis.hotspots.kernel_density",
-    "points_xy": "analysis.hotspots.kernel_density",
+    "dual_kde_hotspots": "analysis.hotspots.density.kde",
+    "kde_hotspots": "analysis.hotspots.density.kde",
+    "KERNELS": "analysis.hotspots.density.kernel_density",
+    "KernelDensity": "analysis.hotspots.density.kernel_density",
+    "MAX_CELLS": "analysis.hotspots.density.kernel_density",
+    "arcgis_bandwidth": "analysis.hotspots.density.kernel_density",
+    "points_xy": "analysis.hotspots.density.kernel_density",
     "GRID_METHODS": "analysis.hotspots.registry",
     "METHODS": "analysis.hotspots.registry",
     "available_methods": "analysis.hotspots.registry",
@@ -145,12 +149,12 @@ _EXPORTS = {
     "PoissonScan": "analysis.hotspots.scan_core",
     "SpaceTimePermutationScan": "analysis.hotspots.scan_core",
     "poisson_llr": "analysis.hotspots.scan_core",
-    "LIBRARY": "analysis.hotspots.weighted_hdbscan",
-    "configure_numba_cache": "analysis.hotspots.weighted_hdbscan",
-    "event_mst": "analysis.hotspots.weighted_hdbscan",
-    "location_mst": "analysis.hotspots.weighted_hdbscan",
-    "numba_cache_dir": "analysis.hotspots.weighted_hdbscan",
-    "weighted_core_distances": "analysis.hotspots.weighted_hdbscan",
+    "LIBRARY": "analysis.hotspots.clustering.weighted_hdbscan",
+    "configure_numba_cache": "analysis.hotspots.clustering.weighted_hdbscan",
+    "event_mst": "analysis.hotspots.clustering.weighted_hdbscan",
+    "location_mst": "analysis.hotspots.clustering.weighted_hdbscan",
+    "numba_cache_dir": "analysis.hotspots.clustering.weighted_hdbscan",
+    "weighted_core_distances": "analysis.hotspots.clustering.weighted_hdbscan",
 }
 __all__ = [
     "ADJUSTMENTS",

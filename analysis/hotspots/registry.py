@@ -27,10 +27,10 @@ from geo.vocab import BNG_EPSG
 #: Method name -> ``"module:function"``.
 METHODS: Final[dict[str, str]] = {
     "gi": "analysis.hotspots.gi:gi_hotspots",
-    "kde": "analysis.hotspots.kde:kde_hotspots",
-    "dual-kde": "analysis.hotspots.kde:dual_kde_hotspots",
-    "dbscan": "analysis.hotspots.clusters:dbscan_hotspots",
-    "hdbscan": "analysis.hotspots.clusters:hdbscan_hotspots",
+    "kde": "analysis.hotspots.density.kde:kde_hotspots",
+    "dual-kde": "analysis.hotspots.density.kde:dual_kde_hotspots",
+    "dbscan": "analysis.hotspots.clustering.clusters:dbscan_hotspots",
+    "hdbscan": "analysis.hotspots.clustering.clusters:hdbscan_hotspots",
     "repeat": "analysis.hotspots.repeat:repeat_hotspots",
     "scan": "analysis.hotspots.scan:scan_hotspots",
     "emerging": "analysis.spacetime.emerging:emerging_hotspots",

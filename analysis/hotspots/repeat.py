@@ -25,14 +25,14 @@ import pandas as pd
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from analysis.hotspots.clusters import (
+from analysis.hotspots.clustering.clusters import (
     check_count,
     check_positive,
     cluster_polygons,
     group_summary,
     unique_locations,
 )
-from analysis.hotspots.kernel_density import points_xy
+from analysis.hotspots.density.kernel_density import points_xy
 from analysis.hotspots.result import finalise
 from analysis.inference import CLUSTER
 from geo.errors import ParameterError

@@ -1,6 +1,7 @@
 """The one result shape of every hotspot method, and reading/writing it with its parameters.
 
-Contract for method implementations (``analysis.hotspots.kde``, ``analysis.hotspots.clusters``,
+Contract for method implementations (``analysis.hotspots.density.kde``,
+``analysis.hotspots.clustering.clusters``,
 ``analysis.hotspots.repeat``,
 ``analysis.hotspots.gi``, ...): build a GeoDataFrame in EPSG:27700 with one row per cell / cluster /
 location, fill what applies of :data:`STANDARD_COLUMNS` plus any method-specific columns, then

@@ -400,9 +400,9 @@ def period_hotspots(concerns: Any, *, area: Any, start: Any, end: Any) -> gpd.Ge
     ...                     end=None))
     0
     """
-    from analysis.hotspots.registry import run as run_hotspots  # noqa: PLC0415 (lazy: heavy)
-    from analysis.views.proximity import hotspot_areas  # noqa: PLC0415
-    from geo.store.gpkg import points  # noqa: PLC0415
+    from analysis.hotspots.registry import run as run_hotspots
+    from analysis.views.proximity import hotspot_areas
+    from geo.store.gpkg import points
 
     dates = pd.to_datetime(concerns["reported_date"]) if len(concerns) else None
     empty = gpd.GeoDataFrame(geometry=[], crs=27700)

@@ -70,7 +70,7 @@ def read_anchor(store: str | os.PathLike[str]) -> dict[str, Any] | None:
     >>> read_anchor(p)["seq"]
     3
     """
-    from geo.store.meta import read_meta  # noqa: PLC0415
+    from geo.store.meta import read_meta
 
     path = Path(store)
     if not path.is_file():
@@ -131,8 +131,8 @@ def write_anchor(
     >>> sorted(write_anchor(p, seq=1, digest="0" * 64, log=p.with_name("a.jsonl")))
     ['hash', 'log', 'seq', 'time']
     """
-    from geo.store.gpkg import Store  # noqa: PLC0415
-    from geo.store.meta import set_meta  # noqa: PLC0415
+    from geo.store.gpkg import Store
+    from geo.store.meta import set_meta
 
     if not is_geopackage(store):
         # never make a database out of an empty or foreign file to hold the anchor

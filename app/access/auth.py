@@ -132,7 +132,7 @@ def oidc_configured() -> bool:
     """Whether ``secrets.toml`` has an ``[auth]`` section (Streamlit's OIDC sign-in)."""
     try:
         return "auth" in st.secrets
-    except Exception:  # noqa: BLE001 - no secrets file at all means "not configured"
+    except Exception:
         return False
 
 
@@ -172,7 +172,7 @@ def _clear_identity() -> None:
 
 
 def _demo(config: AppConfig) -> Identity | None:
-    from geo.demo.check import NotDemoStoreError, check_demo_store  # noqa: PLC0415
+    from geo.demo.check import NotDemoStoreError, check_demo_store
 
     try:
         if config.store_path is None:
@@ -238,7 +238,7 @@ def _oidc() -> Identity | None:
 def _local() -> Identity | None:
     from app.access import (
         signin_guard,
-        users,  # noqa: PLC0415
+        users,
     )
 
     identity = current_identity()

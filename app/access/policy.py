@@ -34,7 +34,7 @@ panels, and analysts/admins: out-of-area placement density, missing-episode patt
 source-agency breakdown are strategic features (the partnership's requirements tag them
 *strategic*), not disruption planning, so police and licensing officers (``partner``) do not
 get them (issue #12, item 18; the README's page table says the same and
-``tests/app/test_policy.py`` compares the two).
+``tests/app/access/test_policy.py`` compares the two).
 
 Disclosure control (:mod:`analysis.disclosure.control`) is applied to every output of the
 ``partner``,

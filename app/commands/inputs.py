@@ -78,7 +78,7 @@ def existing_store(path: str | None) -> Store:
     ...
     geo.errors.ParameterError: /nonexistent/s.gpkg: store not found (load records with csmap ingest)
     """
-    from geo.store.gpkg import Store, default_store_path  # noqa: PLC0415 (keep --help fast)
+    from geo.store.gpkg import Store, default_store_path
 
     store_path = default_store_path(path)
     if not store_path.exists():
@@ -172,7 +172,7 @@ def load_points(
     ...
     geo.errors.ParameterError: give an INPUT file or --store PATH
     """
-    from geo.store.gpkg import Store, points  # noqa: PLC0415
+    from geo.store.gpkg import Store, points
 
     if args.store and args.input:
         raise ParameterError("give either INPUT or --store, not both")
@@ -180,7 +180,7 @@ def load_points(
     if args.store:
         records = Store(args.store).read(kind)
     elif args.input:
-        from geo.ingest.pipeline import validate_file  # noqa: PLC0415
+        from geo.ingest.pipeline import validate_file
 
         report = validate_file(kind, args.input, mapping=args.mapping, area=area)
         report_quarantine(args.input, report, prog=prog, rows=rows)

@@ -232,7 +232,7 @@ def briefing_for_role(
     """
     rules = export_rules(role, disclosure=disclosure)
     if "venues" not in rules.kinds or "hotspots" not in rules.kinds:
-        from app.access.policy import PermissionDenied  # noqa: PLC0415
+        from app.access.policy import PermissionDenied
 
         raise PermissionDenied(f"role {role!r} may not see the disruption briefing")
     if role not in DISCLOSURE_ROLES:

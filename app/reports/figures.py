@@ -11,15 +11,15 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from shapely.geometry import Point  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from shapely.geometry import Point
 
-from app.explorer.exports import notice_lines  # noqa: E402
-from geo.demo.records import SYNTHETIC_NOTICE  # noqa: E402
-from geo.places.boundaries import StudyArea  # noqa: E402
+from app.explorer.exports import notice_lines
+from geo.demo.records import SYNTHETIC_NOTICE
+from geo.places.boundaries import StudyArea
 
 #: A4 portrait in inches.
 A4: tuple[float, float] = (8.27, 11.69)

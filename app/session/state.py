@@ -139,7 +139,7 @@ def load_ingest_log(store_path: str, mtime: float) -> pd.DataFrame:
 
     try:
         return Store(store_path).ingest_log()
-    except Exception:  # noqa: BLE001 - an unreadable log must not take the app down
+    except Exception:
         return pd.DataFrame()
 
 

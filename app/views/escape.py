@@ -6,7 +6,7 @@ labels of widgets, metrics, expanders, tabs and ``st.status``. A file name such 
 ``![x](http://127.0.0.1:9/x.png).csv`` placed there becomes an image the browser fetches; a place,
 venue or user name can likewise become a link, colour directive or formula. Every value that
 comes from a user or a data file goes through :func:`md_escape` before it is put into such text
-(``tests/app/test_escape.py`` checks the app's calls).
+(``tests/app/views/test_escape.py`` checks the app's calls).
 """
 
 from __future__ import annotations

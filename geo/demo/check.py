@@ -105,7 +105,7 @@ class DemoParams:
 
 def _demo_csvs(folder: Path, params: DemoParams) -> dict[str, Path]:
     """The CSVs ``csmap demo-data`` writes for ``params``."""
-    from geo.demo.records import as_csv_text, generate  # noqa: PLC0415 (heavy; only when checking)
+    from geo.demo.records import as_csv_text, generate
 
     out = {}
     for kind, frame in generate(area=params.area, seed=params.seed, scale=params.scale).items():
@@ -136,7 +136,7 @@ def expected_row_hashes(params: DemoParams) -> dict[str, frozenset[str]]:
     ``csmap demo-data`` writes it, :func:`geo.demo.records.as_csv_text`), which go through the
     ingest's validation, as in ``make demo``.
     """
-    from geo.ingest.pipeline import validate_file  # noqa: PLC0415 (heavy; only when checking)
+    from geo.ingest.pipeline import validate_file
 
     make = _generator(params.generator)
     out: dict[str, frozenset[str]] = {}

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo.errors import UnreadableFileError
+from geo.errors import ReconciliationError, UnreadableFileError
 from geo.locate.coords import wgs84_to_bng
 from geo.store.export import write_csv
 from geo.store.gpkg import Store
@@ -255,9 +255,11 @@ def read_police_uk(paths: str | Path | Iterable[str | Path]) -> PoliceUkReport:
         quarantine=quarantine.reset_index(drop=True),
         months=sorted(records["month"].dt.strftime("%Y-%m").unique().tolist()),
     )
-    assert report.rows_read == (
-        report.rows_loaded + report.rows_quarantined + report.rows_duplicate
-    ), "police.uk row counts do not reconcile"
+    if report.rows_read != report.rows_loaded + report.rows_quarantined + report.rows_duplicate:
+        raise ReconciliationError(
+            f"police.uk rows do not reconcile: {report.rows_read} read != {report.rows_loaded} "
+            f"loaded + {report.rows_quarantined} quarantined + {report.rows_duplicate} duplicate"
+        )
     return report
 
 

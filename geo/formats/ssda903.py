@@ -56,7 +56,7 @@ import pandas as pd
 
 from geo.errors import UnreadableFileError
 from geo.ingest.pipeline import IngestReport, ingest_file, validate_file
-from geo.ingest.readers import read_table
+from geo.ingest.read.readers import read_table
 from geo.locate.geocode import Lookups
 from geo.places.boundaries import StudyArea
 from geo.store.gpkg import Store

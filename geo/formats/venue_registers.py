@@ -39,7 +39,7 @@ from geo.ingest.content_hash import content_hashes
 from geo.ingest.dedupe import against_store, repeats_in_file, stored_keys
 from geo.ingest.pipeline import IngestReport, resolve_area
 from geo.ingest.quarantine import quarantine_frame
-from geo.ingest.readers import read_table
+from geo.ingest.read.readers import read_table
 from geo.ingest.schema import normalise_name
 from geo.locate.coords import resolve_locations
 from geo.locate.geocode import Lookups, load_lookups
@@ -328,7 +328,7 @@ def all_venues(
     >>> bool(v["venue_type"].isin(ALL_VENUE_TYPES).all()), bool(v["restricted"].any())
     (True, False)
     """
-    from geo.places.venues import load_bundled_venues  # noqa: PLC0415 (cached bundled data)
+    from geo.places.venues import load_bundled_venues
 
     cols = [
         "venue_id",

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from geo.ingest.content_hash import content_hashes, content_hashes_python
-    from geo.ingest.csv_checks import MAX_COLUMNS, check_folded_rows, check_header_width
-    from geo.ingest.decoding import ENCODINGS, Decoded, decode
     from geo.ingest.dedupe import REPLACE_HINT, against_store, repeats_in_file, stored_keys
     from geo.ingest.ids import normalise_id, normalise_ids
     from geo.ingest.pipeline import AREA_ENV, ingest_file, resolve_area, validate_file
     from geo.ingest.quarantine import IngestReport, quarantine_frame, write_quarantine
-    from geo.ingest.readers import (
+    from geo.ingest.read.csv_checks import MAX_COLUMNS, check_folded_rows, check_header_width
+    from geo.ingest.read.decoding import ENCODINGS, Decoded, decode
+    from geo.ingest.read.readers import (
         DEFAULT_MAX_UPLOAD_MB,
         MAX_UPLOAD_ENV,
         RawTable,
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         max_upload_bytes,
         read_table,
     )
+    from geo.ingest.read.xlsx import cell_text, check_no_dtd, read_sheet_rows
     from geo.ingest.records import STORED_DTYPES, RowReasons, build_records, reason_column
     from geo.ingest.schema import (
         COLUMNS,
@@ -63,18 +64,17 @@ if TYPE_CHECKING:
         parse_vocabulary,
         value_key,
     )
-    from geo.ingest.xlsx import cell_text, check_no_dtd, read_sheet_rows
 
 #: Public name -> the module that defines it.
 _EXPORTS = {
     "content_hashes": "geo.ingest.content_hash",
     "content_hashes_python": "geo.ingest.content_hash",
-    "MAX_COLUMNS": "geo.ingest.csv_checks",
-    "check_folded_rows": "geo.ingest.csv_checks",
-    "check_header_width": "geo.ingest.csv_checks",
-    "Decoded": "geo.ingest.decoding",
-    "ENCODINGS": "geo.ingest.decoding",
-    "decode": "geo.ingest.decoding",
+    "MAX_COLUMNS": "geo.ingest.read.csv_checks",
+    "check_folded_rows": "geo.ingest.read.csv_checks",
+    "check_header_width": "geo.ingest.read.csv_checks",
+    "Decoded": "geo.ingest.read.decoding",
+    "ENCODINGS": "geo.ingest.read.decoding",
+    "decode": "geo.ingest.read.decoding",
     "REPLACE_HINT": "geo.ingest.dedupe",
     "against_store": "geo.ingest.dedupe",
     "repeats_in_file": "geo.ingest.dedupe",
@@ -88,13 +88,13 @@ _EXPORTS = {
     "IngestReport": "geo.ingest.quarantine",
     "quarantine_frame": "geo.ingest.quarantine",
     "write_quarantine": "geo.ingest.quarantine",
-    "DEFAULT_MAX_UPLOAD_MB": "geo.ingest.readers",
-    "MAX_UPLOAD_ENV": "geo.ingest.readers",
-    "RawTable": "geo.ingest.readers",
-    "UploadTooLargeError": "geo.ingest.readers",
-    "check_upload_size": "geo.ingest.readers",
-    "max_upload_bytes": "geo.ingest.readers",
-    "read_table": "geo.ingest.readers",
+    "DEFAULT_MAX_UPLOAD_MB": "geo.ingest.read.readers",
+    "MAX_UPLOAD_ENV": "geo.ingest.read.readers",
+    "RawTable": "geo.ingest.read.readers",
+    "UploadTooLargeError": "geo.ingest.read.readers",
+    "check_upload_size": "geo.ingest.read.readers",
+    "max_upload_bytes": "geo.ingest.read.readers",
+    "read_table": "geo.ingest.read.readers",
     "RowReasons": "geo.ingest.records",
     "STORED_DTYPES": "geo.ingest.records",
     "build_records": "geo.ingest.records",
@@ -129,9 +129,9 @@ _EXPORTS = {
     "parse_dates": "geo.ingest.values",
     "parse_vocabulary": "geo.ingest.values",
     "value_key": "geo.ingest.values",
-    "cell_text": "geo.ingest.xlsx",
-    "check_no_dtd": "geo.ingest.xlsx",
-    "read_sheet_rows": "geo.ingest.xlsx",
+    "cell_text": "geo.ingest.read.xlsx",
+    "check_no_dtd": "geo.ingest.read.xlsx",
+    "read_sheet_rows": "geo.ingest.read.xlsx",
 }
 __all__ = [
     "AGENCY",

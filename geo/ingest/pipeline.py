@@ -7,7 +7,7 @@ loaded
     stored in the store layer of its kind, with ``source_file`` (file name), ``source_row``
     (the physical row a person finds in Excel or a text editor: header = row 1, so the first data
     row is 2, and blank lines *are* counted in the numbering, though a completely empty record is
-    not a record and not counted in ``rows_read``; see :mod:`geo.ingest.readers`), ``row_hash``
+    not a record and not counted in ``rows_read``; see :mod:`geo.ingest.read.readers`), ``row_hash``
     (the content hash: sha256 of ``name=value`` + U+001F for each canonical field with a
     non-empty trimmed value, in the order of the canonical names; other columns and the
     provenance do not count) and ``ingested_at`` (UTC).
@@ -45,7 +45,7 @@ from geo.ingest.content_hash import content_hashes
 from geo.ingest.dedupe import against_store, repeats_in_file, stored_keys
 from geo.ingest.ids import normalise_ids
 from geo.ingest.quarantine import IngestReport, quarantine_frame, write_quarantine
-from geo.ingest.readers import read_table
+from geo.ingest.read.readers import read_table
 from geo.ingest.records import build_records, reason_column
 from geo.ingest.schema import (
     ID_COLUMN,

@@ -16,6 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.errors import ReconciliationError
+
 
 @dataclass
 class IngestReport:
@@ -55,13 +57,28 @@ class IngestReport:
         self.check()
 
     def check(self) -> None:
-        """Assert the reconciliation of the counts."""
-        assert self.rows_read == self.rows_loaded + self.rows_quarantined + self.rows_duplicate, (
-            f"{self.file}: rows do not reconcile: {self.rows_read} read != {self.rows_loaded} "
-            f"loaded + {self.rows_quarantined} quarantined + {self.rows_duplicate} duplicate"
-        )
-        assert len(self.records) == self.rows_loaded
-        assert len(self.quarantine) == self.rows_quarantined
+        """Check that every row read is loaded, quarantined or a duplicate.
+
+        Raises
+        ------
+        geo.errors.ReconciliationError
+            The counts, or the frames behind them, do not add up.
+        """
+        if self.rows_read != self.rows_loaded + self.rows_quarantined + self.rows_duplicate:
+            raise ReconciliationError(
+                f"{self.file}: rows do not reconcile: {self.rows_read} read != {self.rows_loaded} "
+                f"loaded + {self.rows_quarantined} quarantined + {self.rows_duplicate} duplicate"
+            )
+        if len(self.records) != self.rows_loaded:
+            raise ReconciliationError(
+                f"{self.file}: {len(self.records)} records held but "
+                f"{self.rows_loaded} counted loaded"
+            )
+        if len(self.quarantine) != self.rows_quarantined:
+            raise ReconciliationError(
+                f"{self.file}: {len(self.quarantine)} quarantine rows held but "
+                f"{self.rows_quarantined} counted quarantined"
+            )
 
     def summary(self) -> dict[str, Any]:
         """The JSON summary ``csmap ingest`` prints."""

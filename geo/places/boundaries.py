@@ -18,7 +18,7 @@ Notes on the data
 - IMD 2019 is published by LSOA **2011**. 389 of the 394 LSOAs in the two areas kept their code in
   2021 and take their 2011 values directly. The 5 new Kirklees 2021 LSOAs replaced four retired 2011
   codes; by area of overlap (computed in EPSG:27700 on the bundled polygons, see
-  :data:`NEW_LSOA21_IMD_SOURCE` and ``tests/geo/test_boundaries.py``):
+  :data:`NEW_LSOA21_IMD_SOURCE` and ``tests/geo/places/test_boundaries.py``):
 
   ========== ============= ========== ============== ===========================================
   LSOA 2021  name          LSOA 2011  name           overlap

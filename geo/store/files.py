@@ -140,7 +140,7 @@ def store_errors(store: Path, *, doing: str) -> Iterator[None]:
     ...
     geo.errors.StoreError: s.gpkg: the store cannot be written (Permission denied: s.gpkg.lock)...
     """
-    import pyogrio.errors  # noqa: PLC0415
+    import pyogrio.errors
 
     try:
         yield

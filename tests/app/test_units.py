@@ -15,7 +15,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.commands import serve
+from app.commands.admin import serve
 from app.maps import vendor
 from app.maps.folium_map import build_record_map, popup_html
 from app.session.filters import Filters, apply_filters, date_bounds, filter_kind

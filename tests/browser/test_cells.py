@@ -91,7 +91,7 @@ def _wait_cells(page: Any, expected: int, *, timeout_ms: int = 120_000) -> tuple
         for frame in _map_frames(page):
             try:
                 state = frame.evaluate(STATE)
-            except Exception as exc:  # noqa: BLE001 - loading or replaced; poll again
+            except Exception as exc:
                 seen.append(str(exc)[:120])
                 continue
             seen.append(state)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.commands import serve
+from app.commands.admin import serve
 from app.maps.vendor import missing_assets
 from tests._app_store import build_store
 from tests._browser import ARTIFACTS, CHROMIUM, app_server, launch, offline_context

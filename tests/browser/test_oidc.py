@@ -100,7 +100,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         plog.close()
 
 
-def _sign_in(url: str, sub: str):  # noqa: ANN202 - Playwright page
+def _sign_in(url: str, sub: str):
     from playwright.sync_api import sync_playwright
 
     p = sync_playwright().start()

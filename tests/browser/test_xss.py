@@ -70,11 +70,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _no_xss(page) -> None:  # noqa: ANN001 - Playwright page
+def _no_xss(page) -> None:
     for frame in page.frames:
         try:
             value = frame.evaluate("() => window.__xss")
-        except Exception:  # noqa: BLE001 - a detached frame has nothing to run
+        except Exception:
             continue
         assert value is None, f"a payload ran in {frame.url[:80]}"
 
